@@ -1,0 +1,1 @@
+"""GTI Platform: runs an EU Integrated Territorial Investment from strategy to closed project."""

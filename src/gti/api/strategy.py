@@ -1,0 +1,202 @@
+"""Strategy routes. Role: public — the programme and strategies are published data, read-only."""
+
+from ninja import Router, Schema
+from ninja.errors import HttpError
+
+from gti.strategy import services
+from gti.strategy.models import Area, Indicator, SpecificObjective
+
+router = Router(tags=["strategy"])
+
+
+class Text(Schema):
+    nl: str
+    en: str
+
+
+class IndicatorOut(Schema):
+    code: str
+    name: Text
+    unit: Text
+    kind: str
+    territorial: bool
+
+
+class SpecificObjectiveOut(Schema):
+    code: str
+    title: Text
+    indicators: list[IndicatorOut]
+
+
+class SpecificObjectiveItem(SpecificObjectiveOut):
+    priority: str
+
+
+class PriorityOut(Schema):
+    code: str
+    reference: str
+    title: Text
+    share: str
+    specific_objectives: list[SpecificObjectiveOut]
+
+
+class Period(Schema):
+    start: int
+    end: int
+
+
+class DateRange(Schema):
+    start: str
+    end: str
+
+
+class ProgrammeOut(Schema):
+    code: str
+    version: int
+    name: Text
+    fund: str
+    period: Period
+    eligibility: DateRange
+    max_eu_cofinancing_rate: str
+    urban_minimum_share: str
+    gti_share: str
+    priorities: list[PriorityOut]
+
+
+class PrincipleOut(Schema):
+    code: str
+    text: Text
+    mandatory: bool
+    note: Text | None
+
+
+class ExampleActionOut(Schema):
+    nl: str
+    en: str
+    group: Text | None
+
+
+class ThemeOut(Schema):
+    code: str
+    name: Text
+    specific_objectives: list[str]
+    example_actions: list[ExampleActionOut]
+
+
+class AreaOut(Schema):
+    code: str
+    name: str
+    kind: str
+
+
+class AreaItem(AreaOut):
+    city: str
+
+
+class PolicyReferenceOut(Schema):
+    code: str
+    kind: str
+    title: Text
+    url: str | None
+
+
+class StrategyOut(Schema):
+    city: str
+    name: Text
+    version: int
+    programme: str
+    title: Text
+    territory: Text
+    principles: list[PrincipleOut]
+    themes: list[ThemeOut]
+    areas: list[AreaOut]
+    policy_references: list[PolicyReferenceOut]
+    attribution: Text
+
+
+def _programme():
+    programme = services.current_programme()
+    if programme is None:
+        raise HttpError(404, "No programme is loaded.")
+    return programme
+
+
+def _objectives():
+    return (
+        SpecificObjective.objects.filter(priority__programme=_programme())
+        .select_related("priority")
+        .prefetch_related("indicators")
+    )
+
+
+def _objective_dict(so) -> dict:
+    return {
+        "code": so.code,
+        "priority": so.priority.code,
+        "title": {"nl": so.title_nl, "en": so.title_en},
+        "indicators": [services.indicator_dict(i) for i in so.indicators.all()],
+    }
+
+
+@router.get("/programme", response=ProgrammeOut, auth=None, summary="The current programme")
+def programme(request):
+    return services.programme_dict(_programme())
+
+
+@router.get(
+    "/specific-objectives",
+    response=list[SpecificObjectiveItem],
+    auth=None,
+    summary="Specific objectives with their indicators",
+)
+def specific_objectives(request):
+    return [_objective_dict(so) for so in _objectives()]
+
+
+@router.get(
+    "/specific-objectives/{code}",
+    response=SpecificObjectiveItem,
+    auth=None,
+    summary="One specific objective, e.g. 'SD 2.4'",
+)
+def specific_objective(request, code: str):
+    so = _objectives().filter(code=code).first()
+    if so is None:
+        raise HttpError(404, f"Unknown specific objective: {code}")
+    return _objective_dict(so)
+
+
+@router.get("/indicators", response=list[IndicatorOut], auth=None, summary="ERDF indicators")
+def indicators(request, kind: str | None = None):
+    qs = Indicator.objects.filter(programme=_programme())
+    if kind:
+        if kind not in {Indicator.OUTPUT, Indicator.RESULT}:
+            raise HttpError(422, "kind: must be 'output' or 'result'")
+        qs = qs.filter(kind=kind)
+    return [services.indicator_dict(i) for i in qs]
+
+
+@router.get("/strategies", response=list[StrategyOut], auth=None, summary="City strategies")
+def strategies(request):
+    return [services.strategy_dict(s) for s in services.current_strategies()]
+
+
+@router.get(
+    "/strategies/{city}", response=StrategyOut, auth=None, summary="One city's strategy"
+)
+def strategy(request, city: str):
+    found = services.current_strategies(city).first()
+    if found is None:
+        raise HttpError(404, f"No strategy for city: {city}")
+    return services.strategy_dict(found)
+
+
+@router.get("/areas", response=list[AreaItem], auth=None, summary="Areas of the GTI territories")
+def areas(request, city: str | None = None):
+    qs = Area.objects.filter(strategy__is_current=True).select_related("strategy__city")
+    if city:
+        qs = qs.filter(strategy__city__code=city)
+    return [
+        {"code": a.code, "name": a.name, "kind": a.kind, "city": a.strategy.city.code}
+        for a in qs.order_by("strategy__city__code", "position")
+    ]

@@ -1,0 +1,271 @@
+"""The programme and the cities' GTI strategies, as loaded from `strategy/data/*.yaml`.
+
+Each load of a changed file makes a new version; older versions stay, because calls and proposals
+made under them keep pointing at what was in force then (seed 003, footnote 21: the strategy may be
+revised). `is_current` marks the version new work uses.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from gti.translation import Translated
+
+
+class CurrentQuerySet(models.QuerySet):
+    def current(self):
+        return self.filter(is_current=True)
+
+
+class Programme(models.Model):
+    code = models.SlugField(_("code"), max_length=64)
+    version = models.PositiveIntegerField(_("version"))
+    is_current = models.BooleanField(_("current version"), default=True)
+    content_hash = models.CharField(max_length=64)
+    loaded_at = models.DateTimeField(_("loaded at"), auto_now_add=True)
+    source = models.JSONField(_("source data"))
+    name_nl = models.CharField(_("name (Dutch)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+    fund = models.CharField(_("fund"), max_length=20)
+    period_start = models.PositiveSmallIntegerField(_("first year"))
+    period_end = models.PositiveSmallIntegerField(_("last year"))
+    eligibility_start = models.DateField(_("eligible from"))
+    eligibility_end = models.DateField(_("eligible until"))
+    max_eu_cofinancing_rate = models.DecimalField(
+        _("maximum EU co-financing rate"), max_digits=5, decimal_places=4
+    )
+    urban_minimum_share = models.DecimalField(
+        _("minimum share for urban development"), max_digits=5, decimal_places=4
+    )
+    gti_share = models.DecimalField(_("share for the GTI cities"), max_digits=5, decimal_places=4)
+
+    name = Translated("name")
+    objects = CurrentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("programme")
+        verbose_name_plural = _("programmes")
+        ordering = ["code", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "version"], name="programme_version_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.name} (v{self.version})"
+
+
+class Priority(models.Model):
+    programme = models.ForeignKey(Programme, models.CASCADE, related_name="priorities")
+    code = models.CharField(_("code"), max_length=10)
+    reference = models.CharField(_("programme reference"), max_length=20)
+    title_nl = models.TextField(_("title (Dutch)"))
+    title_en = models.TextField(_("title (English)"))
+    share = models.DecimalField(_("budget share"), max_digits=5, decimal_places=4)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    title = Translated("title")
+
+    class Meta:
+        verbose_name = _("priority")
+        verbose_name_plural = _("priorities")
+        ordering = ["programme", "position"]
+
+    def __str__(self):
+        return f"{self.code} ({self.reference})"
+
+
+class Indicator(models.Model):
+    OUTPUT, RESULT = "output", "result"
+    KINDS = [(OUTPUT, _("output")), (RESULT, _("result"))]
+
+    programme = models.ForeignKey(Programme, models.CASCADE, related_name="indicators")
+    code = models.CharField(_("code"), max_length=10)
+    kind = models.CharField(_("kind"), max_length=10, choices=KINDS)
+    unit_nl = models.CharField(_("unit (Dutch)"), max_length=100)
+    unit_en = models.CharField(_("unit (English)"), max_length=100)
+    name_nl = models.TextField(_("name (Dutch)"))
+    name_en = models.TextField(_("name (English)"))
+    territorial = models.BooleanField(
+        _("territorial"),
+        default=False,
+        help_text=_("Indicator of integrated territorial strategies, open to every objective."),
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    name = Translated("name")
+    unit = Translated("unit")
+
+    class Meta:
+        verbose_name = _("indicator")
+        verbose_name_plural = _("indicators")
+        ordering = ["programme", "position"]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+
+class SpecificObjective(models.Model):
+    priority = models.ForeignKey(Priority, models.CASCADE, related_name="specific_objectives")
+    code = models.CharField(_("code"), max_length=10)
+    title_nl = models.TextField(_("title (Dutch)"))
+    title_en = models.TextField(_("title (English)"))
+    indicators = models.ManyToManyField(Indicator, related_name="specific_objectives")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    title = Translated("title")
+
+    class Meta:
+        verbose_name = _("specific objective")
+        verbose_name_plural = _("specific objectives")
+        ordering = ["priority__programme", "priority__position", "position"]
+
+    def __str__(self):
+        return self.code
+
+
+class City(models.Model):
+    code = models.SlugField(_("code"), max_length=64, unique=True)
+    name_nl = models.CharField(_("name (Dutch)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100)
+
+    name = Translated("name")
+
+    class Meta:
+        verbose_name = _("city")
+        verbose_name_plural = _("cities")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+
+class Strategy(models.Model):
+    city = models.ForeignKey(City, models.PROTECT, related_name="strategies")
+    programme = models.ForeignKey(Programme, models.PROTECT, related_name="strategies")
+    version = models.PositiveIntegerField(_("version"))
+    is_current = models.BooleanField(_("current version"), default=True)
+    content_hash = models.CharField(max_length=64)
+    loaded_at = models.DateTimeField(_("loaded at"), auto_now_add=True)
+    source = models.JSONField(_("source data"))
+    title_nl = models.CharField(_("title (Dutch)"), max_length=200)
+    title_en = models.CharField(_("title (English)"), max_length=200)
+    territory_nl = models.TextField(_("territory (Dutch)"))
+    territory_en = models.TextField(_("territory (English)"))
+    area_kind = models.CharField(_("kind of area"), max_length=20)
+    attribution_nl = models.CharField(_("map attribution (Dutch)"), max_length=300)
+    attribution_en = models.CharField(_("map attribution (English)"), max_length=300)
+
+    title = Translated("title")
+    territory = Translated("territory")
+    attribution = Translated("attribution")
+    objects = CurrentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("city strategy")
+        verbose_name_plural = _("city strategies")
+        ordering = ["city", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["city", "version"], name="strategy_version_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.title} (v{self.version})"
+
+
+class Area(models.Model):
+    strategy = models.ForeignKey(Strategy, models.CASCADE, related_name="areas")
+    code = models.SlugField(_("code"), max_length=100)
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20)
+    boundary = models.JSONField(_("boundary (GeoJSON geometry, WGS84)"), null=True, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("area")
+        verbose_name_plural = _("areas")
+        ordering = ["strategy", "position"]
+
+    def __str__(self):
+        return self.name
+
+
+class Principle(models.Model):
+    strategy = models.ForeignKey(Strategy, models.CASCADE, related_name="principles")
+    code = models.CharField(_("code"), max_length=10)
+    text_nl = models.TextField(_("text (Dutch)"))
+    text_en = models.TextField(_("text (English)"))
+    note_nl = models.TextField(_("note (Dutch)"), blank=True)
+    note_en = models.TextField(_("note (English)"), blank=True)
+    mandatory = models.BooleanField(
+        _("mandatory"), help_text=_("Unticked for a principle the strategy marks 'bij voorkeur'.")
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    text = Translated("text")
+    note = Translated("note")
+
+    class Meta:
+        verbose_name = _("principle")
+        verbose_name_plural = _("principles")
+        ordering = ["strategy", "position"]
+
+    def __str__(self):
+        return self.code
+
+
+class Theme(models.Model):
+    strategy = models.ForeignKey(Strategy, models.CASCADE, related_name="themes")
+    code = models.SlugField(_("code"), max_length=64)
+    name_nl = models.CharField(_("name (Dutch)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+    specific_objectives = models.ManyToManyField(SpecificObjective, related_name="themes")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    name = Translated("name")
+
+    class Meta:
+        verbose_name = _("theme")
+        verbose_name_plural = _("themes")
+        ordering = ["strategy", "position"]
+
+    def __str__(self):
+        return self.name
+
+
+class ExampleAction(models.Model):
+    theme = models.ForeignKey(Theme, models.CASCADE, related_name="example_actions")
+    group_nl = models.TextField(_("group (Dutch)"), blank=True)
+    group_en = models.TextField(_("group (English)"), blank=True)
+    text_nl = models.TextField(_("text (Dutch)"))
+    text_en = models.TextField(_("text (English)"))
+    position = models.PositiveSmallIntegerField(default=0)
+
+    group = Translated("group")
+    text = Translated("text")
+
+    class Meta:
+        verbose_name = _("example action")
+        verbose_name_plural = _("example actions")
+        ordering = ["theme", "position"]
+
+    def __str__(self):
+        return self.text[:80]
+
+
+class PolicyReference(models.Model):
+    strategy = models.ForeignKey(Strategy, models.CASCADE, related_name="policy_references")
+    code = models.CharField(_("code"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=40)
+    title_nl = models.TextField(_("title (Dutch)"))
+    title_en = models.TextField(_("title (English)"))
+    url = models.URLField(_("address"), max_length=500, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    title = Translated("title")
+
+    class Meta:
+        verbose_name = _("policy reference")
+        verbose_name_plural = _("policy references")
+        ordering = ["strategy", "position"]
+
+    def __str__(self):
+        return self.code

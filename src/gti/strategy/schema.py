@@ -1,0 +1,316 @@
+"""The shape of the strategy files and the rules between their parts.
+
+`validate_files()` returns every problem as `Problem(file, path, message)`; it never raises on bad
+content, so the CLI can list them all at once. The structure is checked by pydantic, the rules that
+span parts of a file (duplicate codes, shares, links to the programme, boundaries) by `_check_*`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Fraction = Annotated[Decimal, Field(ge=0, le=1)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Text(Strict):
+    nl: NonEmpty
+    en: NonEmpty
+
+
+# --- programme file ---------------------------------------------------------------------------
+
+
+class Period(Strict):
+    start: int
+    end: int
+
+
+class Eligibility(Strict):
+    start: datetime.date
+    end: datetime.date
+
+
+class IndicatorFile(Strict):
+    code: NonEmpty
+    kind: Literal["output", "result"]
+    unit: Text
+    name: Text
+    territorial: bool = False
+
+
+class SpecificObjectiveFile(Strict):
+    code: NonEmpty
+    title: Text
+    indicators: list[NonEmpty] = []
+
+
+class PriorityFile(Strict):
+    code: NonEmpty
+    reference: NonEmpty
+    title: Text
+    share: Fraction
+    specific_objectives: list[SpecificObjectiveFile] = Field(min_length=1)
+
+
+class ProgrammeFile(Strict):
+    code: NonEmpty
+    name: Text
+    fund: NonEmpty
+    period: Period
+    eligibility: Eligibility
+    max_eu_cofinancing_rate: Fraction
+    urban_minimum_share: Fraction
+    gti_share: Fraction
+    gti_cities: list[NonEmpty] = []
+    rules_text: list[Text] = []
+    priorities: list[PriorityFile] = Field(min_length=1)
+    indicators: list[IndicatorFile] = []
+    source: Text | None = None
+
+
+# --- city strategy file -----------------------------------------------------------------------
+
+
+class AreaFile(Strict):
+    code: NonEmpty
+    name: NonEmpty
+
+
+class Boundaries(Strict):
+    file: NonEmpty
+    attribution: Text
+
+
+class PrincipleFile(Strict):
+    code: NonEmpty
+    text: Text
+    mandatory: bool
+    note: Text | None = None
+
+
+class ExampleActionFile(Strict):
+    nl: NonEmpty
+    en: NonEmpty
+    group: Text | None = None
+
+
+class ThemeFile(Strict):
+    code: NonEmpty
+    name: Text
+    specific_objectives: list[NonEmpty]
+    example_actions: list[ExampleActionFile] = []
+
+
+class PolicyReferenceFile(Strict):
+    code: NonEmpty
+    kind: Literal[
+        "coalition-agreement-action", "coalition-agreement", "policy-note", "multi-year-plan", "plan"
+    ]
+    title: Text
+    url: str | None = None
+
+
+class StrategyFile(Strict):
+    city: NonEmpty
+    name: Text
+    programme: NonEmpty
+    title: Text
+    territory: Text
+    policy_cycle: list[Text] = []
+    area_kind: NonEmpty
+    boundaries: Boundaries
+    areas: list[AreaFile] = Field(min_length=1)
+    principles: list[PrincipleFile] = Field(min_length=1)
+    themes: list[ThemeFile] = Field(min_length=1)
+    policy_references: list[PolicyReferenceFile] = []
+
+
+# --- validation -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    path: str
+    message: str
+
+    def __str__(self):
+        return f"{self.file}:{self.path}: {self.message}"
+
+
+@dataclass
+class Parsed:
+    """A file that passed validation: its path, raw text, and the typed content."""
+
+    path: Path
+    text: str
+    content: ProgrammeFile | StrategyFile
+
+
+def _path(loc) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(file)"
+
+
+def _read(path: Path, problems: list[Problem]) -> tuple[str, dict] | None:
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = yaml.safe_load(text)
+    except FileNotFoundError:
+        problems.append(Problem(str(path), "(file)", "file not found"))
+        return None
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else "(file)"
+        problems.append(Problem(str(path), where, f"not valid YAML: {exc}".splitlines()[0]))
+        return None
+    if not isinstance(data, dict):
+        problems.append(Problem(str(path), "(file)", "expected a mapping at the top level"))
+        return None
+    return text, data
+
+
+def _typed(path: Path, data: dict, problems: list[Problem]):
+    model = ProgrammeFile if "priorities" in data else StrategyFile
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors():
+            message = "missing" if err["type"] == "missing" else err["msg"]
+            if err["type"] == "extra_forbidden":
+                message = "unknown field"
+            problems.append(Problem(str(path), _path(err["loc"]), message))
+        return None
+
+
+def _duplicates(items, where: str, file: str, problems: list[Problem], key=lambda i: i.code):
+    seen: set = set()
+    for index, item in enumerate(items):
+        value = key(item)
+        if value in seen:
+            problems.append(Problem(file, f"{where}[{index}].code", f"duplicate code {value!r}"))
+        seen.add(value)
+
+
+def _check_programme(file: str, prog: ProgrammeFile, problems: list[Problem]) -> None:
+    if prog.period.end < prog.period.start:
+        problems.append(Problem(file, "period.end", "ends before it starts"))
+    if prog.eligibility.end < prog.eligibility.start:
+        problems.append(Problem(file, "eligibility.end", "ends before it starts"))
+    total = sum((p.share for p in prog.priorities), Decimal(0))
+    if total != 1:
+        problems.append(
+            Problem(file, "priorities", f"shares add up to {total * 100:g}%, not 100%")
+        )
+    _duplicates(prog.priorities, "priorities", file, problems)
+    _duplicates(prog.indicators, "indicators", file, problems)
+    objectives = [so for p in prog.priorities for so in p.specific_objectives]
+    _duplicates(objectives, "specific objectives", file, problems)
+    known = {i.code for i in prog.indicators}
+    for pi, priority in enumerate(prog.priorities):
+        for si, so in enumerate(priority.specific_objectives):
+            for ii, code in enumerate(so.indicators):
+                if code not in known:
+                    problems.append(
+                        Problem(
+                            file,
+                            f"priorities[{pi}].specific_objectives[{si}].indicators[{ii}]",
+                            f"unknown indicator {code!r}",
+                        )
+                    )
+
+
+def boundary_features(strategy: StrategyFile, base: Path) -> dict[str, dict]:
+    """The boundary geometry of each area, by area name, from the strategy's GeoJSON file."""
+    collection = json.loads((base / strategy.boundaries.file).read_text(encoding="utf-8"))
+    return {f["properties"]["name"]: f["geometry"] for f in collection["features"]}
+
+
+def _check_strategy(
+    file: str, strat: StrategyFile, base: Path, programmes: dict, problems: list[Problem]
+) -> None:
+    _duplicates(strat.areas, "areas", file, problems)
+    _duplicates(strat.principles, "principles", file, problems)
+    _duplicates(strat.themes, "themes", file, problems)
+    _duplicates(strat.policy_references, "policy_references", file, problems)
+    programme = programmes.get(strat.programme)
+    if programme is None:
+        problems.append(Problem(file, "programme", f"unknown programme {strat.programme!r}"))
+        objectives: set[str] | None = None
+    else:
+        objectives = {so.code for p in programme.priorities for so in p.specific_objectives}
+    for ti, theme in enumerate(strat.themes):
+        if not theme.specific_objectives:
+            problems.append(
+                Problem(file, f"themes[{ti}].specific_objectives", "theme has no specific objective")
+            )
+        for si, code in enumerate(theme.specific_objectives):
+            if objectives is not None and code not in objectives:
+                problems.append(
+                    Problem(
+                        file,
+                        f"themes[{ti}].specific_objectives[{si}]",
+                        f"unknown specific objective {code!r} (not in programme {strat.programme})",
+                    )
+                )
+    try:
+        features = boundary_features(strat, base)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        problems.append(Problem(file, "boundaries.file", f"cannot read boundaries: {exc}"))
+        return
+    for ai, area in enumerate(strat.areas):
+        if area.name not in features:
+            problems.append(
+                Problem(file, f"areas[{ai}].name", f"no boundary named {area.name!r} in the file")
+            )
+
+
+def validate_files(paths: list[Path]) -> tuple[list[Parsed], list[Problem]]:
+    """Check the given files; a strategy's programme is looked up among them, else in data/."""
+    problems: list[Problem] = []
+    parsed: list[Parsed] = []
+    for path in paths:
+        read = _read(path, problems)
+        if read is None:
+            continue
+        content = _typed(path, read[1], problems)
+        if content is not None:
+            parsed.append(Parsed(path, read[0], content))
+    programmes = {p.content.code: p.content for p in parsed if isinstance(p.content, ProgrammeFile)}
+    if any(isinstance(p.content, StrategyFile) for p in parsed):
+        for default in sorted(DATA_DIR.glob("*.yaml")):
+            read = _read(default, [])
+            if read and "priorities" in read[1] and read[1].get("code") not in programmes:
+                content = _typed(default, read[1], [])
+                if content is not None:
+                    programmes[content.code] = content
+    for p in parsed:
+        if isinstance(p.content, ProgrammeFile):
+            _check_programme(str(p.path), p.content, problems)
+        else:
+            _check_strategy(str(p.path), p.content, p.path.parent, programmes, problems)
+    good = {str(p.path) for p in parsed} - {problem.file for problem in problems}
+    return [p for p in parsed if str(p.path) in good], problems
+
+
+def default_files() -> list[Path]:
+    """The shipped programme first, then the city strategies."""
+    files = sorted(DATA_DIR.glob("*.yaml"))
+    return sorted(files, key=lambda f: "priorities:" not in f.read_text(encoding="utf-8"))

@@ -1,0 +1,366 @@
+"""Loading the programme and the city strategies into the database, and reading them back."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.db import transaction
+
+from gti.strategy import schema
+from gti.strategy.models import (
+    Area,
+    City,
+    ExampleAction,
+    Indicator,
+    PolicyReference,
+    Principle,
+    Priority,
+    Programme,
+    SpecificObjective,
+    Strategy,
+    Theme,
+)
+from gti.translation import both
+
+
+class StrategyFileError(Exception):
+    """Files that did not pass validation; `problems` lists each one."""
+
+    def __init__(self, problems: list[schema.Problem]):
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+@dataclass
+class Loaded:
+    kind: str  # "programme" or "strategy"
+    code: str
+    version: int
+    created: bool  # False: the same content was already loaded
+
+
+def _hash(text: str, *extra: str) -> str:
+    return hashlib.sha256("\0".join([text, *extra]).encode()).hexdigest()
+
+
+def load_files(
+    paths: list[Path] | None = None, progress: Callable[[str], None] | None = None
+) -> list[Loaded]:
+    """Validate and load programme and strategy files, all in one transaction.
+
+    Loading the same content again changes nothing; changed content becomes a new version and the
+    older one stays, no longer current. A strategy is tied to a programme version, so a changed
+    programme makes new versions of the strategies under it too.
+    """
+    parsed, problems = schema.validate_files(paths or schema.default_files())
+    if problems:
+        raise StrategyFileError(problems)
+    programmes = [p for p in parsed if isinstance(p.content, schema.ProgrammeFile)]
+    strategies = [p for p in parsed if isinstance(p.content, schema.StrategyFile)]
+    results: list[Loaded] = []
+    with transaction.atomic():
+        for item in programmes:
+            results.append(_load_programme(item))
+            if progress:
+                progress(f"programme {item.content.code}")
+        for item in strategies:
+            results.append(_load_strategy(item))
+            if progress:
+                progress(f"strategy {item.content.city}")
+    return results
+
+
+def _next_version(queryset, content_hash: str):
+    """(existing current row with this content, or None; the next version number)."""
+    current = queryset.filter(is_current=True).first()
+    if current and current.content_hash == content_hash:
+        return current, current.version
+    last = queryset.order_by("-version").first()
+    return None, (last.version + 1 if last else 1)
+
+
+def _load_programme(item: schema.Parsed) -> Loaded:
+    data: schema.ProgrammeFile = item.content
+    content_hash = _hash(item.text)
+    same, version = _next_version(Programme.objects.filter(code=data.code), content_hash)
+    if same:
+        return Loaded("programme", data.code, version, created=False)
+    Programme.objects.filter(code=data.code, is_current=True).update(is_current=False)
+    programme = Programme.objects.create(
+        code=data.code,
+        version=version,
+        content_hash=content_hash,
+        source=data.model_dump(mode="json"),
+        name_nl=data.name.nl,
+        name_en=data.name.en,
+        fund=data.fund,
+        period_start=data.period.start,
+        period_end=data.period.end,
+        eligibility_start=data.eligibility.start,
+        eligibility_end=data.eligibility.end,
+        max_eu_cofinancing_rate=data.max_eu_cofinancing_rate,
+        urban_minimum_share=data.urban_minimum_share,
+        gti_share=data.gti_share,
+    )
+    indicators = {
+        i.code: Indicator.objects.create(
+            programme=programme,
+            code=i.code,
+            kind=i.kind,
+            unit_nl=i.unit.nl,
+            unit_en=i.unit.en,
+            name_nl=i.name.nl,
+            name_en=i.name.en,
+            territorial=i.territorial,
+            position=n,
+        )
+        for n, i in enumerate(data.indicators)
+    }
+    territorial = [i for i in indicators.values() if i.territorial]
+    for n, p in enumerate(data.priorities):
+        priority = Priority.objects.create(
+            programme=programme,
+            code=p.code,
+            reference=p.reference,
+            title_nl=p.title.nl,
+            title_en=p.title.en,
+            share=p.share,
+            position=n,
+        )
+        for m, so in enumerate(p.specific_objectives):
+            objective = SpecificObjective.objects.create(
+                priority=priority, code=so.code, title_nl=so.title.nl, title_en=so.title.en, position=m
+            )
+            objective.indicators.set([indicators[c] for c in so.indicators] + territorial)
+    return Loaded("programme", data.code, version, created=True)
+
+
+def _load_strategy(item: schema.Parsed) -> Loaded:
+    data: schema.StrategyFile = item.content
+    programme = Programme.objects.get(code=data.programme, is_current=True)
+    boundaries = schema.boundary_features(data, item.path.parent)
+    content_hash = _hash(
+        item.text, programme.content_hash, (item.path.parent / data.boundaries.file).read_text()
+    )
+    city, _ = City.objects.get_or_create(
+        code=data.city, defaults={"name_nl": data.name.nl, "name_en": data.name.en}
+    )
+    same, version = _next_version(Strategy.objects.filter(city=city), content_hash)
+    if same:
+        return Loaded("strategy", data.city, version, created=False)
+    City.objects.filter(pk=city.pk).update(name_nl=data.name.nl, name_en=data.name.en)
+    Strategy.objects.filter(city=city, is_current=True).update(is_current=False)
+    strategy = Strategy.objects.create(
+        city=city,
+        programme=programme,
+        version=version,
+        content_hash=content_hash,
+        source=data.model_dump(mode="json"),
+        title_nl=data.title.nl,
+        title_en=data.title.en,
+        territory_nl=data.territory.nl,
+        territory_en=data.territory.en,
+        area_kind=data.area_kind,
+        attribution_nl=data.boundaries.attribution.nl,
+        attribution_en=data.boundaries.attribution.en,
+    )
+    Area.objects.bulk_create(
+        Area(
+            strategy=strategy,
+            code=a.code,
+            name=a.name,
+            kind=data.area_kind,
+            boundary=boundaries[a.name],
+            position=n,
+        )
+        for n, a in enumerate(data.areas)
+    )
+    Principle.objects.bulk_create(
+        Principle(
+            strategy=strategy,
+            code=p.code,
+            text_nl=p.text.nl,
+            text_en=p.text.en,
+            note_nl=p.note.nl if p.note else "",
+            note_en=p.note.en if p.note else "",
+            mandatory=p.mandatory,
+            position=n,
+        )
+        for n, p in enumerate(data.principles)
+    )
+    objectives = {
+        so.code: so for so in SpecificObjective.objects.filter(priority__programme=programme)
+    }
+    for n, t in enumerate(data.themes):
+        theme = Theme.objects.create(
+            strategy=strategy, code=t.code, name_nl=t.name.nl, name_en=t.name.en, position=n
+        )
+        theme.specific_objectives.set([objectives[c] for c in t.specific_objectives])
+        ExampleAction.objects.bulk_create(
+            ExampleAction(
+                theme=theme,
+                group_nl=a.group.nl if a.group else "",
+                group_en=a.group.en if a.group else "",
+                text_nl=a.nl,
+                text_en=a.en,
+                position=m,
+            )
+            for m, a in enumerate(t.example_actions)
+        )
+    PolicyReference.objects.bulk_create(
+        PolicyReference(
+            strategy=strategy,
+            code=r.code,
+            kind=r.kind,
+            title_nl=r.title.nl,
+            title_en=r.title.en,
+            url=r.url or "",
+            position=n,
+        )
+        for n, r in enumerate(data.policy_references)
+    )
+    return Loaded("strategy", data.city, version, created=True)
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def current_programme() -> Programme | None:
+    return Programme.objects.current().order_by("code").first()
+
+
+def current_strategies(city: str | None = None):
+    """Current city strategies with what the pages and the API show, in a few queries."""
+    qs = (
+        Strategy.objects.current()
+        .select_related("city", "programme")
+        .prefetch_related(
+            "principles",
+            "areas",
+            "policy_references",
+            "themes__example_actions",
+            "themes__specific_objectives__priority",
+        )
+        .order_by("city__code")
+    )
+    return qs.filter(city__code=city) if city else qs
+
+
+def programme_objectives(programme: Programme):
+    """Priorities with their specific objectives and indicators, prefetched."""
+    return programme.priorities.prefetch_related("specific_objectives__indicators")
+
+
+def indicator_dict(indicator: Indicator) -> dict:
+    return {
+        "code": indicator.code,
+        "name": both(indicator, "name"),
+        "unit": both(indicator, "unit"),
+        "kind": indicator.kind,
+        "territorial": indicator.territorial,
+    }
+
+
+def programme_dict(programme: Programme) -> dict:
+    return {
+        "code": programme.code,
+        "version": programme.version,
+        "name": both(programme, "name"),
+        "fund": programme.fund,
+        "period": {"start": programme.period_start, "end": programme.period_end},
+        "eligibility": {
+            "start": programme.eligibility_start.isoformat(),
+            "end": programme.eligibility_end.isoformat(),
+        },
+        "max_eu_cofinancing_rate": str(programme.max_eu_cofinancing_rate),
+        "urban_minimum_share": str(programme.urban_minimum_share),
+        "gti_share": str(programme.gti_share),
+        "priorities": [
+            {
+                "code": p.code,
+                "reference": p.reference,
+                "title": both(p, "title"),
+                "share": str(p.share),
+                "specific_objectives": [
+                    {
+                        "code": so.code,
+                        "title": both(so, "title"),
+                        "indicators": [indicator_dict(i) for i in so.indicators.all()],
+                    }
+                    for so in p.specific_objectives.all()
+                ],
+            }
+            for p in programme_objectives(programme)
+        ],
+    }
+
+
+def strategy_dict(strategy: Strategy) -> dict:
+    return {
+        "city": strategy.city.code,
+        "name": both(strategy.city, "name"),
+        "version": strategy.version,
+        "programme": strategy.programme.code,
+        "title": both(strategy, "title"),
+        "territory": both(strategy, "territory"),
+        "principles": [
+            {
+                "code": p.code,
+                "text": both(p, "text"),
+                "mandatory": p.mandatory,
+                "note": both(p, "note") if p.note_nl else None,
+            }
+            for p in strategy.principles.all()
+        ],
+        "themes": [
+            {
+                "code": t.code,
+                "name": both(t, "name"),
+                "specific_objectives": [so.code for so in t.specific_objectives.all()],
+                "example_actions": [
+                    {
+                        "nl": a.text_nl,
+                        "en": a.text_en,
+                        "group": both(a, "group") if a.group_nl else None,
+                    }
+                    for a in t.example_actions.all()
+                ],
+            }
+            for t in strategy.themes.all()
+        ],
+        "areas": [{"code": a.code, "name": a.name, "kind": a.kind} for a in strategy.areas.all()],
+        "policy_references": [
+            {"code": r.code, "kind": r.kind, "title": both(r, "title"), "url": r.url or None}
+            for r in strategy.policy_references.all()
+        ],
+        "attribution": both(strategy, "attribution"),
+    }
+
+
+def show(city: str | None = None) -> dict:
+    """Everything loaded and current, as `gti strategy show --format json` prints it."""
+    programme = current_programme()
+    return {
+        "programme": programme_dict(programme) if programme else None,
+        "strategies": [strategy_dict(s) for s in current_strategies(city)],
+    }
+
+
+def theme_objective_table(strategies) -> tuple[list, list[dict]]:
+    """Cross table: rows are theme codes (in the order the strategies give them), columns the
+    specific objectives, each cell the set of city codes whose theme has that objective."""
+    rows: dict[str, dict] = {}
+    objectives: dict[str, SpecificObjective] = {}
+    for strategy in strategies:
+        for theme in strategy.themes.all():
+            row = rows.setdefault(theme.code, {"theme": theme, "cells": {}})
+            for so in theme.specific_objectives.all():
+                objectives.setdefault(so.code, so)
+                row["cells"].setdefault(so.code, []).append(strategy.city)
+    columns = sorted(objectives.values(), key=lambda so: (so.priority.position, so.position))
+    for row in rows.values():
+        row["cells"] = [row["cells"].get(so.code, []) for so in columns]
+    return columns, list(rows.values())

@@ -1,0 +1,15 @@
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+
+from gti.api.api import api
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+]
+# Dutch at /, English at /en/: each page has a stable address per language.
+urlpatterns += i18n_patterns(
+    path("admin/", admin.site.urls),
+    path("", include("gti.strategy.urls")),
+    prefix_default_language=False,
+)
