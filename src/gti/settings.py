@@ -105,7 +105,8 @@ TIME_ZONE = "Europe/Brussels"
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT = DATA_DIR / "static"  # filled by `gti collectstatic` for a real web server
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Every asset is served by the app itself (no CDN): closed city networks and test machines.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG

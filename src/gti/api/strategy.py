@@ -181,9 +181,7 @@ def strategies(request):
     return [services.strategy_dict(s) for s in services.current_strategies()]
 
 
-@router.get(
-    "/strategies/{city}", response=StrategyOut, auth=None, summary="One city's strategy"
-)
+@router.get("/strategies/{city}", response=StrategyOut, auth=None, summary="One city's strategy")
 def strategy(request, city: str):
     found = services.current_strategies(city).first()
     if found is None:

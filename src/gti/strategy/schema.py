@@ -119,7 +119,11 @@ class ThemeFile(Strict):
 class PolicyReferenceFile(Strict):
     code: NonEmpty
     kind: Literal[
-        "coalition-agreement-action", "coalition-agreement", "policy-note", "multi-year-plan", "plan"
+        "coalition-agreement-action",
+        "coalition-agreement",
+        "policy-note",
+        "multi-year-plan",
+        "plan",
     ]
     title: Text
     url: str | None = None
@@ -217,7 +221,7 @@ def _check_programme(file: str, prog: ProgrammeFile, problems: list[Problem]) ->
     total = sum((p.share for p in prog.priorities), Decimal(0))
     if total != 1:
         problems.append(
-            Problem(file, "priorities", f"shares add up to {total * 100:g}%, not 100%")
+            Problem(file, "priorities", f"shares add up to {float(total * 100):g}%, not 100%")
         )
     _duplicates(prog.priorities, "priorities", file, problems)
     _duplicates(prog.indicators, "indicators", file, problems)
@@ -259,7 +263,9 @@ def _check_strategy(
     for ti, theme in enumerate(strat.themes):
         if not theme.specific_objectives:
             problems.append(
-                Problem(file, f"themes[{ti}].specific_objectives", "theme has no specific objective")
+                Problem(
+                    file, f"themes[{ti}].specific_objectives", "theme has no specific objective"
+                )
             )
         for si, code in enumerate(theme.specific_objectives):
             if objectives is not None and code not in objectives:

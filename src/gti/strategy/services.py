@@ -132,7 +132,11 @@ def _load_programme(item: schema.Parsed) -> Loaded:
         )
         for m, so in enumerate(p.specific_objectives):
             objective = SpecificObjective.objects.create(
-                priority=priority, code=so.code, title_nl=so.title.nl, title_en=so.title.en, position=m
+                priority=priority,
+                code=so.code,
+                title_nl=so.title.nl,
+                title_en=so.title.en,
+                position=m,
             )
             objective.indicators.set([indicators[c] for c in so.indicators] + territorial)
     return Loaded("programme", data.code, version, created=True)

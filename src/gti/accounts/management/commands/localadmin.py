@@ -29,4 +29,6 @@ class Command(BaseCommand):
         if known:
             self.stdout.write(f"       password '{known}' (kept in {password_file})")
         else:
-            self.stdout.write("       password: as set before (reset with `gti changepassword admin`)")
+            self.stdout.write(
+                "       password: as set before (reset with `gti changepassword admin`)"
+            )

@@ -75,7 +75,9 @@ def _as_text(data: dict, lang: str) -> str:
     programme = data["programme"]
     lines = [f"{programme['name'][lang]} (v{programme['version']})"]
     for p in programme["priorities"]:
-        lines.append(f"  {p['code']} ({p['reference']}, {float(p['share']):.0%}) {p['title'][lang]}")
+        lines.append(
+            f"  {p['code']} ({p['reference']}, {float(p['share']):.0%}) {p['title'][lang]}"
+        )
         for so in p["specific_objectives"]:
             lines.append(f"    {so['code']} {so['title'][lang]}")
             lines.extend(

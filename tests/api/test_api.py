@@ -1,0 +1,87 @@
+"""The API against its own OpenAPI schema: every route listed, every answer valid."""
+
+import pytest
+from jsonschema import Draft202012Validator
+
+SPEC_URL = "/api/v1/openapi.json"
+EXAMPLES = {"city": "gent", "code": "SD 2.4"}
+
+
+@pytest.fixture
+def spec(client):
+    response = client.get(SPEC_URL)
+    assert response.status_code == 200
+    return response.json()
+
+
+def validate(spec, path, method, status, body):
+    schema = spec["paths"][path][method]["responses"][str(status)]["content"]["application/json"]
+    Draft202012Validator({**schema["schema"], "components": spec["components"]}).validate(body)
+
+
+def concrete(path: str) -> str:
+    for name, value in EXAMPLES.items():
+        path = path.replace("{" + name + "}", value)
+    return path
+
+
+def test_every_route_is_in_the_schema(spec):
+    assert set(spec["paths"]) == {
+        "/api/v1/programme",
+        "/api/v1/specific-objectives",
+        "/api/v1/specific-objectives/{code}",
+        "/api/v1/indicators",
+        "/api/v1/strategies",
+        "/api/v1/strategies/{city}",
+        "/api/v1/areas",
+    }
+
+
+def test_every_answer_matches_the_schema(client, loaded, spec):
+    for path, methods in spec["paths"].items():
+        response = client.get(concrete(path))
+        assert response.status_code == 200, path
+        validate(spec, path, "get", 200, response.json())
+        assert response.json(), f"{path} answered with nothing"
+        assert set(methods) == {"get"}  # read-only
+
+
+def test_strategy_of_a_city(client, loaded):
+    data = client.get("/api/v1/strategies/antwerpen").json()
+    assert data["city"] == "antwerpen"
+    assert len(data["principles"]) == 5 and len(data["themes"]) == 7
+    assert data["themes"][2]["specific_objectives"] == ["SD 2.4"]
+
+
+def test_specific_objective_and_filters(client, loaded):
+    so = client.get("/api/v1/specific-objectives/SD 2.8").json()
+    assert so["priority"] == "P2"
+    assert "RCO58" in {i["code"] for i in so["indicators"]}
+    results = client.get("/api/v1/indicators?kind=result").json()
+    assert results and {i["kind"] for i in results} == {"result"}
+    areas = client.get("/api/v1/areas?city=antwerpen").json()
+    assert [a["city"] for a in areas] == ["antwerpen"] * 9
+
+
+@pytest.mark.parametrize(
+    ("url", "status", "message"),
+    [
+        ("/api/v1/strategies/brugge", 404, "No strategy for city: brugge"),
+        ("/api/v1/specific-objectives/SD 9.9", 404, "Unknown specific objective: SD 9.9"),
+        ("/api/v1/indicators?kind=impact", 422, "kind: must be 'output' or 'result'"),
+    ],
+)
+def test_refusals_name_the_problem(client, loaded, url, status, message):
+    response = client.get(url)
+    assert response.status_code == status
+    assert response.json() == {"detail": message}
+
+
+def test_programme_before_loading_is_404(client, db):
+    assert client.get("/api/v1/programme").status_code == 404
+
+
+def test_interactive_docs_are_served_locally(client):
+    page = client.get("/api/v1/docs").content.decode()
+    assert "/static/ninja/swagger-ui-bundle.js" in page
+    assert "cdn" not in page.lower()

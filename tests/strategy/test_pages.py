@@ -1,0 +1,55 @@
+"""Strategy pages through Django's test client: content, languages, 404s, query counts."""
+
+import pytest
+
+from gti.strategy import geo
+
+
+@pytest.mark.parametrize(
+    ("url", "text"),
+    [
+        ("/", "GTI-strategie Antwerpen"),
+        ("/en/", "ITI strategy of Antwerp"),
+        ("/programme/", "Indicatoren van SD 1.1"),
+        ("/en/programme/", "Indicators of SD 1.1"),
+        ("/strategies/antwerpen/", "Medebepalend voor het stedelijke weefsel"),
+        ("/en/strategies/antwerpen/", "Help shape the urban fabric"),
+        ("/strategies/gent/", "Rechtstreekse impact hebben op het leven"),
+        ("/strategies/themes/", "Thema's × specifieke doelstellingen"),
+        ("/en/strategies/themes/", "Themes × specific objectives"),
+    ],
+)
+def test_page_shows_its_content(client, loaded, url, text, django_assert_max_num_queries):
+    with django_assert_max_num_queries(20):
+        response = client.get(url)
+    assert response.status_code == 200
+    assert text in response.content.decode()
+
+
+def test_unknown_city_is_404(client, loaded):
+    assert client.get("/strategies/brugge/").status_code == 404
+
+
+def test_pages_before_anything_is_loaded(client, db):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "gti strategy load" in response.content.decode()
+    assert client.get("/programme/").status_code == 404
+
+
+def test_assets_are_served_by_the_app(client, loaded):
+    page = client.get("/").content.decode()
+    assert "http://" not in page.replace('href="http://', "")  # nothing loads from elsewhere
+    assert client.get("/static/gti/site.css").status_code == 200
+
+
+def test_svg_paths_fit_the_width_and_keep_north_up():
+    square = {
+        "type": "Polygon",
+        "coordinates": [[[4.0, 51.0], [4.1, 51.0], [4.1, 51.1], [4.0, 51.1], [4.0, 51.0]]],
+    }
+    view_box, height, paths = geo.svg_paths({"a": square}, width=100)
+    assert view_box.startswith("0 0 100 ")
+    assert 150 < height < 170  # 0.1 degree of latitude is longer than 0.1 of longitude at 51°N
+    assert paths["a"].startswith("M0.0,") and paths["a"].endswith("Z")
+    assert "0.0,0.0" in paths["a"]  # the north-west corner is drawn top left

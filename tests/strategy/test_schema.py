@@ -1,0 +1,156 @@
+"""The strategy files' schema and rules: each broken copy is reported as FILE:PATH: problem."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from gti.strategy import schema
+
+DATA = schema.DATA_DIR
+
+
+def test_shipped_files_are_valid():
+    parsed, problems = schema.validate_files(schema.default_files())
+    assert problems == []
+    assert [p.path.name for p in parsed][0] == "efro-vlaanderen-2021-2027.yaml"
+    assert {p.path.name for p in parsed} == {
+        "efro-vlaanderen-2021-2027.yaml",
+        "antwerpen.yaml",
+        "gent.yaml",
+    }
+
+
+def broken_copy(tmp_path: Path, name: str, change) -> Path:
+    """Copy a shipped file (and its boundaries) to tmp_path and apply `change` to its data."""
+    shutil.copytree(DATA / "geo", tmp_path / "geo", dirs_exist_ok=True)
+    data = yaml.safe_load((DATA / name).read_text(encoding="utf-8"))
+    change(data)
+    target = tmp_path / name
+    target.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return target
+
+
+def problems_of(*paths: Path) -> list[str]:
+    return [f"{Path(p.file).name}:{p.path}: {p.message}" for p in schema.validate_files(paths)[1]]
+
+
+def test_unknown_specific_objective_in_a_theme(tmp_path):
+    path = broken_copy(
+        tmp_path, "gent.yaml", lambda d: d["themes"][2]["specific_objectives"].append("SD 9.9")
+    )
+    assert problems_of(path) == [
+        "gent.yaml:themes[2].specific_objectives[1]: unknown specific objective 'SD 9.9' "
+        "(not in programme efro-vlaanderen-2021-2027)"
+    ]
+
+
+def test_duplicate_principle_code(tmp_path):
+    def change(d):
+        d["principles"][1]["code"] = d["principles"][0]["code"]
+
+    path = broken_copy(tmp_path, "antwerpen.yaml", change)
+    assert problems_of(path) == ["antwerpen.yaml:principles[1].code: duplicate code 'A-1'"]
+
+
+def test_shares_not_adding_up(tmp_path):
+    def change(d):
+        d["priorities"][1]["share"] = "0.30"
+
+    path = broken_copy(tmp_path, "efro-vlaanderen-2021-2027.yaml", change)
+    assert problems_of(path) == [
+        "efro-vlaanderen-2021-2027.yaml:priorities: shares add up to 90%, not 100%"
+    ]
+
+
+def test_missing_english_text(tmp_path):
+    def change(d):
+        del d["themes"][0]["example_actions"][3]["en"]
+
+    path = broken_copy(tmp_path, "antwerpen.yaml", change)
+    assert problems_of(path) == ["antwerpen.yaml:themes[0].example_actions[3].en: missing"]
+
+
+def test_empty_dutch_text(tmp_path):
+    def change(d):
+        d["principles"][0]["text"]["nl"] = "  "
+
+    path = broken_copy(tmp_path, "gent.yaml", change)
+    [problem] = problems_of(path)
+    assert problem.startswith("gent.yaml:principles[0].text.nl: String should have at least 1")
+
+
+def test_theme_without_specific_objective(tmp_path):
+    def change(d):
+        d["themes"][4]["specific_objectives"] = []
+
+    path = broken_copy(tmp_path, "gent.yaml", change)
+    assert problems_of(path) == [
+        "gent.yaml:themes[4].specific_objectives: theme has no specific objective"
+    ]
+
+
+def test_unknown_indicator_and_unknown_field(tmp_path):
+    def change(d):
+        d["priorities"][0]["specific_objectives"][0]["indicators"].append("RCO999")
+        d["priorities"][0]["colour"] = "blue"
+
+    path = broken_copy(tmp_path, "efro-vlaanderen-2021-2027.yaml", change)
+    assert problems_of(path) == [
+        "efro-vlaanderen-2021-2027.yaml:priorities[0].colour: unknown field",
+    ]  # structure first: the cross-checks run only on a file whose structure is sound
+
+    def fix(d):
+        d["priorities"][0]["specific_objectives"][0]["indicators"].append("RCO999")
+
+    path = broken_copy(tmp_path, "efro-vlaanderen-2021-2027.yaml", fix)
+    assert problems_of(path) == [
+        "efro-vlaanderen-2021-2027.yaml:priorities[0].specific_objectives[0].indicators[14]: "
+        "unknown indicator 'RCO999'"
+    ]
+
+
+def test_area_without_boundary(tmp_path):
+    def change(d):
+        d["areas"].append({"code": "borsbeek", "name": "Borsbeek"})
+
+    path = broken_copy(tmp_path, "antwerpen.yaml", change)
+    assert problems_of(path) == [
+        "antwerpen.yaml:areas[9].name: no boundary named 'Borsbeek' in the file"
+    ]
+
+
+def test_strategy_of_unknown_programme(tmp_path):
+    path = broken_copy(tmp_path, "gent.yaml", lambda d: d.update(programme="efro-mars"))
+    assert problems_of(path) == ["gent.yaml:programme: unknown programme 'efro-mars'"]
+
+
+def test_rate_above_one_is_refused(tmp_path):
+    path = broken_copy(
+        tmp_path,
+        "efro-vlaanderen-2021-2027.yaml",
+        lambda d: d.update(max_eu_cofinancing_rate="1.40"),
+    )
+    assert problems_of(path) == [
+        "efro-vlaanderen-2021-2027.yaml:max_eu_cofinancing_rate: "
+        "Input should be less than or equal to 1"
+    ]
+
+
+def test_not_yaml_and_missing_file(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("city: [unclosed\n")
+    problems = problems_of(bad, tmp_path / "absent.yaml")
+    assert problems[0].startswith("bad.yaml:line ")
+    assert "not valid YAML" in problems[0]
+    assert problems[1] == "absent.yaml:(file): file not found"
+
+
+@pytest.mark.parametrize("name", ["antwerpen.yaml", "gent.yaml"])
+def test_every_problem_is_listed_not_only_the_first(tmp_path, name):
+    def change(d):
+        d["themes"][0]["specific_objectives"] = ["SD 7.7"]
+        d["themes"][1]["code"] = d["themes"][0]["code"]
+
+    assert len(problems_of(broken_copy(tmp_path, name, change))) == 2
