@@ -10,7 +10,9 @@ def test_admin_shows_the_loaded_strategy_read_only(client, loaded, admin_user):
     client.force_login(admin_user)
     page = client.get("/admin/strategy/strategy/")
     assert page.status_code == 200
-    assert "GTI-strategie Gent" in page.content.decode()
+    content = page.content.decode()
+    assert "GTI-platform beheer" in content
+    assert "Antwerpen" in content and "Gent" in content
     assert client.get("/admin/strategy/strategy/add/").status_code == 403
     assert client.get("/admin/strategy/indicator/?q=RCO74").status_code == 200
 

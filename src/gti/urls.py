@@ -1,8 +1,12 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from gti.api.api import api
+
+admin.site.site_header = admin.site.site_title = _("GTI Platform administration")
+admin.site.site_url = "/"
 
 urlpatterns = [
     path("api/v1/", api.urls),
