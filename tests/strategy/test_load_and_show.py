@@ -11,7 +11,7 @@ from django.core.management import call_command
 from gti.strategy import schema, services
 from gti.strategy.models import Indicator, Programme, SpecificObjective, Strategy, Theme
 
-# Seed document (GTI strategy of Antwerp and Ghent), tables of sections 3.1.4 and 3.2.4: both
+# The GTI strategy of Antwerp and Ghent, tables of sections 3.1.4 and 3.2.4: both
 # cities link their seven themes to the same specific objectives.
 THEME_OBJECTIVES = {
     "digitalisering-vaardigheden": ["SD 1.2", "SD 1.4"],
@@ -22,7 +22,7 @@ THEME_OBJECTIVES = {
     "mobiliteit": ["SD 2.8"],
     "stedelijke-circulariteit": ["SD 1.1", "SD 1.4", "SD 2.1"],
 }
-# Example actions per theme, counted in the seed's tables (Antwerp's headings without sub-items,
+# Example actions per theme, counted in the strategy's tables (Antwerp's headings without sub-items,
 # e-zorg and the Sigmaplan, are actions of their own).
 ACTIONS = {
     "antwerpen": [19, 5, 6, 6, 2, 11, 3],

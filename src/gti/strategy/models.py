@@ -1,7 +1,7 @@
 """The programme and the cities' GTI strategies, as loaded from `strategy/data/*.yaml`.
 
 Each load of a changed file makes a new version; older versions stay, because calls and proposals
-made under them keep pointing at what was in force then (seed 003, footnote 21: the strategy may be
+made under them keep pointing at what was in force then (GTI strategy, footnote 21: it may be
 revised). `is_current` marks the version new work uses.
 """
 

@@ -1,0 +1,24 @@
+"""Benchmarks: `make bench`. Each prints its figures and a ratio against a baseline measured in
+the same run, on the same machine, so the numbers compare across machines. Not a test."""
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+os.environ["GTI_DATA_DIR"] = tempfile.mkdtemp(prefix="gti-bench-")
+os.environ.pop("DATABASE_URL", None)  # the embedded SQLite database, fresh
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gti.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+import strategy_load  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+
+call_command("migrate", verbosity=0)
+for bench in [strategy_load]:
+    print(f"== {bench.__name__} ==")
+    bench.run()
