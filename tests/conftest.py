@@ -1,18 +1,36 @@
 import pytest
 
 from gti.strategy import services
+from gti.strategy.models import Programme, Strategy
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Load the shipped strategy once per test database; each test rolls back to this state."""
+    with django_db_blocker.unblock():
+        services.load_files()
 
 
 @pytest.fixture
 def loaded(db):
-    """The shipped programme and the Antwerp and Ghent strategies, loaded through the service."""
-    return services.load_files()
+    """The shipped programme and the Antwerp and Ghent strategies (loaded through the service)."""
+    if not Programme.objects.exists():  # a browser test before this one flushed the database
+        services.load_files()
+
+
+@pytest.fixture
+def nothing_loaded(db):
+    """A database without programme or strategy (rolled back after the test)."""
+    Strategy.objects.all().delete()
+    Programme.objects.all().delete()
 
 
 @pytest.fixture(autouse=True)
-def _data_dir(tmp_path, settings):
-    """Each test gets its own data folder: nothing a test writes lands in the working copy."""
+def _fast_and_isolated(tmp_path, settings):
+    """Each test gets its own data folder, and passwords hash fast (security is not tested
+    through the hash's cost)."""
     settings.DATA_DIR = tmp_path / "var"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def pytest_report_header(config):

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "gti",
     "gti.accounts",
     "gti.strategy",
+    "gti.proposals",
 ]
 
 MIDDLEWARE = [
@@ -60,6 +61,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "gti.accounts.middleware.RequestIdMiddleware",
 ]
 
 ROOT_URLCONF = "gti.urls"
@@ -119,4 +121,6 @@ if os.environ.get("GTI_HTTPS", "") in {"1", "true", "yes"}:
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-LOGIN_URL = "admin:login"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "accounts:dashboard"
+LOGOUT_REDIRECT_URL = "strategy:home"

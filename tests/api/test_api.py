@@ -77,7 +77,7 @@ def test_refusals_name_the_problem(client, loaded, url, status, message):
     assert response.json() == {"detail": message}
 
 
-def test_programme_before_loading_is_404(client, db):
+def test_programme_before_loading_is_404(client, nothing_loaded):
     assert client.get("/api/v1/programme").status_code == 404
 
 

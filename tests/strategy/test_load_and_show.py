@@ -122,8 +122,15 @@ def test_load_links_themes_indicators_and_boundaries(loaded):
     assert all(a.boundary["type"] in {"Polygon", "MultiPolygon"} for a in ghent.areas.all())
 
 
+def test_first_load_creates_version_1(nothing_loaded):
+    assert [(r.code, r.version, r.created) for r in services.load_files()] == [
+        ("efro-vlaanderen-2021-2027", 1, True),
+        ("antwerpen", 1, True),
+        ("gent", 1, True),
+    ]
+
+
 def test_loading_again_changes_nothing(loaded):
-    assert [r.created for r in loaded] == [True, True, True]
     again = services.load_files()
     assert [r.created for r in again] == [False, False, False]
     assert Strategy.objects.count() == 2 and Programme.objects.count() == 1
@@ -148,7 +155,7 @@ def test_changed_file_becomes_a_new_version_and_keeps_the_old(loaded, tmp_path):
     assert Theme.objects.filter(strategy=old).count() == 7  # the old version is whole
 
 
-def test_load_refuses_a_broken_file_and_changes_nothing(db, tmp_path):
+def test_load_refuses_a_broken_file_and_changes_nothing(nothing_loaded, tmp_path):
     shutil.copytree(schema.DATA_DIR, tmp_path, dirs_exist_ok=True)
     (tmp_path / "gent.yaml").write_text("city: gent\n")
     out = io.StringIO()

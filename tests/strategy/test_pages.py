@@ -32,7 +32,7 @@ def test_unknown_city_is_404(client, loaded):
     assert client.get("/strategies/brugge/").status_code == 404
 
 
-def test_pages_before_anything_is_loaded(client, db):
+def test_pages_before_anything_is_loaded(client, nothing_loaded):
     response = client.get("/")
     assert response.status_code == 200
     assert "gti strategy load" in response.content.decode()

@@ -1,0 +1,90 @@
+"""People and their roles. The secretariat of a city manages the users of its city."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from gti.accounts import audit, permissions
+from gti.accounts.models import PROGRAMME_ROLES, Role, RoleGrant
+from gti.errors import Invalid
+
+
+def _check_scope(role: str, city) -> None:
+    if role not in Role.values:
+        raise Invalid.one("role", _("unknown role %(role)s") % {"role": role})
+    if role in PROGRAMME_ROLES and city is not None:
+        raise Invalid.one("city", _("this role holds for the whole programme, not one city"))
+    if role not in PROGRAMME_ROLES and city is None:
+        raise Invalid.one("city", _("choose the city this role holds in"))
+
+
+def grant_role(user, role: str, city=None, *, by=None) -> RoleGrant:
+    """Give `user` a role. `by` None is the system (set-up, demo data); else it needs the right:
+    a city's secretariat grants city roles in its own city only."""
+    _check_scope(role, city)
+    if by is not None and not by.is_superuser:
+        if role in PROGRAMME_ROLES:
+            raise PermissionDenied(_("Only an administrator grants programme-wide roles."))
+        permissions.require(by, "users.manage", city=city)
+    with transaction.atomic():
+        grant, created = RoleGrant.objects.get_or_create(
+            user=user, role=role, city=city, defaults={"granted_by": by}
+        )
+        if created:
+            audit.record(
+                "accounts.role.granted",
+                user,
+                by=by,
+                after={"role": role, "city": city.code if city else None},
+                city=city.code if city else "",
+            )
+    permissions.forget(user)
+    return grant
+
+
+def revoke_role(user, role: str, city=None, *, by) -> None:
+    _check_scope(role, city)
+    if not by.is_superuser:
+        if role in PROGRAMME_ROLES:
+            raise PermissionDenied(_("Only an administrator revokes programme-wide roles."))
+        permissions.require(by, "users.manage", city=city)
+    with transaction.atomic():
+        deleted, _count = RoleGrant.objects.filter(user=user, role=role, city=city).delete()
+        if deleted:
+            audit.record(
+                "accounts.role.revoked",
+                user,
+                by=by,
+                before={"role": role, "city": city.code if city else None},
+                city=city.code if city else "",
+            )
+    permissions.forget(user)
+
+
+def create_user(
+    username: str, *, password: str, role: str, city=None, by=None, email: str = "", name: str = ""
+):
+    """A new account with one role. Refuses a taken user name."""
+    User = get_user_model()
+    _check_scope(role, city)
+    if not username.strip():
+        raise Invalid.one("username", _("required"))
+    if User.objects.filter(username=username).exists():
+        raise Invalid.one("username", _("this user name is taken"))
+    if by is not None and not by.is_superuser:
+        if role in PROGRAMME_ROLES:
+            raise PermissionDenied(_("Only an administrator grants programme-wide roles."))
+        permissions.require(by, "users.manage", city=city)
+    with transaction.atomic():
+        first, _sep, last = name.partition(" ")
+        user = User.objects.create_user(
+            username, email=email, password=password, first_name=first, last_name=last
+        )
+        audit.record(
+            "accounts.user.created", user, by=by, after={"username": username, "email": email}
+        )
+        grant_role(user, role, city)
+    return user

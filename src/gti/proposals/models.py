@@ -1,0 +1,318 @@
+"""Calls for proposals, proposals (projectfiches), their screening and their assessment.
+
+Objects change state only through `services.py`; each change there writes its audit event.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from gti.translation import Translated
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class Call(models.Model):
+    class State(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        PUBLISHED = "published", _("published")
+        CLOSED = "closed", _("closed")
+
+    city = models.ForeignKey("strategy.City", models.PROTECT, verbose_name=_("city"))
+    strategy = models.ForeignKey(
+        "strategy.Strategy", models.PROTECT, verbose_name=_("strategy version")
+    )
+    reference = models.CharField(_("reference"), max_length=40, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    opens_at = models.DateTimeField(_("opens at"))
+    closes_at = models.DateTimeField(_("closes at"))
+    state = models.CharField(_("state"), max_length=20, choices=State, default=State.DRAFT)
+    themes = models.ManyToManyField("strategy.Theme", verbose_name=_("admitted themes"))
+    consensus_margin = models.DecimalField(
+        _("consensus margin"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("15"),
+        help_text=_("Assessors whose totals differ by more points (of 100) meet for consensus."),
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("call")
+        verbose_name_plural = _("calls")
+        ordering = ["-opens_at", "reference"]
+
+    def __str__(self):
+        return f"{self.reference} {self.title}"
+
+
+class CallEnvelope(models.Model):
+    """The ERDF the call can give to proposals of one priority."""
+
+    call = models.ForeignKey(Call, models.CASCADE, related_name="envelopes")
+    priority = models.ForeignKey("strategy.Priority", models.PROTECT, verbose_name=_("priority"))
+    amount = models.DecimalField(_("ERDF amount"), **MONEY)
+
+    class Meta:
+        verbose_name = _("envelope")
+        verbose_name_plural = _("envelopes")
+        ordering = ["call", "priority__position"]
+        constraints = [
+            models.UniqueConstraint(fields=["call", "priority"], name="call_envelope_unique")
+        ]
+
+
+class Criterion(models.Model):
+    call = models.ForeignKey(Call, models.CASCADE, related_name="criteria")
+    code = models.SlugField(_("code"), max_length=40)
+    name_nl = models.CharField(_("name (Dutch)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+    weight = models.DecimalField(_("weight"), max_digits=5, decimal_places=2)
+    max_score = models.PositiveSmallIntegerField(_("maximum score"))
+    position = models.PositiveSmallIntegerField(default=0)
+
+    name = Translated("name")
+
+    class Meta:
+        verbose_name = _("assessment criterion")
+        verbose_name_plural = _("assessment criteria")
+        ordering = ["call", "position"]
+        constraints = [models.UniqueConstraint(fields=["call", "code"], name="criterion_unique")]
+
+    def __str__(self):
+        return self.name
+
+
+class ProposalQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The only way pages and the API list proposals: what this person may see."""
+        from gti.accounts import permissions
+        from gti.accounts.models import Role
+
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        if user.is_superuser:
+            return self
+        q = models.Q(applicant=user)
+        for role in (
+            Role.SECRETARIAT,
+            Role.STEERING_COMMITTEE,
+            Role.MANAGING_AUTHORITY,
+            Role.AUDITOR,
+        ):
+            city_ids = permissions.cities(user, role)
+            not_draft = ~models.Q(state=Proposal.State.DRAFT)
+            if city_ids is None:
+                q |= not_draft
+            elif city_ids:
+                q |= not_draft & models.Q(call__city_id__in=city_ids)
+        q |= models.Q(
+            assignments__assessor=user,
+            assignments__active=True,
+            assignments__declared_at__isnull=False,
+        )
+        return self.filter(q).distinct()
+
+
+class Proposal(models.Model):
+    class State(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        SUBMITTED = "submitted", _("submitted")
+        IN_SCREENING = "in_screening", _("in screening")
+        ELIGIBLE = "eligible", _("eligible")
+        INELIGIBLE = "ineligible", _("ineligible")
+        IN_ASSESSMENT = "in_assessment", _("in assessment")
+        ASSESSED = "assessed", _("assessed")
+        WITHDRAWN = "withdrawn", _("withdrawn")
+
+    class CityRole(models.TextChoices):
+        INITIATOR = "initiator", _("initiator")
+        STEERING = "regierol", _("steering role (regierol)")
+        PARTNER = "partner", _("partner")
+
+    call = models.ForeignKey(Call, models.PROTECT, related_name="proposals")
+    reference = models.CharField(_("reference"), max_length=40, unique=True)
+    state = models.CharField(_("state"), max_length=20, choices=State, default=State.DRAFT)
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="proposals"
+    )
+    promoter = models.CharField(_("promoter organisation"), max_length=200)
+    contact_name = models.CharField(_("contact person"), max_length=150, blank=True)
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
+    city_role = models.CharField(_("role of the city"), max_length=20, choices=CityRole)
+    title = models.CharField(_("title"), max_length=200)
+    summary = models.TextField(_("summary"), blank=True)
+    description = models.TextField(_("description"), blank=True)
+    theme = models.ForeignKey(
+        "strategy.Theme", models.PROTECT, null=True, blank=True, verbose_name=_("theme")
+    )
+    specific_objective = models.ForeignKey(
+        "strategy.SpecificObjective",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name=_("specific objective"),
+    )
+    areas = models.ManyToManyField("strategy.Area", blank=True, verbose_name=_("areas"))
+    start_date = models.DateField(_("start"), null=True, blank=True)
+    end_date = models.DateField(_("end"), null=True, blank=True)
+    erdf_requested = models.DecimalField(_("ERDF requested"), default=0, **MONEY)
+    erdf_rate = models.DecimalField(
+        _("ERDF rate"), max_digits=5, decimal_places=4, default=Decimal("0")
+    )
+    research_infrastructure = models.BooleanField(
+        _("pure research infrastructure"),
+        default=False,
+        help_text=_("Out of scope of the GTI (strategy, section 4.1)."),
+    )
+    policy_references = models.ManyToManyField(
+        "strategy.PolicyReference", blank=True, verbose_name=_("policy references")
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    screening_reasons = models.JSONField(_("screening reasons"), default=list, blank=True)
+    consolidated_score = models.DecimalField(
+        _("consolidated score"), max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    needs_consensus = models.BooleanField(_("consensus round needed"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ProposalQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("proposal")
+        verbose_name_plural = _("proposals")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.reference} {self.title}"
+
+    @property
+    def total_cost(self) -> Decimal:
+        return sum((line.amount for line in self.budget_lines.all()), Decimal("0.00"))
+
+    @property
+    def co_financing_total(self) -> Decimal:
+        return sum((c.amount for c in self.co_financing.all()), Decimal("0.00"))
+
+
+class BudgetLine(models.Model):
+    class Category(models.TextChoices):
+        STAFF = "staff", _("staff")
+        WORKS = "works", _("works and investment")
+        SERVICES = "services", _("external services")
+        EQUIPMENT = "equipment", _("equipment")
+        OTHER = "other", _("other")
+
+    proposal = models.ForeignKey(Proposal, models.CASCADE, related_name="budget_lines")
+    category = models.CharField(_("cost category"), max_length=20, choices=Category)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    amount = models.DecimalField(_("amount"), **MONEY)
+
+    class Meta:
+        ordering = ["proposal", "id"]
+
+
+class CoFinancing(models.Model):
+    class Source(models.TextChoices):
+        CITY = "city", _("city")
+        PARTNERS = "partners", _("partners")
+        FLEMISH = "flemish_government", _("Flemish government")
+        OTHER = "other", _("other")
+
+    proposal = models.ForeignKey(Proposal, models.CASCADE, related_name="co_financing")
+    source = models.CharField(_("source"), max_length=30, choices=Source)
+    amount = models.DecimalField(_("amount"), **MONEY)
+
+    class Meta:
+        ordering = ["proposal", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "source"], name="co_financing_unique")
+        ]
+
+
+class IndicatorTarget(models.Model):
+    proposal = models.ForeignKey(Proposal, models.CASCADE, related_name="indicator_targets")
+    indicator = models.ForeignKey("strategy.Indicator", models.PROTECT)
+    baseline = models.DecimalField(_("baseline"), max_digits=16, decimal_places=2, default=0)
+    target = models.DecimalField(_("target"), max_digits=16, decimal_places=2)
+
+    class Meta:
+        ordering = ["proposal", "indicator__position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["proposal", "indicator"], name="indicator_target_unique"
+            )
+        ]
+
+
+class PrincipleJustification(models.Model):
+    proposal = models.ForeignKey(Proposal, models.CASCADE, related_name="justifications")
+    principle = models.ForeignKey("strategy.Principle", models.PROTECT)
+    text = models.TextField(_("justification"))
+
+    class Meta:
+        ordering = ["proposal", "principle__position"]
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "principle"], name="justification_unique")
+        ]
+
+
+class ScreeningCheck(models.Model):
+    """The secretariat's verdict on one principle of the city for one proposal."""
+
+    class Result(models.TextChoices):
+        PASS = "pass", _("pass")
+        FAIL = "fail", _("fail")
+        NOT_APPLICABLE = "n/a", _("not applicable")
+
+    proposal = models.ForeignKey(Proposal, models.CASCADE, related_name="screening_checks")
+    principle = models.ForeignKey("strategy.Principle", models.PROTECT)
+    result = models.CharField(_("result"), max_length=10, choices=Result)
+    note = models.TextField(_("note"), blank=True)
+    checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    checked_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["proposal", "principle__position"]
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "principle"], name="screening_check_unique")
+        ]
+
+
+class Assignment(models.Model):
+    """An assessor's task on one proposal. A declared conflict of interest ends it."""
+
+    proposal = models.ForeignKey(Proposal, models.CASCADE, related_name="assignments")
+    assessor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="assignments"
+    )
+    active = models.BooleanField(default=True)
+    declared_at = models.DateTimeField(_("no conflict declared at"), null=True, blank=True)
+    conflict_declared = models.BooleanField(_("conflict of interest declared"), default=False)
+    scored_at = models.DateTimeField(_("scored at"), null=True, blank=True)
+    assigned_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["proposal", "id"]
+
+    def __str__(self):
+        return f"{self.proposal.reference} / {self.assessor}"
+
+
+class Score(models.Model):
+    assignment = models.ForeignKey(Assignment, models.CASCADE, related_name="scores")
+    criterion = models.ForeignKey(Criterion, models.PROTECT)
+    score = models.PositiveSmallIntegerField(_("score"))
+    justification = models.TextField(_("justification"))
+
+    class Meta:
+        ordering = ["assignment", "criterion__position"]
+        constraints = [
+            models.UniqueConstraint(fields=["assignment", "criterion"], name="score_unique")
+        ]

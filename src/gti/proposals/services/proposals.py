@@ -1,0 +1,336 @@
+"""Proposals (projectfiches): saving drafts and the applicant's transitions."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from gti.accounts import audit, permissions
+from gti.errors import Invalid, Refused, refuse_state
+from gti.proposals import rules
+from gti.proposals.inputs import ProposalInput, parse
+from gti.proposals.models import (
+    BudgetLine,
+    Call,
+    CoFinancing,
+    IndicatorTarget,
+    PrincipleJustification,
+    Proposal,
+)
+from gti.proposals.services.calls import is_open
+from gti.strategy.models import Area, Indicator, PolicyReference, SpecificObjective
+
+S = Proposal.State
+
+
+def context_for(call: Call) -> rules.Context:
+    """What the rules need to know, read from the strategy version the call was made under."""
+    strategy = call.strategy
+    programme = strategy.programme
+    objectives = SpecificObjective.objects.filter(priority__programme=programme).prefetch_related(
+        "indicators"
+    )
+    return rules.Context(
+        max_rate=programme.max_eu_cofinancing_rate,
+        eligible_from=programme.eligibility_start,
+        eligible_until=programme.eligibility_end,
+        admitted_themes=frozenset(call.themes.values_list("code", flat=True)),
+        theme_objectives={
+            t.code: frozenset(so.code for so in t.specific_objectives.all())
+            for t in strategy.themes.prefetch_related("specific_objectives")
+        },
+        objective_indicators={
+            so.code: frozenset(i.code for i in so.indicators.all()) for so in objectives
+        },
+        areas=frozenset(strategy.areas.values_list("code", flat=True)),
+        principles=dict(strategy.principles.values_list("code", "mandatory")),
+        policy_references=frozenset(strategy.policy_references.values_list("code", flat=True)),
+    )
+
+
+def draft_of(data: ProposalInput) -> rules.Draft:
+    return rules.Draft(
+        promoter=data.promoter,
+        city_role=data.city_role or "",
+        title=data.title,
+        theme=data.theme,
+        specific_objective=data.specific_objective,
+        areas=list(data.areas),
+        start_date=data.start_date,
+        end_date=data.end_date,
+        erdf_requested=data.erdf_requested,
+        erdf_rate=data.erdf_rate,
+        research_infrastructure=data.research_infrastructure,
+        budget_lines=[line.amount for line in data.budget_lines],
+        co_financing=[c.amount for c in data.co_financing],
+        indicators=[t.indicator for t in data.indicator_targets],
+        justifications={k: v for k, v in data.justifications.items() if v},
+        policy_references=list(data.policy_references),
+    )
+
+
+def stored_input(proposal: Proposal) -> ProposalInput:
+    """A saved proposal back in input form: what submission and screening check."""
+    return ProposalInput.model_validate(snapshot(proposal))
+
+
+def snapshot(proposal: Proposal) -> dict:
+    """Everything a person entered, as plain values: for the audit trail, exports and checks."""
+    return {
+        "promoter": proposal.promoter,
+        "contact_name": proposal.contact_name,
+        "contact_email": proposal.contact_email or None,
+        "contact_phone": proposal.contact_phone,
+        "city_role": proposal.city_role or None,
+        "title": proposal.title,
+        "summary": proposal.summary,
+        "description": proposal.description,
+        "theme": proposal.theme.code if proposal.theme_id else None,
+        "specific_objective": (
+            proposal.specific_objective.code if proposal.specific_objective_id else None
+        ),
+        "areas": [a.code for a in proposal.areas.order_by("position")],
+        "start_date": proposal.start_date,
+        "end_date": proposal.end_date,
+        "erdf_requested": proposal.erdf_requested,
+        "erdf_rate": proposal.erdf_rate,
+        "research_infrastructure": proposal.research_infrastructure,
+        "budget_lines": [
+            {"category": b.category, "description": b.description, "amount": b.amount}
+            for b in proposal.budget_lines.all()
+        ],
+        "co_financing": [
+            {"source": c.source, "amount": c.amount} for c in proposal.co_financing.all()
+        ],
+        "indicator_targets": [
+            {"indicator": t.indicator.code, "baseline": t.baseline, "target": t.target}
+            for t in proposal.indicator_targets.select_related("indicator")
+        ],
+        "justifications": {
+            j.principle.code: j.text for j in proposal.justifications.select_related("principle")
+        },
+        "policy_references": [r.code for r in proposal.policy_references.order_by("position")],
+    }
+
+
+def _changes(before: dict, after: dict) -> tuple[dict, dict]:
+    b, a = audit.plain(before), audit.plain(after)
+    keys = [k for k in a if b.get(k) != a.get(k)]
+    return {k: b.get(k) for k in keys}, {k: a[k] for k in keys}
+
+
+def validate(call: Call, data: dict, stage: rules.Stage) -> ProposalInput:
+    """Parse and check; raise Invalid with every problem, by field."""
+    parsed, errors = parse(data)
+    if errors:
+        raise Invalid(errors)
+    violations = rules.check(draft_of(parsed), context_for(call), stage)
+    if violations:
+        found: dict[str, list[str]] = {}
+        for v in violations:
+            found.setdefault(v.field, []).append(v.message)
+        raise Invalid(found)
+    return parsed
+
+
+def _write(proposal: Proposal, data: ProposalInput) -> None:
+    strategy = proposal.call.strategy
+    for name in (
+        "promoter",
+        "contact_name",
+        "contact_phone",
+        "title",
+        "summary",
+        "description",
+        "start_date",
+        "end_date",
+        "erdf_requested",
+        "erdf_rate",
+        "research_infrastructure",
+    ):
+        setattr(proposal, name, getattr(data, name))
+    proposal.contact_email = data.contact_email or ""
+    proposal.city_role = data.city_role or ""
+    proposal.theme = strategy.themes.filter(code=data.theme).first() if data.theme else None
+    proposal.specific_objective = (
+        SpecificObjective.objects.filter(
+            priority__programme=strategy.programme, code=data.specific_objective
+        ).first()
+        if data.specific_objective
+        else None
+    )
+    proposal.save()
+    proposal.areas.set(Area.objects.filter(strategy=strategy, code__in=data.areas))
+    proposal.policy_references.set(
+        PolicyReference.objects.filter(strategy=strategy, code__in=data.policy_references)
+    )
+    proposal.budget_lines.all().delete()
+    BudgetLine.objects.bulk_create(
+        BudgetLine(proposal=proposal, **line.model_dump()) for line in data.budget_lines
+    )
+    proposal.co_financing.all().delete()
+    CoFinancing.objects.bulk_create(
+        CoFinancing(proposal=proposal, **c.model_dump()) for c in data.co_financing
+    )
+    indicators = {
+        i.code: i
+        for i in Indicator.objects.filter(
+            programme=strategy.programme, code__in=[t.indicator for t in data.indicator_targets]
+        )
+    }
+    proposal.indicator_targets.all().delete()
+    IndicatorTarget.objects.bulk_create(
+        IndicatorTarget(
+            proposal=proposal,
+            indicator=indicators[t.indicator],
+            baseline=t.baseline,
+            target=t.target,
+        )
+        for t in data.indicator_targets
+    )
+    principles = {p.code: p for p in strategy.principles.all()}
+    proposal.justifications.all().delete()
+    PrincipleJustification.objects.bulk_create(
+        PrincipleJustification(proposal=proposal, principle=principles[code], text=text)
+        for code, text in data.justifications.items()
+        if text
+    )
+
+
+def _next_reference(call: Call) -> str:
+    prefix = f"{call.reference}-"
+    return f"{prefix}{Proposal.objects.filter(call=call).count() + 1:03d}"
+
+
+def save_proposal(
+    call: Call, data: dict, *, by, proposal: Proposal | None = None, reason: str = ""
+) -> Proposal:
+    """Create or update a draft. Bad input raises Invalid and changes nothing.
+
+    The applicant edits their own draft; the secretariat may correct a proposal under screening,
+    with a reason, and the audit trail keeps what it was before.
+    """
+    if proposal is None:
+        permissions.require(by, "proposal.create", call)
+        if not is_open(call):
+            raise Refused(_("The call %(call)s is not open.") % {"call": call})
+    elif proposal.state == S.DRAFT:
+        permissions.require(by, "proposal.edit", proposal)
+    elif proposal.state in {S.SUBMITTED, S.IN_SCREENING}:
+        permissions.require(by, "proposal.screen", proposal)
+        if not reason.strip():
+            raise Invalid.one("reason", _("say why a submitted proposal is changed"))
+    else:
+        raise refuse_state(proposal, _("editing"))
+    parsed = validate(call, data, rules.Stage.SAVE)
+    with transaction.atomic():
+        if proposal is None:
+            proposal = Proposal(call=call, applicant=by, state=S.DRAFT)
+            before = {}
+            for attempt in range(5):
+                proposal.reference = _next_reference(call)
+                try:
+                    with transaction.atomic():
+                        _write(proposal, parsed)
+                    break
+                except IntegrityError:
+                    if attempt == 4:
+                        raise
+            action = "proposals.proposal.created"
+        else:
+            proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+            before = snapshot(proposal)
+            _write(proposal, parsed)
+            action = "proposals.proposal.updated"
+        old, new = _changes(before, snapshot(Proposal.objects.get(pk=proposal.pk)))
+        audit.record(
+            action, proposal, by=by, before=old, after=new, reason=reason, city=call.city.code
+        )
+    return proposal
+
+
+def transition(
+    proposal: Proposal,
+    *,
+    by,
+    permission: str,
+    allowed_from: set,
+    to: str,
+    action: str,
+    reason: str = "",
+    extra_after: dict | None = None,
+    update=None,
+) -> Proposal:
+    """The one way a proposal changes state: role, state, change and audit in one transaction."""
+    permissions.require(by, permission, proposal)
+    with transaction.atomic():
+        proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+        if proposal.state not in allowed_from:
+            raise refuse_state(proposal, action)
+        before = proposal.state
+        proposal.state = to
+        fields = ["state", "updated_at"]
+        if update:
+            fields += update(proposal)
+        proposal.save(update_fields=fields)
+        audit.record(
+            f"proposals.proposal.{action}",
+            proposal,
+            by=by,
+            before={"state": before},
+            after={"state": to, **(extra_after or {})},
+            reason=reason,
+            city=proposal.call.city.code,
+        )
+    return proposal
+
+
+def submit_proposal(proposal: Proposal, *, by) -> Proposal:
+    """Draft → submitted, only while the call is open and the proposal is complete."""
+    proposal = Proposal.objects.select_related("call").get(pk=proposal.pk)
+    permissions.require(by, "proposal.submit", proposal)
+    if not is_open(proposal.call):
+        raise Refused(_("The call %(call)s is not open.") % {"call": proposal.call})
+    validate(proposal.call, snapshot(proposal), rules.Stage.SUBMIT)
+
+    def stamp(p):
+        p.submitted_at = timezone.now()
+        return ["submitted_at"]
+
+    return transition(
+        proposal,
+        by=by,
+        permission="proposal.submit",
+        allowed_from={S.DRAFT},
+        to=S.SUBMITTED,
+        action="submitted",
+        update=stamp,
+    )
+
+
+def withdraw_proposal(proposal: Proposal, *, by, reason: str = "") -> Proposal:
+    return transition(
+        proposal,
+        by=by,
+        permission="proposal.withdraw",
+        allowed_from=set(S) - {S.INELIGIBLE, S.WITHDRAWN},
+        to=S.WITHDRAWN,
+        action="withdrawn",
+        reason=reason,
+    )
+
+
+def return_for_correction(proposal: Proposal, *, by, reason: str) -> Proposal:
+    """Back to the applicant as a draft, with the secretariat's reason."""
+    if not reason.strip():
+        raise Invalid.one("reason", _("say what must be corrected"))
+    return transition(
+        proposal,
+        by=by,
+        permission="proposal.return",
+        allowed_from={S.SUBMITTED, S.IN_SCREENING},
+        to=S.DRAFT,
+        action="returned",
+        reason=reason,
+    )
