@@ -13,10 +13,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if not Strategy.objects.current().exists():
             raise CommandError("no strategy loaded: run `gti strategy load` first")
-        people = demo.run(progress=lambda line: self.stderr.write(line))
+        demo.run(progress=lambda line: self.stderr.write(line))
         self.stdout.write(
-            "DEMO users (demonstration only, password for all: %s):" % demo.DEMO_PASSWORD
+            f"DEMO users (demonstration only, password for all: {demo.DEMO_PASSWORD}):"
         )
         for name, (role, city) in demo.DEMO_USERS.items():
             self.stdout.write(f"  {name:32} {role.label} {city or ''}".rstrip())
-        del people
