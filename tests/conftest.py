@@ -1,4 +1,5 @@
 import pytest
+from django.utils import translation
 
 from gti.strategy import services
 from gti.strategy.models import Programme, Strategy
@@ -27,10 +28,13 @@ def nothing_loaded(db):
 
 @pytest.fixture(autouse=True)
 def _fast_and_isolated(tmp_path, settings):
-    """Each test gets its own data folder, and passwords hash fast (security is not tested
-    through the hash's cost)."""
+    """Each test gets its own data folder, passwords hash fast (security is not tested through
+    the hash's cost), and messages outside a request read in English; pages choose their own
+    language per request, as for a person."""
     settings.DATA_DIR = tmp_path / "var"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    with translation.override("en"):
+        yield
 
 
 def pytest_report_header(config):

@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.urls import translate_url
 
+from gti.accounts import permissions
+from gti.accounts.models import Role
 from gti.strategy.models import City
 
 
@@ -12,4 +14,16 @@ def site(request):
             (code, name, translate_url(path, code)) for code, name in settings.LANGUAGES
         ],
         "nav_cities": City.objects.filter(strategies__is_current=True).distinct(),
+        **_roles(request.user),
+    }
+
+
+def _roles(user) -> dict:
+    """The header shows the person's roles; the menu offers what they may open."""
+    held = permissions.roles(user)
+    labels = dict(Role.choices)
+    return {
+        "user_roles": sorted(str(labels[r]) for r in held),
+        "can_view_audit": bool(held & permissions.ACTIONS["audit.view"]) or user.is_superuser,
+        "can_manage_users": Role.SECRETARIAT in held or user.is_superuser,
     }

@@ -14,6 +14,8 @@ urlpatterns = [
 # Dutch at /, English at /en/: each page has a stable address per language.
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
+    path("accounts/", include("gti.accounts.urls")),
+    path("", include("gti.proposals.urls")),
     path("", include("gti.strategy.urls")),
     prefix_default_language=False,
 )

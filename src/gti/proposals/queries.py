@@ -1,0 +1,193 @@
+"""Read-side questions the pages and the API ask: what waits for whom, lists, personal data."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from gti.accounts import permissions
+from gti.accounts.audit import plain
+from gti.accounts.models import AuditEvent, Role
+from gti.proposals.models import Assignment, Call, Proposal
+
+S = Proposal.State
+
+
+def calls_visible_to(user):
+    """Published and closed calls for everyone; drafts too for the city's secretariat."""
+    visible = ~Q(state=Call.State.DRAFT)
+    if getattr(user, "is_superuser", False):
+        return Call.objects.select_related("city")
+    ids = permissions.cities(user, Role.SECRETARIAT)
+    if ids is None:
+        visible = Q()
+    elif ids:
+        visible |= Q(city_id__in=ids)
+    return Call.objects.filter(visible).select_related("city")
+
+
+def _panel(title, proposals, empty):
+    return {"title": title, "proposals": list(proposals[:50]), "empty": empty}
+
+
+def dashboard(user) -> list[dict]:
+    """One panel per thing that waits for this person, by the roles they hold."""
+    panels = []
+    base = Proposal.objects.visible_to(user).select_related("call__city", "theme")
+    held = permissions.roles(user)
+    if Role.APPLICANT in held:
+        panels.append(
+            _panel(
+                _("My drafts"),
+                base.filter(applicant=user, state=S.DRAFT),
+                _("No drafts. Start a proposal from an open call."),
+            )
+        )
+        panels.append(
+            _panel(
+                _("My submitted proposals"),
+                base.filter(applicant=user).exclude(state=S.DRAFT),
+                _("Nothing submitted yet."),
+            )
+        )
+    if Role.SECRETARIAT in held or user.is_superuser:
+        panels.append(
+            _panel(
+                _("To screen"),
+                base.filter(state__in=[S.SUBMITTED, S.IN_SCREENING]).order_by("submitted_at"),
+                _("No proposal waits for screening."),
+            )
+        )
+        panels.append(
+            _panel(
+                _("Eligible: assign assessors"),
+                base.filter(state=S.ELIGIBLE),
+                _("No eligible proposal waits for assessors."),
+            )
+        )
+        panels.append(
+            _panel(
+                _("Assessed: consensus round needed"),
+                base.filter(state=S.ASSESSED, needs_consensus=True),
+                _("No assessors differ beyond the margin."),
+            )
+        )
+    if Role.ASSESSOR in held:
+        waiting = (
+            Assignment.objects.filter(
+                assessor=user,
+                active=True,
+                proposal__state__in=[S.IN_ASSESSMENT, S.ASSESSED],
+            )
+            .filter(Q(scored_at=None) | Q(proposal__needs_consensus=True))
+            .select_related("proposal__call__city")
+        )
+        panels.append(
+            {
+                "title": _("My assessments"),
+                "assignments": list(waiting),
+                "empty": _("No proposal waits for your assessment."),
+            }
+        )
+    if Role.STEERING_COMMITTEE in held:
+        panels.append(
+            _panel(
+                _("Assessed proposals"),
+                base.filter(state=S.ASSESSED).order_by("-consolidated_score"),
+                _("No assessed proposals yet."),
+            )
+        )
+    if held & {Role.MANAGING_AUTHORITY, Role.AUDITOR}:
+        panels.append(
+            _panel(
+                _("Recently changed proposals"),
+                base.order_by("-updated_at"),
+                _("No proposals yet."),
+            )
+        )
+    return panels
+
+
+SORTS = {
+    "reference": "reference",
+    "-reference": "-reference",
+    "title": "title",
+    "state": "state",
+    "promoter": "promoter",
+    "erdf": "erdf_requested",
+    "-erdf": "-erdf_requested",
+    "score": "consolidated_score",
+    "-score": "-consolidated_score",
+    "-updated": "-updated_at",
+}
+
+
+def filter_proposals(user, params) -> tuple:
+    """Proposals this person may see, filtered by city, call, state, theme, specific objective,
+    area and promoter, and sorted. Returns (queryset, the filters applied)."""
+    qs = (
+        Proposal.objects.visible_to(user)
+        .select_related("call__city", "theme", "specific_objective")
+        .prefetch_related("areas")
+    )
+    applied = {}
+    lookups = {
+        "city": "call__city__code",
+        "call": "call__reference",
+        "state": "state",
+        "theme": "theme__code",
+        "objective": "specific_objective__code",
+        "area": "areas__code",
+    }
+    for name, lookup in lookups.items():
+        value = params.get(name)
+        if value:
+            qs = qs.filter(**{lookup: value})
+            applied[name] = value
+    if params.get("promoter"):
+        qs = qs.filter(promoter__icontains=params["promoter"])
+        applied["promoter"] = params["promoter"]
+    sort = params.get("sort") or "-updated"
+    qs = qs.order_by(SORTS.get(sort, "-updated_at"), "reference").distinct()
+    return qs, applied
+
+
+def personal_data(user) -> dict:
+    """GDPR art. 15: what the platform holds about this person."""
+    from gti.proposals.services import snapshot
+
+    proposals = Proposal.objects.filter(
+        Q(applicant=user) | Q(contact_email__iexact=user.email or "-")
+    ).distinct()
+    return plain(
+        {
+            "account": {
+                "username": user.username,
+                "name": user.get_full_name(),
+                "email": user.email,
+                "joined": user.date_joined,
+                "last_login": user.last_login,
+            },
+            "roles": [
+                {"role": g.role, "city": g.city.code if g.city_id else None, "since": g.granted_at}
+                for g in user.role_grants.select_related("city")
+            ],
+            "proposals": [
+                {"reference": p.reference, "state": p.state, **snapshot(p)} for p in proposals
+            ],
+            "assessments": [
+                {
+                    "proposal": a.proposal.reference,
+                    "conflict_declared": a.conflict_declared,
+                    "scores": {s.criterion.code: s.score for s in a.scores.all()},
+                }
+                for a in user.assignments.select_related("proposal").prefetch_related(
+                    "scores__criterion"
+                )
+            ],
+            "audit_events_by_you": [
+                {"when": e.created_at, "action": e.action, "object": e.object_label}
+                for e in AuditEvent.objects.filter(actor=user).order_by("id")
+            ],
+        }
+    )

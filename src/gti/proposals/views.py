@@ -1,0 +1,521 @@
+"""Pages for calls and proposals. Thin: each view checks the role through `permissions`, calls a
+service, and shows its errors by field. Objects outside a person's view answer 404."""
+
+from __future__ import annotations
+
+import datetime
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from gti.accounts import permissions
+from gti.accounts.models import Role
+from gti.errors import Invalid, Refused
+from gti.proposals import queries, rules, services
+from gti.proposals.forms import STEP_FORMS, STEPS, ScoreForm, ScreeningForm
+from gti.proposals.models import Assignment, Call, Proposal
+from gti.proposals.services.proposals import validate
+from gti.proposals.services.screening import automatic_findings
+from gti.strategy.models import City, Strategy
+
+S = Proposal.State
+
+
+def _show_errors(form, errors: dict[str, list[str]]) -> None:
+    for path, messages_ in errors.items():
+        field = form.field_for(path) if hasattr(form, "field_for") else None
+        if field is None and path in form.fields:
+            field = path
+        for message in messages_:
+            form.add_error(field, message if field else f"{path}: {message}")
+
+
+# --- calls ------------------------------------------------------------------------------------
+
+
+def call_list(request):
+    """Role: public (published calls); the secretariat also sees its drafts."""
+    calls = queries.calls_visible_to(request.user).prefetch_related("themes")
+    return render(request, "proposals/call_list.html", {"calls": calls})
+
+
+def call_detail(request, reference):
+    """Role: public for published calls."""
+    call = get_object_or_404(queries.calls_visible_to(request.user), reference=reference)
+    return render(
+        request,
+        "proposals/call_detail.html",
+        {
+            "call": call,
+            "city": call.city,
+            "is_open": services.is_open(call),
+            "can_apply": services.is_open(call)
+            and permissions.can(request.user, "proposal.create", call),
+            "can_manage": permissions.can(request.user, "call.publish", call),
+        },
+    )
+
+
+class CallForm(forms.Form):
+    title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
+    description = forms.CharField(
+        label=gettext_lazy("Description"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
+    opens_at = forms.DateTimeField(
+        label=gettext_lazy("Opens at (Brussels time)"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    closes_at = forms.DateTimeField(
+        label=gettext_lazy("Closes at (Brussels time)"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    themes = forms.MultipleChoiceField(
+        label=gettext_lazy("Admitted themes"), widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, strategy, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["themes"].choices = [(t.code, t.name) for t in strategy.themes.all()]
+        for p in strategy.programme.priorities.all():
+            self.fields[f"envelope_{p.code}"] = forms.DecimalField(
+                label=gettext_lazy("ERDF envelope for %(code)s (EUR)") % {"code": p.code},
+                max_digits=14,
+                decimal_places=2,
+                min_value=0,
+            )
+
+    def field_for(self, path):
+        if path.startswith("envelopes."):
+            return "envelope_" + path.split(".", 1)[1]
+        return path if path in self.fields else None
+
+
+@login_required
+def call_create(request, city):
+    """Role: secretariat of the city."""
+    city = get_object_or_404(City, code=city)
+    permissions.require(request.user, "call.create", city=city)
+    strategy = get_object_or_404(Strategy.objects.current(), city=city)
+    now = timezone.localtime()
+    initial = {
+        "opens_at": now.replace(minute=0, second=0, microsecond=0),
+        "closes_at": (now + datetime.timedelta(days=60)).replace(
+            hour=12, minute=0, second=0, microsecond=0
+        ),
+        "themes": [t.code for t in strategy.themes.all()],
+    }
+    form = CallForm(request.POST or None, strategy=strategy, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            call = services.create_call(
+                by=request.user,
+                city=city,
+                title=d["title"],
+                description=d["description"],
+                opens_at=d["opens_at"],
+                closes_at=d["closes_at"],
+                themes=d["themes"],
+                envelopes={
+                    k.removeprefix("envelope_"): v
+                    for k, v in d.items()
+                    if k.startswith("envelope_")
+                },
+            )
+        except Invalid as exc:
+            _show_errors(form, exc.errors)
+        else:
+            messages.success(
+                request, _("Call %(ref)s created as a draft.") % {"ref": call.reference}
+            )
+            return redirect("proposals:call", reference=call.reference)
+    return render(request, "proposals/call_form.html", {"form": form, "city": city})
+
+
+@login_required
+@require_POST
+def call_transition(request, reference, action):
+    """Role: secretariat (publish, close)."""
+    call = get_object_or_404(queries.calls_visible_to(request.user), reference=reference)
+    move = {"publish": services.publish_call, "close": services.close_call}.get(action)
+    if move is None:
+        raise Http404
+    try:
+        move(call, by=request.user)
+    except Refused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("Done: %(ref)s is now %(state)s.")
+            % {"ref": call.reference, "state": Call.objects.get(pk=call.pk).get_state_display()},
+        )
+    return redirect("proposals:call", reference=call.reference)
+
+
+# --- proposals --------------------------------------------------------------------------------
+
+
+def _proposal(request, reference) -> Proposal:
+    return get_object_or_404(
+        Proposal.objects.visible_to(request.user).select_related("call__city", "call__strategy"),
+        reference=reference,
+    )
+
+
+@login_required
+def proposal_list(request):
+    """Role: any signed-in person; each sees only what `visible_to` allows."""
+    proposals, applied = queries.filter_proposals(request.user, request.GET)
+    strategies = (
+        Strategy.objects.current()
+        .select_related("city")
+        .prefetch_related("themes__specific_objectives", "areas")
+    )
+    return render(
+        request,
+        "proposals/proposal_list.html",
+        {
+            "proposals": proposals[:500],
+            "count": proposals.count(),
+            "applied": applied,
+            "sort": request.GET.get("sort", "-updated"),
+            "states": S.choices,
+            "strategies": strategies,
+            "calls": queries.calls_visible_to(request.user),
+            "themes": {t.code: t for s in strategies for t in s.themes.all()}.values(),
+            "areas": [a for s in strategies for a in s.areas.all()],
+            "objective_codes": sorted(
+                {
+                    so.code
+                    for s in strategies
+                    for t in s.themes.all()
+                    for so in t.specific_objectives.all()
+                }
+            ),
+            "sorts": [
+                ("-updated", _("last changed")),
+                ("reference", _("reference")),
+                ("title", _("title")),
+                ("promoter", _("promoter")),
+                ("state", _("state")),
+                ("-erdf", _("ERDF, highest first")),
+                ("erdf", _("ERDF, lowest first")),
+                ("-score", _("score, highest first")),
+                ("score", _("score, lowest first")),
+            ],
+        },
+    )
+
+
+def _step_form(step, call, proposal, data=None):
+    form_class, initial_of = STEP_FORMS[step]
+    current = services.snapshot(proposal) if proposal else {}
+    return form_class(
+        data, call=call, proposal=proposal, current=current, initial=initial_of(current)
+    )
+
+
+@login_required
+def proposal_new(request, call):
+    """Role: applicant in the call's city, while the call is open. Step 1 creates the draft."""
+    call = get_object_or_404(queries.calls_visible_to(request.user), reference=call)
+    permissions.require(request.user, "proposal.create", call)
+    form = _step_form("general", call, None, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            proposal = services.save_proposal(call, form.to_input(), by=request.user)
+        except Invalid as exc:
+            _show_errors(form, exc.errors)
+        except Refused as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Draft %(ref)s saved.") % {"ref": proposal.reference})
+            return redirect("proposals:edit", reference=proposal.reference, step="strategy")
+    return render(
+        request,
+        "proposals/proposal_form.html",
+        {"form": form, "call": call, "steps": STEPS, "step": "general", "proposal": None},
+    )
+
+
+@login_required
+def proposal_edit(request, reference, step):
+    """Role: the applicant (own draft) or the secretariat (correction under screening)."""
+    proposal = _proposal(request, reference)
+    call = proposal.call
+    if step not in dict(STEPS):
+        raise Http404
+    editable = (
+        permissions.can(request.user, "proposal.edit", proposal) and proposal.state == S.DRAFT
+    )
+    correcting = proposal.state in {S.SUBMITTED, S.IN_SCREENING} and permissions.can(
+        request.user, "proposal.screen", proposal
+    )
+    if not (editable or correcting):
+        raise PermissionDenied
+    if step == "review":
+        return _review(request, proposal)
+    form = _step_form(step, call, proposal, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = {**services.snapshot(proposal), **form.to_input()}
+        try:
+            if request.htmx:  # inline validation while typing: check, save nothing
+                validate(call, data, rules.Stage.SAVE)
+            else:
+                services.save_proposal(
+                    call,
+                    data,
+                    by=request.user,
+                    proposal=proposal,
+                    reason=request.POST.get("reason", ""),
+                )
+        except Invalid as exc:
+            _show_errors(form, exc.errors)
+        except Refused as exc:
+            messages.error(request, str(exc))
+        else:
+            if not request.htmx:
+                messages.success(request, _("Saved."))
+                names = [s for s, _label in STEPS]
+                following = names[names.index(step) + 1]
+                return redirect("proposals:edit", reference=proposal.reference, step=following)
+    template = "proposals/_step_fields.html" if request.htmx else "proposals/proposal_form.html"
+    return render(
+        request,
+        template,
+        {
+            "form": form,
+            "call": call,
+            "proposal": proposal,
+            "steps": STEPS,
+            "step": step,
+            "correcting": correcting,
+        },
+    )
+
+
+def _review(request, proposal):
+    problems = []
+    try:
+        validate(proposal.call, services.snapshot(proposal), rules.Stage.SUBMIT)
+    except Invalid as exc:
+        problems = [(field, ", ".join(msgs)) for field, msgs in exc.errors.items()]
+    return render(
+        request,
+        "proposals/proposal_review.html",
+        {
+            "proposal": proposal,
+            "call": proposal.call,
+            "steps": STEPS,
+            "step": "review",
+            "problems": problems,
+            "is_open": services.is_open(proposal.call),
+        },
+    )
+
+
+@login_required
+def proposal_detail(request, reference):
+    """Role: whoever may see the proposal (see `Proposal.objects.visible_to`)."""
+    proposal = _proposal(request, reference)
+    user = request.user
+    context = {
+        "proposal": proposal,
+        "city": proposal.call.city,
+        "data": services.snapshot(proposal),
+        "show_contact": permissions.can(user, "proposal.view_contact", proposal),
+        "can_edit": proposal.state == S.DRAFT and permissions.can(user, "proposal.edit", proposal),
+        "can_withdraw": proposal.state not in {S.WITHDRAWN, S.INELIGIBLE}
+        and permissions.can(user, "proposal.withdraw", proposal),
+        "can_screen": permissions.can(user, "proposal.screen", proposal),
+        "can_assign": permissions.can(user, "proposal.assign", proposal),
+        "my_assignment": Assignment.objects.filter(
+            proposal=proposal, assessor=user, active=True
+        ).first(),
+        "checks": proposal.screening_checks.select_related("principle"),
+        "assignments": proposal.assignments.select_related("assessor"),
+    }
+    return render(request, "proposals/proposal_detail.html", context)
+
+
+@login_required
+@require_POST
+def proposal_action(request, reference, action):
+    """Role: as the service decides (applicant: submit, withdraw; secretariat: return, screen)."""
+    proposal = _proposal(request, reference)
+    reason = request.POST.get("reason", "")
+    try:
+        if action == "submit":
+            services.submit_proposal(proposal, by=request.user)
+        elif action == "withdraw":
+            services.withdraw_proposal(proposal, by=request.user, reason=reason)
+        elif action == "return":
+            services.return_for_correction(proposal, by=request.user, reason=reason)
+        elif action == "start-screening":
+            services.start_screening(proposal, by=request.user)
+        else:
+            raise Http404
+    except Invalid as exc:
+        for field, msgs in exc.errors.items():
+            messages.error(request, f"{field}: {', '.join(msgs)}")
+        target = "proposals:edit" if action == "submit" else "proposals:detail"
+        kwargs = {"step": "review"} if action == "submit" else {}
+        return redirect(target, reference=proposal.reference, **kwargs)
+    except Refused as exc:
+        messages.error(request, str(exc))
+    else:
+        proposal.refresh_from_db()
+        messages.success(
+            request,
+            _("%(ref)s is now %(state)s.")
+            % {"ref": proposal.reference, "state": proposal.get_state_display()},
+        )
+    return redirect("proposals:detail", reference=proposal.reference)
+
+
+@login_required
+def screening(request, reference):
+    """Role: secretariat of the city. The screening report and the checklist."""
+    proposal = _proposal(request, reference)
+    permissions.require(request.user, "proposal.screen", proposal)
+    principles = list(proposal.call.strategy.principles.all())
+    initial = {}
+    for check in proposal.screening_checks.select_related("principle"):
+        initial[f"result_{check.principle.code}"] = check.result
+        initial[f"note_{check.principle.code}"] = check.note
+    form = ScreeningForm(request.POST or None, principles=principles, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            proposal = services.screen_proposal(
+                proposal,
+                by=request.user,
+                checklist=form.checklist(),
+                reason=form.cleaned_data["reason"],
+            )
+        except Invalid as exc:
+            for path, msgs in exc.errors.items():
+                code = path.split(".", 1)[1] if path.startswith("checklist.") else None
+                field = f"result_{code}" if code and f"result_{code}" in form.fields else None
+                for message in msgs:
+                    form.add_error(field, message)
+        except Refused as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request,
+                _("%(ref)s is %(state)s.")
+                % {"ref": proposal.reference, "state": proposal.get_state_display()},
+            )
+            return redirect("proposals:detail", reference=proposal.reference)
+    return render(
+        request,
+        "proposals/screening.html",
+        {
+            "proposal": proposal,
+            "city": proposal.call.city,
+            "form": form,
+            "findings": automatic_findings(proposal),
+        },
+    )
+
+
+class AssignForm(forms.Form):
+    assessors = forms.MultipleChoiceField(
+        label=gettext_lazy("Assessors"),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=gettext_lazy("At least two; each declares first that there is no conflict."),
+    )
+
+
+@login_required
+def assessment(request, reference):
+    """Role: secretariat (assign) and the assigned assessors (declare, score)."""
+    proposal = get_object_or_404(Proposal.objects.select_related("call__city"), reference=reference)
+    user = request.user
+    assignment = Assignment.objects.filter(proposal=proposal, assessor=user, active=True).first()
+    is_secretariat = permissions.can(user, "proposal.assign", proposal)
+    if not (is_secretariat or assignment):
+        raise Http404
+    context = {"proposal": proposal, "city": proposal.call.city, "assignment": assignment}
+    criteria = list(proposal.call.criteria.all())
+    if is_secretariat:
+        User = get_user_model()
+        taken = proposal.assignments.values_list("assessor_id", flat=True)
+        candidates = (
+            User.objects.filter(
+                role_grants__role=Role.ASSESSOR, role_grants__city=proposal.call.city
+            )
+            .exclude(pk__in=taken)
+            .order_by("username")
+        )
+        assign_form = AssignForm(request.POST or None if "assign" in request.POST else None)
+        assign_form.fields["assessors"].choices = [
+            (u.pk, u.get_full_name() or u.username) for u in candidates
+        ]
+        if request.method == "POST" and "assign" in request.POST and assign_form.is_valid():
+            chosen = list(User.objects.filter(pk__in=assign_form.cleaned_data["assessors"]))
+            try:
+                services.assign_assessors(proposal, by=user, assessors=chosen)
+            except Invalid as exc:
+                for msgs in exc.errors.values():
+                    for message in msgs:
+                        assign_form.add_error("assessors", message)
+            except Refused as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(request, _("Assessors assigned."))
+                return redirect("proposals:assessment", reference=reference)
+        context["assign_form"] = assign_form
+        context["assignments"] = proposal.assignments.select_related("assessor").prefetch_related(
+            "scores__criterion"
+        )
+    if assignment:
+        score_form = None
+        if request.method == "POST" and "declare" in request.POST:
+            if request.POST["declare"] == "no-conflict":
+                services.declare_no_conflict(assignment, by=user)
+                messages.success(request, _("Declared: no conflict of interest."))
+                return redirect("proposals:assessment", reference=reference)
+            reason = request.POST.get("reason", "")
+            try:
+                services.declare_conflict(assignment, by=user, reason=reason)
+            except (Invalid, Refused) as exc:
+                messages.error(request, str(exc))
+                return redirect("proposals:assessment", reference=reference)
+            messages.success(request, _("Conflict of interest recorded; the assignment ends."))
+            return redirect("accounts:dashboard")
+        if assignment.declared_at:
+            initial = {}
+            for s in assignment.scores.select_related("criterion"):
+                initial[f"score_{s.criterion.code}"] = s.score
+                initial[f"justification_{s.criterion.code}"] = s.justification
+            data = request.POST if "score" in request.POST else None
+            score_form = ScoreForm(data, criteria=criteria, initial=initial)
+            if data is not None and score_form.is_valid():
+                try:
+                    services.score_proposal(assignment, by=user, scores=score_form.scores())
+                except Invalid as exc:
+                    for path, msgs in exc.errors.items():
+                        code = path.split(".", 1)[1]
+                        for message in msgs:
+                            score_form.add_error(f"score_{code}", message)
+                except Refused as exc:
+                    messages.error(request, str(exc))
+                else:
+                    messages.success(request, _("Scores saved."))
+                    return redirect("proposals:assessment", reference=reference)
+            context["data"] = services.snapshot(proposal)
+        context["score_form"] = score_form
+    proposal.refresh_from_db()
+    context["proposal"] = proposal
+    return render(request, "proposals/assessment.html", context)
