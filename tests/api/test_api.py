@@ -25,20 +25,35 @@ def concrete(path: str) -> str:
     return path
 
 
+PUBLIC = {
+    "/api/v1/programme",
+    "/api/v1/specific-objectives",
+    "/api/v1/specific-objectives/{code}",
+    "/api/v1/indicators",
+    "/api/v1/strategies",
+    "/api/v1/strategies/{city}",
+    "/api/v1/areas",
+}
+
+
 def test_every_route_is_in_the_schema(spec):
-    assert set(spec["paths"]) == {
-        "/api/v1/programme",
-        "/api/v1/specific-objectives",
-        "/api/v1/specific-objectives/{code}",
-        "/api/v1/indicators",
-        "/api/v1/strategies",
-        "/api/v1/strategies/{city}",
-        "/api/v1/areas",
+    from django.urls import get_resolver
+
+    from gti.api.api import api
+
+    routes = {
+        "/api/v1" + prefix.rstrip("/") + path
+        for prefix, router in api._routers
+        for path in router.path_operations
     }
+    assert routes == set(spec["paths"])
+    assert routes > PUBLIC
+    assert get_resolver()  # the API is mounted
 
 
-def test_every_answer_matches_the_schema(client, loaded, spec):
-    for path, methods in spec["paths"].items():
+def test_public_answers_match_the_schema(client, loaded, spec):
+    for path in PUBLIC:
+        methods = spec["paths"][path]
         response = client.get(concrete(path))
         assert response.status_code == 200, path
         validate(spec, path, "get", 200, response.json())

@@ -113,3 +113,25 @@ class AuditHead(models.Model):
     """The hash of the newest event; locked while an event is appended, so the chain has no fork."""
 
     last_hash = models.CharField(max_length=64, default="0" * 64)
+
+
+class ApiToken(models.Model):
+    """A personal key for the API. Only its hash is kept; the key is shown once, when made."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    prefix = models.CharField(max_length=8)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self):
+        return f"{self.user} {self.prefix}…"
+
+    @staticmethod
+    def hash(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()

@@ -88,3 +88,31 @@ def create_user(
         )
         grant_role(user, role, city)
     return user
+
+
+def create_token(user, *, name: str = "", by=None) -> str:
+    """A new API key for `user`; returns the key (shown once, only its hash is kept)."""
+    import secrets
+
+    from gti.accounts.models import ApiToken
+
+    key = "gti_" + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            user=user, name=name, prefix=key[4:12], key_hash=ApiToken.hash(key)
+        )
+        audit.record("accounts.token.created", token, by=by or user, after={"name": name})
+    return key
+
+
+def user_for_token(key: str):
+    """The active user a key belongs to, or None."""
+    from django.utils import timezone
+
+    from gti.accounts.models import ApiToken
+
+    token = ApiToken.objects.select_related("user").filter(key_hash=ApiToken.hash(key)).first()
+    if token is None or not token.user.is_active:
+        return None
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    return token.user

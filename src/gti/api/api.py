@@ -1,16 +1,55 @@
 """The JSON API under /api/v1/: one router per app, no logic of its own."""
 
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from ninja import NinjaAPI
+from ninja.errors import ValidationError
 
+from gti.api.proposals import router as proposals_router
 from gti.api.strategy import router as strategy_router
+from gti.errors import Invalid, Refused
+from gti.proposals.inputs import field_path
 
 api = NinjaAPI(
     title="GTI Platform API",
     version="1",
     description=(
-        "The programme, the cities' GTI strategies and (in later versions) calls, proposals, "
-        "selection and monitoring. Strategy data is published data: readable without logging in."
+        "The programme and the cities' GTI strategies (published data, no key needed), and calls "
+        "and proposals (a personal key: `Authorization: Bearer gti_…`, made with "
+        "`gti token create USER`). Refused input answers 422 with `errors` by field, a refused "
+        "role 403, an object outside the caller's view 404, a move the state does not allow 409."
     ),
     urls_namespace="api",
 )
 api.add_router("/", strategy_router)
+api.add_router("/", proposals_router)
+
+
+@api.exception_handler(Invalid)
+def invalid(request, exc: Invalid):
+    return api.create_response(request, {"errors": exc.errors}, status=422)
+
+
+@api.exception_handler(ValidationError)
+def malformed(request, exc: ValidationError):
+    """Shape errors read like the services' errors: the field path and its messages."""
+    errors: dict[str, list[str]] = {}
+    for err in exc.errors:
+        loc = [p for p in err.get("loc", []) if p not in {"body", "payload", "query", "filters"}]
+        errors.setdefault(field_path(loc) or "(body)", []).append(err.get("msg", "invalid"))
+    return api.create_response(request, {"errors": errors}, status=422)
+
+
+@api.exception_handler(Refused)
+def refused(request, exc: Refused):
+    return api.create_response(request, {"detail": str(exc)}, status=409)
+
+
+@api.exception_handler(PermissionDenied)
+def forbidden(request, exc):
+    return api.create_response(request, {"detail": str(exc) or "forbidden"}, status=403)
+
+
+@api.exception_handler(Http404)
+def not_found(request, exc):
+    return api.create_response(request, {"detail": str(exc) or "not found"}, status=404)

@@ -445,7 +445,14 @@ def assessment(request, reference):
     assignment = Assignment.objects.filter(proposal=proposal, assessor=user, active=True).first()
     is_secretariat = permissions.can(user, "proposal.assign", proposal)
     if not (is_secretariat or assignment):
+        if Proposal.objects.visible_to(user).filter(pk=proposal.pk).exists():
+            raise PermissionDenied
         raise Http404
+    posted = set(request.POST) if request.method == "POST" else set()
+    if ("assign" in posted and not is_secretariat) or (
+        posted & {"score", "declare"} and not assignment
+    ):
+        raise PermissionDenied
     context = {"proposal": proposal, "city": proposal.call.city, "assignment": assignment}
     criteria = list(proposal.call.criteria.all())
     if is_secretariat:

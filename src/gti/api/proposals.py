@@ -1,0 +1,354 @@
+"""Calls and proposals over the API: the same services as the pages.
+
+Roles are checked by the services through `gti.accounts.permissions`: a refused role answers 403,
+an object outside the caller's view 404, refused input 422 with messages per field, a move the
+object's state does not allow 409.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.shortcuts import get_object_or_404
+from ninja import Query, Router, Schema, Status
+
+from gti.accounts import permissions
+from gti.api.auth import TokenAuth
+from gti.proposals import queries, services
+from gti.proposals.inputs import ProposalInput
+from gti.proposals.models import Call, Proposal
+from gti.strategy.models import City
+
+router = Router(tags=["calls and proposals"], auth=TokenAuth())
+
+
+class Envelope(Schema):
+    priority: str
+    amount: Decimal
+
+
+class CriterionOut(Schema):
+    code: str
+    name: dict[str, str]
+    weight: Decimal
+    max_score: int
+
+
+class CallOut(Schema):
+    reference: str
+    city: str
+    title: str
+    description: str
+    opens_at: datetime.datetime
+    closes_at: datetime.datetime
+    state: str
+    is_open: bool
+    themes: list[str]
+    envelopes: list[Envelope]
+    criteria: list[CriterionOut]
+
+
+class CallIn(Schema):
+    city: str
+    title: str
+    description: str = ""
+    opens_at: datetime.datetime
+    closes_at: datetime.datetime
+    themes: list[str]
+    envelopes: dict[str, Decimal]
+
+
+class ProposalOut(ProposalInput):
+    reference: str
+    call: str
+    city: str
+    state: str
+    submitted_at: datetime.datetime | None
+    consolidated_score: Decimal | None
+    needs_consensus: bool
+    screening_reasons: list[dict]
+
+
+class Reason(Schema):
+    reason: str = ""
+
+
+class Verdict(Schema):
+    result: str
+    note: str = ""
+
+
+class ScreeningIn(Schema):
+    checklist: dict[str, Verdict]
+    reason: str = ""
+
+
+class AssignIn(Schema):
+    assessors: list[str]
+
+
+class DeclarationIn(Schema):
+    conflict: bool
+    reason: str = ""
+
+
+class ScoreIn(Schema):
+    score: int
+    justification: str
+
+
+class ScoresIn(Schema):
+    scores: dict[str, ScoreIn]
+
+
+class ProposalFilter(Schema):
+    city: str | None = None
+    call: str | None = None
+    state: str | None = None
+    theme: str | None = None
+    objective: str | None = None
+    area: str | None = None
+    promoter: str | None = None
+    sort: str | None = None
+
+
+def _call_out(call: Call) -> dict:
+    return {
+        "reference": call.reference,
+        "city": call.city.code,
+        "title": call.title,
+        "description": call.description,
+        "opens_at": call.opens_at,
+        "closes_at": call.closes_at,
+        "state": call.state,
+        "is_open": services.is_open(call),
+        "themes": [t.code for t in call.themes.all()],
+        "envelopes": [
+            {"priority": e.priority.code, "amount": e.amount}
+            for e in call.envelopes.select_related("priority")
+        ],
+        "criteria": [
+            {
+                "code": c.code,
+                "name": {"nl": c.name_nl, "en": c.name_en},
+                "weight": c.weight,
+                "max_score": c.max_score,
+            }
+            for c in call.criteria.all()
+        ],
+    }
+
+
+def _proposal_out(proposal: Proposal, user) -> dict:
+    data = services.snapshot(proposal)
+    if not permissions.can(user, "proposal.view_contact", proposal):
+        # Personal data only for the roles that need it (GDPR art. 5(1)(c)).
+        data.update(contact_name="", contact_email=None, contact_phone="")
+    return {
+        **data,
+        "reference": proposal.reference,
+        "call": proposal.call.reference,
+        "city": proposal.call.city.code,
+        "state": proposal.state,
+        "submitted_at": proposal.submitted_at,
+        "consolidated_score": proposal.consolidated_score,
+        "needs_consensus": proposal.needs_consensus,
+        "screening_reasons": proposal.screening_reasons,
+    }
+
+
+def _call(request, reference) -> Call:
+    return get_object_or_404(queries.calls_visible_to(request.user), reference=reference)
+
+
+def _proposal(request, reference, *, assigned=False) -> Proposal:
+    """A proposal the caller may see; `assigned` also admits an assessor who has not declared."""
+    qs = Proposal.objects.visible_to(request.user)
+    if assigned:
+        qs = Proposal.objects.filter(
+            Q(pk__in=qs.values("pk"))
+            | Q(assignments__assessor=request.user, assignments__active=True)
+        ).distinct()
+    return get_object_or_404(qs.select_related("call__city"), reference=reference)
+
+
+def _out(request, proposal) -> dict:
+    return _proposal_out(Proposal.objects.get(pk=proposal.pk), request.user)
+
+
+# --- calls ------------------------------------------------------------------------------------
+
+
+@router.get("/calls", response=list[CallOut], summary="Calls the caller may see")
+def list_calls(request):
+    return [_call_out(c) for c in queries.calls_visible_to(request.user)]
+
+
+@router.get("/calls/{reference}", response=CallOut, summary="One call")
+def get_call(request, reference: str):
+    return _call_out(_call(request, reference))
+
+
+@router.post("/calls", response={201: CallOut}, summary="Create a draft call (secretariat)")
+def create_call(request, payload: CallIn):
+    city = get_object_or_404(City, code=payload.city)
+    call = services.create_call(by=request.user, **{**payload.dict(), "city": city})
+    return Status(201, _call_out(call))
+
+
+@router.post("/calls/{reference}/publish", response=CallOut, summary="Publish (secretariat)")
+def publish_call(request, reference: str):
+    return _call_out(services.publish_call(_call(request, reference), by=request.user))
+
+
+@router.post("/calls/{reference}/close", response=CallOut, summary="Close (secretariat)")
+def close_call(request, reference: str, payload: Reason):
+    call = services.close_call(_call(request, reference), by=request.user, reason=payload.reason)
+    return _call_out(call)
+
+
+# --- proposals --------------------------------------------------------------------------------
+
+
+@router.get("/proposals", response=list[ProposalOut], summary="Proposals the caller may see")
+def list_proposals(request, filters: Query[ProposalFilter]):
+    proposals, _ = queries.filter_proposals(request.user, filters.dict(exclude_none=True))
+    return [_proposal_out(p, request.user) for p in proposals]
+
+
+@router.get("/proposals/{reference}", response=ProposalOut, summary="One proposal")
+def get_proposal(request, reference: str):
+    return _proposal_out(_proposal(request, reference), request.user)
+
+
+@router.post(
+    "/calls/{reference}/proposals",
+    response={201: ProposalOut},
+    summary="Start a proposal in an open call (applicant)",
+)
+def create_proposal(request, reference: str, payload: ProposalInput):
+    call = _call(request, reference)
+    proposal = services.save_proposal(call, payload.model_dump(mode="json"), by=request.user)
+    return Status(201, _out(request, proposal))
+
+
+class ProposalUpdate(ProposalInput):
+    reason: str = ""
+
+
+@router.put(
+    "/proposals/{reference}",
+    response=ProposalOut,
+    summary="Replace a draft (applicant) or correct one under screening (secretariat, reason)",
+)
+def update_proposal(request, reference: str, payload: ProposalUpdate):
+    proposal = _proposal(request, reference)
+    data = payload.model_dump(mode="json", exclude={"reason"})
+    services.save_proposal(
+        proposal.call, data, by=request.user, proposal=proposal, reason=payload.reason
+    )
+    return _out(request, proposal)
+
+
+@router.post("/proposals/{reference}/submit", response=ProposalOut, summary="Submit (applicant)")
+def submit(request, reference: str):
+    return _out(request, services.submit_proposal(_proposal(request, reference), by=request.user))
+
+
+@router.post(
+    "/proposals/{reference}/withdraw", response=ProposalOut, summary="Withdraw (applicant)"
+)
+def withdraw(request, reference: str, payload: Reason):
+    proposal = _proposal(request, reference)
+    return _out(
+        request, services.withdraw_proposal(proposal, by=request.user, reason=payload.reason)
+    )
+
+
+@router.post(
+    "/proposals/{reference}/return",
+    response=ProposalOut,
+    summary="Return for correction (secretariat)",
+)
+def return_(request, reference: str, payload: Reason):
+    proposal = _proposal(request, reference)
+    return _out(
+        request, services.return_for_correction(proposal, by=request.user, reason=payload.reason)
+    )
+
+
+@router.post(
+    "/proposals/{reference}/start-screening",
+    response=ProposalOut,
+    summary="Start screening (secretariat)",
+)
+def start_screening(request, reference: str):
+    proposal = _proposal(request, reference)
+    return _out(request, services.start_screening(proposal, by=request.user))
+
+
+@router.post(
+    "/proposals/{reference}/screen",
+    response=ProposalOut,
+    summary="Record the checklist and decide eligibility (secretariat)",
+)
+def screen(request, reference: str, payload: ScreeningIn):
+    proposal = _proposal(request, reference)
+    checklist = {code: (v.result, v.note) for code, v in payload.checklist.items()}
+    proposal = services.screen_proposal(
+        proposal, by=request.user, checklist=checklist, reason=payload.reason
+    )
+    return _out(request, proposal)
+
+
+@router.post(
+    "/proposals/{reference}/assign",
+    response=ProposalOut,
+    summary="Assign assessors by user name (secretariat)",
+)
+def assign(request, reference: str, payload: AssignIn):
+    proposal = _proposal(request, reference)
+    permissions.require(request.user, "proposal.assign", proposal)  # before naming anyone
+    users = list(get_user_model().objects.filter(username__in=payload.assessors))
+    found = {u.username for u in users}
+    missing = [name for name in payload.assessors if name not in found]
+    if missing:
+        raise services.Invalid({"assessors": [f"unknown user {name}" for name in missing]})
+    return _out(request, services.assign_assessors(proposal, by=request.user, assessors=users))
+
+
+def _assignment(request, reference):
+    proposal = _proposal(request, reference, assigned=True)
+    assignment = proposal.assignments.filter(assessor=request.user, active=True).first()
+    if assignment is None:
+        permissions.require(request.user, "proposal.assess", proposal)  # 403 for other roles
+    return assignment
+
+
+@router.post(
+    "/proposals/{reference}/declaration",
+    response=ProposalOut,
+    summary="Declare on conflicts of interest (assigned assessor)",
+)
+def declare(request, reference: str, payload: DeclarationIn):
+    assignment = _assignment(request, reference)
+    if payload.conflict:
+        services.declare_conflict(assignment, by=request.user, reason=payload.reason)
+        return _proposal_out(assignment.proposal, request.user)
+    services.declare_no_conflict(assignment, by=request.user)
+    return _out(request, assignment.proposal)
+
+
+@router.post(
+    "/proposals/{reference}/scores",
+    response=ProposalOut,
+    summary="Score every criterion with a justification (assigned assessor)",
+)
+def score(request, reference: str, payload: ScoresIn):
+    assignment = _assignment(request, reference)
+    scores = {code: (s.score, s.justification) for code, s in payload.scores.items()}
+    services.score_proposal(assignment, by=request.user, scores=scores)
+    return _out(request, assignment.proposal)
