@@ -4,23 +4,24 @@ service, and shows its errors by field. Objects outside a person's view answer 4
 from __future__ import annotations
 
 import datetime
+import io
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from gti.accounts import permissions
 from gti.accounts.models import Role
 from gti.errors import Invalid, Refused
-from gti.proposals import queries, rules, services
+from gti.proposals import excel, queries, rules, services
 from gti.proposals.forms import STEP_FORMS, STEPS, ScoreForm, ScreeningForm
 from gti.proposals.models import Assignment, Call, Proposal
 from gti.proposals.services.proposals import validate
@@ -526,3 +527,53 @@ def assessment(request, reference):
     proposal.refresh_from_db()
     context["proposal"] = proposal
     return render(request, "proposals/assessment.html", context)
+
+
+@login_required
+def call_template(request, reference):
+    """Role: any signed-in person who sees the call. The Excel template for its city."""
+    call = get_object_or_404(queries.calls_visible_to(request.user), reference=reference)
+    buffer = io.BytesIO()
+    excel.write_template(buffer, [call.strategy])
+    buffer.seek(0)
+    return FileResponse(
+        buffer, as_attachment=True, filename=f"gti-voorstellen-{call.reference}.xlsx"
+    )
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("Filled Excel template"),
+        help_text=gettext_lazy("All proposals of the file are imported as drafts, or none."),
+    )
+
+
+@login_required
+def call_import(request, reference):
+    """Role: applicant in the call's city, while the call is open."""
+    call = get_object_or_404(queries.calls_visible_to(request.user), reference=reference)
+    permissions.require(request.user, "proposal.create", call)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    problems, created = [], []
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = excel.import_file(form.cleaned_data["file"], call, by=request.user)
+        except excel.ImportRefused as exc:
+            problems = exc.problems
+        except Refused as exc:
+            messages.error(request, str(exc))
+        if created:
+            messages.success(
+                request,
+                ngettext(
+                    "%(n)s proposal imported as a draft.",
+                    "%(n)s proposals imported as drafts.",
+                    len(created),
+                )
+                % {"n": len(created)},
+            )
+    return render(
+        request,
+        "proposals/call_import.html",
+        {"call": call, "city": call.city, "form": form, "problems": problems, "created": created},
+    )
