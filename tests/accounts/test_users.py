@@ -1,0 +1,63 @@
+"""The secretariat manages the users of its own city, and only those."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+
+from gti.accounts import permissions
+from gti.accounts.models import Role
+from gti.accounts.services import grant_role, revoke_role
+from gti.strategy.models import City
+from tests.factories import person
+
+pytestmark = pytest.mark.usefixtures("loaded")
+FORM = {
+    "username": "nieuw",
+    "name": "Nieuwe Persoon",
+    "email": "nieuw@example.org",
+    "role": "assessor",
+    "city": "gent",
+    "password": "een lang genoeg wachtwoord",
+}
+
+
+def test_secretariat_creates_a_user_of_its_city(client):
+    client.force_login(person("secretariat_gent"))
+    response = client.post("/accounts/users/", FORM)
+    assert response.status_code == 302
+    user = get_user_model().objects.get(username="nieuw")
+    assert permissions.roles(user, City.objects.get(code="gent")) == {Role.ASSESSOR}
+
+
+def test_secretariat_cannot_choose_another_city(client):
+    client.force_login(person("secretariat_gent"))
+    response = client.post("/accounts/users/", {**FORM, "city": "antwerpen"})
+    assert response.status_code == 200 and "antwerpen" in response.content.decode()
+    assert not get_user_model().objects.filter(username="nieuw").exists()
+
+
+@pytest.mark.parametrize("name", ["applicant_gent", "assessor_gent", "auditor", "steering_gent"])
+def test_other_roles_do_not_manage_users(client, name):
+    client.force_login(person(name))
+    assert client.post("/accounts/users/", FORM).status_code == 403
+    assert not get_user_model().objects.filter(username="nieuw").exists()
+
+
+def test_taken_user_name_is_refused_by_field(client):
+    person("assessor_gent")
+    client.force_login(person("secretariat_gent"))
+    response = client.post("/accounts/users/", {**FORM, "username": "assessor_gent"})
+    assert "deze gebruikersnaam is al in gebruik" in response.content.decode()
+    assert get_user_model().objects.filter(username="assessor_gent").count() == 1
+
+
+def test_grants_stay_inside_the_city():
+    gent, antwerpen = City.objects.get(code="gent"), City.objects.get(code="antwerpen")
+    secretariat, someone = person("secretariat_gent"), person("applicant_gent_2")
+    grant_role(someone, Role.ASSESSOR, gent, by=secretariat)
+    with pytest.raises(PermissionDenied):
+        grant_role(someone, Role.ASSESSOR, antwerpen, by=secretariat)
+    with pytest.raises(PermissionDenied):
+        grant_role(someone, Role.AUDITOR, None, by=secretariat)
+    revoke_role(someone, Role.ASSESSOR, gent, by=secretariat)
+    assert permissions.roles(someone, gent) == {Role.APPLICANT}
