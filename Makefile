@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 # Django 6 needs Python 3.12+; take the newest interpreter found, 3.11 works too (Django 5.2 LTS).
 PYTHON ?= $(shell scripts/find-python)
 export GTI_DATA_DIR ?= $(CURDIR)/var
+# The suite runs on every core; PYTEST_ARGS="-k audit" etc. narrows it.
+PYTEST_ARGS ?= -n auto
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
