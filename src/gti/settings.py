@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "gti.accounts",
     "gti.strategy",
     "gti.proposals",
+    "gti.portfolio",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,679 @@
+"""Choose which proposals to fund: an exact optimiser beside the committee's rank-and-fill.
+
+Pure Python on plain data; no Django. The model, for proposals i with value v_i and ERDF a_i:
+
+    maximise   Σ v_i x_i  (+ Σ v_i y_i / a_i for a scalable proposal, funded y_i)
+    such that  Σ_{i in e} a_i x_i (or y_i) ≤ amount_e          for every envelope e
+               Σ_{i in m} x_i ≥ count_m                          for every minimum m
+               x_i + x_j ≤ 1                                     i excludes j
+               x_i ≤ x_j                                         i requires j
+               min_i x_i ≤ y_i ≤ a_i x_i                         i scalable
+               x_i ∈ {0, 1}
+
+solved by SciPy's `milp` (HiGHS) to a relative gap of at most 1e-6. The matrix is built with
+NumPy and SciPy sparse arrays, never with Python loops over pairs of proposals.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import sparse
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+GAP = 1e-6
+SCALE = 1000.0  # money enters the model in thousands of euro: coefficients stay near 1
+EPS = 1e-6
+
+
+class InstanceError(ValueError):
+    """An invalid instance; the message names the place, e.g. `proposals[3].erdf`."""
+
+
+@dataclass
+class Proposal:
+    id: str
+    city: str | None
+    priority: str | None
+    theme: str | None
+    areas: list[str]
+    score: float
+    erdf: float
+    value: float
+    min_erdf: float | None = None  # set: scalable between min_erdf and erdf
+    excludes: list[str] = field(default_factory=list)
+    requires: list[str] = field(default_factory=list)
+
+    @property
+    def scalable(self) -> bool:
+        return self.min_erdf is not None
+
+
+@dataclass
+class Envelope:
+    id: str
+    amount: float
+    city: str | None = None
+    priority: str | None = None
+    theme: str | None = None
+
+
+@dataclass
+class Minimum:
+    id: str
+    count: int
+    city: str | None = None
+    priority: str | None = None
+    theme: str | None = None
+    area: str | None = None
+
+
+@dataclass
+class Instance:
+    proposals: list[Proposal]
+    envelopes: list[Envelope]
+    minimums: list[Minimum]
+
+
+# --- reading an instance ----------------------------------------------------------------------
+
+
+def _number(data: dict, key: str, where: str, *, required=True, minimum=0.0) -> float | None:
+    if key not in data or data[key] is None:
+        if required:
+            raise InstanceError(f"{where}.{key}: missing")
+        return None
+    value = data[key]
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InstanceError(f"{where}.{key}: not a number: {value!r}")
+    if not math.isfinite(value):
+        raise InstanceError(f"{where}.{key}: not a finite number")
+    if minimum is not None and value < minimum:
+        raise InstanceError(f"{where}.{key}: must not be negative ({value})")
+    return float(value)
+
+
+def _text(data: dict, key: str, where: str, *, required=False) -> str | None:
+    value = data.get(key)
+    if value is None:
+        if required:
+            raise InstanceError(f"{where}.{key}: missing")
+        return None
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        raise InstanceError(f"{where}.{key}: expected text, got {value!r}")
+    return str(value)
+
+
+def _list(data: dict, key: str, where: str) -> list[str]:
+    value = data.get(key, [])
+    if not isinstance(value, list):
+        raise InstanceError(f"{where}.{key}: expected a list")
+    return [str(v) for v in value]
+
+
+def parse_instance(data) -> Instance:
+    """Check and read an instance (already decoded from JSON); raise InstanceError at the
+    first problem, naming its place."""
+    if not isinstance(data, dict):
+        raise InstanceError("(instance): expected a JSON object")
+    for key in ("proposals", "envelopes", "minimums"):
+        if key in data and not isinstance(data[key], list):
+            raise InstanceError(f"{key}: expected a list")
+    if "proposals" not in data:
+        raise InstanceError("proposals: missing")
+    proposals, ids = [], set()
+    for n, p in enumerate(data["proposals"]):
+        where = f"proposals[{n}]"
+        if not isinstance(p, dict):
+            raise InstanceError(f"{where}: expected an object")
+        pid = _text(p, "id", where, required=True)
+        if pid in ids:
+            raise InstanceError(f"{where}.id: duplicate id {pid!r}")
+        ids.add(pid)
+        score = _number(p, "score", where, minimum=None)
+        erdf = _number(p, "erdf", where)
+        min_erdf = _number(p, "min_erdf", where, required=False)
+        if min_erdf is not None and min_erdf > erdf:
+            raise InstanceError(f"{where}.min_erdf: above erdf ({min_erdf} > {erdf})")
+        value = _number(p, "value", where, required=False, minimum=None)
+        areas = _list(p, "areas", where)
+        proposals.append(
+            Proposal(
+                id=pid,
+                city=_text(p, "city", where),
+                priority=_text(p, "priority", where),
+                theme=_text(p, "theme", where),
+                areas=areas,
+                score=score,
+                erdf=erdf,
+                value=score if value is None else value,
+                min_erdf=min_erdf,
+                excludes=_list(p, "excludes", where),
+                requires=_list(p, "requires", where),
+            )
+        )
+    for n, p in enumerate(proposals):
+        for key in ("excludes", "requires"):
+            for m, other in enumerate(getattr(p, key)):
+                if other not in ids:
+                    raise InstanceError(f"proposals[{n}].{key}[{m}]: unknown id {other!r}")
+                if other == p.id:
+                    raise InstanceError(f"proposals[{n}].{key}[{m}]: refers to itself")
+    envelopes, seen = [], set()
+    for n, e in enumerate(data.get("envelopes", [])):
+        where = f"envelopes[{n}]"
+        if not isinstance(e, dict):
+            raise InstanceError(f"{where}: expected an object")
+        eid = _text(e, "id", where, required=True)
+        if eid in seen:
+            raise InstanceError(f"{where}.id: duplicate id {eid!r}")
+        seen.add(eid)
+        envelopes.append(
+            Envelope(
+                id=eid,
+                amount=_number(e, "amount", where),
+                city=_text(e, "city", where),
+                priority=_text(e, "priority", where),
+                theme=_text(e, "theme", where),
+            )
+        )
+    minimums = []
+    for n, m in enumerate(data.get("minimums", [])):
+        where = f"minimums[{n}]"
+        if not isinstance(m, dict):
+            raise InstanceError(f"{where}: expected an object")
+        mid = _text(m, "id", where, required=True)
+        if mid in seen:
+            raise InstanceError(f"{where}.id: duplicate id {mid!r}")
+        seen.add(mid)
+        count = _number(m, "count", where)
+        if count != int(count):
+            raise InstanceError(f"{where}.count: must be a whole number")
+        minimums.append(
+            Minimum(
+                id=mid,
+                count=int(count),
+                city=_text(m, "city", where),
+                priority=_text(m, "priority", where),
+                theme=_text(m, "theme", where),
+                area=_text(m, "area", where),
+            )
+        )
+    return Instance(proposals, envelopes, minimums)
+
+
+def load(text: str) -> Instance:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        where = f"line {exc.lineno} column {exc.colno}"
+        raise InstanceError(f"(file): not JSON: {where}: {exc.msg}") from None
+    return parse_instance(data)
+
+
+# --- the model --------------------------------------------------------------------------------
+
+
+class Matcher:
+    """Vectorised 'applies to' masks: an envelope or minimum applies to the proposals that match
+    every key it gives."""
+
+    def __init__(self, proposals: list[Proposal]):
+        self.n = len(proposals)
+        self.columns = {
+            key: np.array([getattr(p, key) or "" for p in proposals], dtype=object)
+            for key in ("city", "priority", "theme")
+        }
+        self.area_index: dict[str, list[int]] = {}
+        for i, p in enumerate(proposals):
+            for area in p.areas:
+                self.area_index.setdefault(area, []).append(i)
+
+    def mask(self, rule) -> np.ndarray:
+        mask = np.ones(self.n, dtype=bool)
+        for key, column in self.columns.items():
+            wanted = getattr(rule, key, None)
+            if wanted is not None:
+                mask &= column == wanted
+        area = getattr(rule, "area", None)
+        if area is not None:
+            in_area = np.zeros(self.n, dtype=bool)
+            in_area[self.area_index.get(area, [])] = True
+            mask &= in_area
+        return mask
+
+
+@dataclass
+class Model:
+    """The MILP in SciPy's terms, and what is needed to read its solution back."""
+
+    c: np.ndarray
+    integrality: np.ndarray
+    bounds: Bounds
+    A: sparse.csr_array
+    lb: np.ndarray
+    ub: np.ndarray
+    row_ids: list[str]  # constraint id per row ("" for the rows that link amounts)
+    scalable: np.ndarray  # proposal index of each y variable
+    masks: dict[str, np.ndarray]
+
+
+def exclusion_pairs(inst: Instance, index: dict[str, int]) -> np.ndarray:
+    pairs = {tuple(sorted((i, index[o]))) for i, p in enumerate(inst.proposals) for o in p.excludes}
+    return np.array(sorted(pairs), dtype=np.int64).reshape(-1, 2)
+
+
+def requirement_pairs(inst: Instance, index: dict[str, int]) -> np.ndarray:
+    pairs = [(i, index[r]) for i, p in enumerate(inst.proposals) for r in p.requires]
+    return np.array(pairs, dtype=np.int64).reshape(-1, 2)
+
+
+def build(inst: Instance, matcher: Matcher | None = None, skip: frozenset = frozenset()) -> Model:
+    """The MILP for `inst`, leaving out the constraints whose ids are in `skip`."""
+    props = inst.proposals
+    n = len(props)
+    index = {p.id: i for i, p in enumerate(props)}
+    matcher = matcher or Matcher(props)
+    erdf = np.array([p.erdf for p in props]) / SCALE
+    value = np.array([p.value for p in props])
+    scalable = np.array([i for i, p in enumerate(props) if p.scalable], dtype=np.int64)
+    s = len(scalable)
+    minimum_amount = np.array([props[i].min_erdf for i in scalable], dtype=float) / SCALE
+    is_scalable = np.zeros(n, dtype=bool)
+    is_scalable[scalable] = True
+    y_of = np.full(n, -1, dtype=np.int64)
+    y_of[scalable] = n + np.arange(s)
+
+    c = np.zeros(n + s)
+    c[:n] = np.where(is_scalable, 0.0, -value)
+    safe = np.where(erdf[scalable] > 0, erdf[scalable], 1.0)
+    c[n:] = -value[scalable] / safe
+    integrality = np.concatenate([np.ones(n), np.zeros(s)])
+    bounds = Bounds(np.zeros(n + s), np.concatenate([np.ones(n), erdf[scalable]]))
+
+    rows, cols, vals, lb, ub, row_ids = [], [], [], [], [], []
+    masks = {}
+    r = 0
+
+    def add(block_rows, block_cols, block_vals, lower, upper, ids):
+        nonlocal r
+        rows.append(np.asarray(block_rows) + r)
+        cols.append(np.asarray(block_cols))
+        vals.append(np.asarray(block_vals, dtype=float))
+        lb.append(np.asarray(lower, dtype=float))
+        ub.append(np.asarray(upper, dtype=float))
+        row_ids.extend(ids)
+        r += len(ids)
+
+    for e in inst.envelopes:
+        mask = matcher.mask(e)
+        masks[e.id] = mask
+        if e.id in skip:
+            continue
+        members = np.flatnonzero(mask)
+        var = np.where(is_scalable[members], y_of[members], members)
+        coef = np.where(is_scalable[members], 1.0, erdf[members])
+        add(np.zeros(len(members)), var, coef, [-np.inf], [e.amount / SCALE], [e.id])
+    for m in inst.minimums:
+        mask = matcher.mask(m)
+        masks[m.id] = mask
+        if m.id in skip:
+            continue
+        members = np.flatnonzero(mask)
+        add(np.zeros(len(members)), members, np.ones(len(members)), [m.count], [np.inf], [m.id])
+    ex = exclusion_pairs(inst, index)
+    ex_ids = [f"exclusion:{props[a].id}:{props[b].id}" for a, b in ex]
+    keep = np.array([i not in skip for i in ex_ids], dtype=bool)
+    ex, ex_ids = ex[keep], [i for i, k in zip(ex_ids, keep, strict=True) if k]
+    if len(ex):
+        k = len(ex)
+        add(np.repeat(np.arange(k), 2), ex.ravel(), np.ones(2 * k), np.full(k, -np.inf),
+            np.ones(k), ex_ids)  # fmt: skip
+    req = requirement_pairs(inst, index)
+    req_ids = [f"requires:{props[a].id}:{props[b].id}" for a, b in req]
+    keep = np.array([i not in skip for i in req_ids], dtype=bool)
+    req, req_ids = req[keep], [i for i, k in zip(req_ids, keep, strict=True) if k]
+    if len(req):
+        k = len(req)
+        # x_a - x_b ≤ 0
+        add(np.repeat(np.arange(k), 2), req.ravel(), np.tile([1.0, -1.0], k),
+            np.full(k, -np.inf), np.zeros(k), req_ids)  # fmt: skip
+    if s:
+        # y_i - a_i x_i ≤ 0 and y_i - min_i x_i ≥ 0
+        idx = np.arange(s)
+        add(np.repeat(idx, 2), np.column_stack([n + idx, scalable]).ravel(),
+            np.column_stack([np.ones(s), -erdf[scalable]]).ravel(),
+            np.full(s, -np.inf), np.zeros(s), [""] * s)  # fmt: skip
+        add(np.repeat(idx, 2), np.column_stack([n + idx, scalable]).ravel(),
+            np.column_stack([np.ones(s), -minimum_amount]).ravel(),
+            np.zeros(s), np.full(s, np.inf), [""] * s)  # fmt: skip
+    if rows:
+        A = sparse.csr_array(
+            (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+            shape=(r, n + s),
+        )
+        lower, upper = np.concatenate(lb), np.concatenate(ub)
+    else:
+        A, lower, upper = sparse.csr_array((0, n + s)), np.zeros(0), np.zeros(0)
+    return Model(c, integrality, bounds, A, lower, upper, row_ids, scalable, masks)
+
+
+def _solve(model: Model, time_limit: float):
+    constraints = [LinearConstraint(model.A, model.lb, model.ub)] if model.A.shape[0] else []
+    start = time.perf_counter()
+    result = milp(
+        model.c,
+        integrality=model.integrality,
+        bounds=model.bounds,
+        constraints=constraints,
+        options={"disp": False, "mip_rel_gap": GAP, "time_limit": time_limit},
+    )
+    return result, time.perf_counter() - start
+
+
+# --- rank-and-fill ----------------------------------------------------------------------------
+
+
+def rank_and_fill(inst: Instance, matcher: Matcher | None = None) -> dict:
+    """The committee's way: rank by value, take each proposal that still fits every envelope,
+    exclusion and dependency (a scalable one may take less, down to its minimum)."""
+    matcher = matcher or Matcher(inst.proposals)
+    props = inst.proposals
+    member_of = [[] for _ in props]
+    remaining = []
+    for k, e in enumerate(inst.envelopes):
+        remaining.append(e.amount)
+        for i in np.flatnonzero(matcher.mask(e)):
+            member_of[i].append(k)
+    excluded_by = {p.id: set(p.excludes) for p in props}
+    for p in props:
+        for o in p.excludes:
+            excluded_by[o].add(p.id)
+    chosen: dict[str, float] = {}
+    order = sorted(range(len(props)), key=lambda i: (-props[i].value, props[i].id))
+    for i in order:
+        p = props[i]
+        if p.value <= 0 or excluded_by[p.id] & chosen.keys():
+            continue
+        if any(r not in chosen for r in p.requires):
+            continue
+        room = min((remaining[k] for k in member_of[i]), default=math.inf)
+        amount = p.erdf if room >= p.erdf - EPS else (room if p.scalable else None)
+        if amount is None or (p.scalable and amount < p.min_erdf - EPS):
+            continue
+        amount = math.floor(amount * 100 + 1e-6) / 100
+        for k in member_of[i]:
+            remaining[k] -= amount
+        chosen[p.id] = amount
+    value = sum(_value_of(props[i], chosen[props[i].id]) for i in order if props[i].id in chosen)
+    unmet = [m.id for m in inst.minimums if _count(inst, matcher, m, chosen) < m.count]
+    return {
+        "objective": round(value, 6),
+        "selected": [{"id": pid, "erdf": round(a, 2)} for pid, a in chosen.items()],
+        "meets_minimums": not unmet,
+        "unmet_minimums": unmet,
+    }
+
+
+def _value_of(p: Proposal, amount: float) -> float:
+    if p.scalable and p.erdf > 0:
+        return p.value * amount / p.erdf
+    return p.value
+
+
+def _count(inst, matcher, minimum, chosen) -> int:
+    mask = matcher.mask(minimum)
+    return sum(1 for i, p in enumerate(inst.proposals) if mask[i] and p.id in chosen)
+
+
+# --- solving and explaining -------------------------------------------------------------------
+
+
+@dataclass
+class Timing:
+    total: float = 0.0
+    solver: float = 0.0
+
+
+def solve(
+    inst: Instance,
+    *,
+    time_limit: float = 120.0,
+    explain: bool = True,
+    progress: Callable[[str], None] | None = None,
+    timing: Timing | None = None,
+) -> dict:
+    """The optimal portfolio, rank-and-fill beside it, and the explanations."""
+    started = time.perf_counter()
+    timing = timing if timing is not None else Timing()
+    say = progress or (lambda message: None)
+    if not inst.proposals:
+        unmet = [m.id for m in inst.minimums if m.count > 0]
+        timing.total += time.perf_counter() - started
+        empty = {"objective": 0.0, "selected": [], "meets_minimums": not unmet,
+                 "unmet_minimums": unmet}  # fmt: skip
+        return {
+            "status": "infeasible" if unmet else "optimal",
+            "objective": None if unmet else 0.0,
+            "gap": None if unmet else 0.0,
+            "selected": [],
+            "binding": unmet,
+            **({"conflicting": unmet} if unmet else {}),
+            "explanations": {},
+            "greedy": empty,
+        }
+    matcher = Matcher(inst.proposals)
+    say(f"building the model: {len(inst.proposals)} proposals")
+    model = build(inst, matcher)
+    say(f"solving: {model.A.shape[0]} constraints, {model.c.size} variables")
+    result, solver_time = _solve(model, time_limit)
+    timing.solver += solver_time
+    greedy = rank_and_fill(inst, matcher)
+    if result.status == 2:
+        say("infeasible: looking for the conflicting constraints")
+        conflict = conflicting(inst, matcher, time_limit)
+        out = {
+            "status": "infeasible",
+            "objective": None,
+            "gap": None,
+            "selected": [],
+            "binding": conflict,
+            "conflicting": conflict,
+            "explanations": {
+                "(instance)": "These constraints cannot all hold: " + ", ".join(conflict)
+            },
+        }
+    elif result.x is None:
+        out = {"status": "time limit" if result.status == 1 else "error", "objective": None,
+               "gap": None, "selected": [], "binding": [], "explanations": {},
+               "message": result.message}  # fmt: skip
+    else:
+        amounts = _amounts(inst, model, result.x)
+        objective = sum(_value_of(p, amounts[p.id]) for p in inst.proposals if p.id in amounts)
+        gap = float(getattr(result, "mip_gap", 0.0) or 0.0)
+        out = {
+            "status": "optimal" if result.status == 0 else "time limit",
+            "objective": round(objective, 6),
+            "gap": gap,
+            "selected": [{"id": pid, "erdf": a} for pid, a in amounts.items()],
+        }
+        if explain:
+            say("explaining")
+            out["binding"], out["explanations"] = explanations(inst, model, amounts)
+        else:
+            out["binding"], out["explanations"] = [], {}
+    out["greedy"] = greedy
+    timing.total += time.perf_counter() - started
+    return out
+
+
+def _amounts(inst: Instance, model: Model, x: np.ndarray) -> dict[str, float]:
+    n = len(inst.proposals)
+    chosen = np.flatnonzero(x[:n] > 0.5)
+    funded = {int(i): inst.proposals[i].erdf for i in chosen}
+    for k, i in enumerate(model.scalable):
+        if x[i] > 0.5:
+            # floor to the cent, so rounding never pushes an envelope over its amount
+            funded[int(i)] = math.floor(x[n + k] * SCALE * 100 + 1e-6) / 100
+    return {inst.proposals[i].id: round(a, 2) for i, a in sorted(funded.items())}
+
+
+def _money(amount: float) -> str:
+    return f"EUR {amount:,.2f}"
+
+
+def explanations(inst: Instance, model: Model, amounts: dict[str, float]):
+    """The constraints that bind, and for each proposal why it is in or out.
+
+    For a proposal an envelope keeps out: how much its ERDF would have to fall to fit what is
+    left, and how much value it would need to displace the selected proposals of that envelope
+    with the least value per euro that free enough money (an estimate from the solution, not a
+    new solve).
+    """
+    props = inst.proposals
+    selected = np.array([p.id in amounts for p in props])
+    funded = np.array([amounts.get(p.id, 0.0) for p in props])
+    value = np.array([p.value for p in props])
+    ask = np.array([p.min_erdf if p.scalable else p.erdf for p in props])
+    texts: dict[str, str] = {}
+    binding: list[str] = []
+    room, ladders = {}, {}
+    for e in inst.envelopes:
+        mask = model.masks[e.id]
+        room[e.id] = e.amount - funded[mask].sum()
+        out = mask & ~selected
+        if room[e.id] < EPS or (out.any() and ask[out].min() > room[e.id] + EPS):
+            binding.append(e.id)
+        # selected members, cheapest value per euro first: what displacing them frees and costs
+        members = np.flatnonzero(mask & selected)
+        members = members[np.argsort(value[members] / np.maximum(funded[members], 1e-9))]
+        gained = np.array([_value_of(props[j], funded[j]) for j in members])
+        ladders[e.id] = (np.cumsum(funded[members]), np.cumsum(gained))
+    for m in inst.minimums:
+        if selected[model.masks[m.id]].sum() <= m.count:
+            binding.append(m.id)
+    by_id = {p.id: i for i, p in enumerate(props)}
+    excluded_by: dict[str, set[str]] = {p.id: set(p.excludes) for p in props}
+    for p in props:
+        for o in p.excludes:
+            excluded_by[o].add(p.id)
+    envelopes_of: list[list[Envelope]] = [[] for _ in props]
+    for e in inst.envelopes:
+        for i in np.flatnonzero(model.masks[e.id] & ~selected):
+            envelopes_of[i].append(e)
+    for i, p in enumerate(props):
+        if selected[i]:
+            share = "" if funded[i] >= p.erdf - 0.005 else f" of {_money(p.erdf)} requested"
+            texts[p.id] = f"selected: {_money(funded[i])}{share}, value {p.value:g}"
+            continue
+        reasons = []
+        for r in sorted(excluded_by[p.id] & amounts.keys()):
+            rival = props[by_id[r]].value
+            reasons.append(
+                f"excluded by its alternative {r} (selected, value {rival:g}); "
+                f"its value would have to rise above {rival:g} (now {p.value:g})"
+            )
+            binding.append(f"exclusion:{min(p.id, r)}:{max(p.id, r)}")
+        for r in p.requires:
+            if r not in amounts:
+                reasons.append(f"requires {r}, which is not selected")
+                binding.append(f"requires:{p.id}:{r}")
+        for e in envelopes_of[i]:
+            left = room[e.id]
+            if ask[i] <= left + EPS:
+                continue
+            short = ask[i] - left
+            text = (
+                f"envelope {e.id} has {_money(max(left, 0))} left and it asks "
+                f"{_money(ask[i])}: its ERDF would have to fall by {_money(short)}"
+            )
+            freed, lost = ladders[e.id]
+            k = int(np.searchsorted(freed, short - EPS))
+            if k < len(freed):
+                if lost[k] > p.value:
+                    text += (
+                        f", or its value rise above {lost[k]:g} (now {p.value:g}) to displace "
+                        "selected proposals worth that much"
+                    )
+                else:
+                    text += (
+                        f"; taking the place of selected proposals worth {lost[k]:g} would "
+                        "break another constraint (a minimum, an exclusion or a dependency)"
+                    )
+            reasons.append(text)
+        if not reasons:
+            reasons.append(
+                f"fits every constraint, but adding it would not raise the total value "
+                f"(value {p.value:g})"
+            )
+        texts[p.id] = "left out: " + "; ".join(reasons)
+    return sorted(set(binding)), texts
+
+
+def conflicting(inst: Instance, matcher: Matcher, time_limit: float) -> list[str]:
+    """A minimal set of constraints that cannot hold together (deletion filter)."""
+    ids = [m.id for m in inst.minimums] + [e.id for e in inst.envelopes]
+    index = {p.id: i for i, p in enumerate(inst.proposals)}
+    ids += [f"exclusion:{inst.proposals[a].id}:{inst.proposals[b].id}"
+            for a, b in exclusion_pairs(inst, index)]  # fmt: skip
+    ids += [f"requires:{inst.proposals[a].id}:{inst.proposals[b].id}"
+            for a, b in requirement_pairs(inst, index)]  # fmt: skip
+    needed = list(ids)
+    for cid in ids:
+        trial = [i for i in needed if i != cid]
+        model = build(inst, matcher, skip=frozenset(set(ids) - set(trial)))
+        result, _ = _solve(model, time_limit)
+        if result.status == 2:
+            needed = trial
+    return needed
+
+
+# --- checking a portfolio (used by tests and the app) -------------------------------------------
+
+
+def violations(inst: Instance, amounts: dict[str, float]) -> list[str]:
+    """Every constraint the portfolio `amounts` (id → ERDF) breaks; empty when it keeps all."""
+    matcher = Matcher(inst.proposals)
+    found = []
+    ids = [p.id for p in inst.proposals]
+    funded = np.array([amounts.get(i, 0.0) for i in ids])
+    chosen = np.array([i in amounts for i in ids])
+    for p in inst.proposals:
+        if p.id in amounts:
+            a = amounts[p.id]
+            low = p.min_erdf if p.scalable else p.erdf
+            if a < low - 0.01 or a > p.erdf + 0.01:
+                found.append(f"{p.id}: amount {a} outside [{low}, {p.erdf}]")
+            for o in p.excludes:
+                if o in amounts:
+                    found.append(f"exclusion {p.id}/{o}")
+            for r in p.requires:
+                if r not in amounts:
+                    found.append(f"{p.id} requires {r}")
+    for e in inst.envelopes:
+        used = funded[matcher.mask(e)].sum()
+        if used > e.amount + 0.01:
+            found.append(f"envelope {e.id}: {used} > {e.amount}")
+    for m in inst.minimums:
+        if chosen[matcher.mask(m)].sum() < m.count:
+            found.append(f"minimum {m.id}")
+    return found
+
+
+def brute_force(inst: Instance) -> float | None:
+    """The best value over every subset (non-scalable instances only; for tests)."""
+    assert not any(p.scalable for p in inst.proposals)
+    best = None
+    for size in range(len(inst.proposals) + 1):
+        for subset in itertools.combinations(inst.proposals, size):
+            amounts = {p.id: p.erdf for p in subset}
+            if not violations(inst, amounts):
+                total = sum(p.value for p in subset)
+                best = total if best is None else max(best, total)
+    return best
