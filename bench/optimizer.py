@@ -58,10 +58,11 @@ def instance(n: int, seed: int = 2026) -> dict:
         {"id": f"{city}-{prio}", "city": city, "priority": prio, "amount": round(total * 0.4, -3)}
         for (city, prio), total in sorted(demand.items())
     ]
+    climate = max(2, n // 50)
     minimums = [
-        {"id": f"{city}-klimaat", "city": city, "theme": "klimaatadaptatie", "count": max(2, n // 50)}
+        {"id": f"{city}-klimaat", "city": city, "theme": "klimaatadaptatie", "count": climate}
         for city in CITIES
-    ] + [{"id": "in-wijk-3", "area": "wijk-3", "count": 1}]  # fmt: skip
+    ] + [{"id": "in-wijk-3", "area": "wijk-3", "count": 1}]
     return {"proposals": proposals, "envelopes": envelopes, "minimums": minimums}
 
 
