@@ -141,3 +141,28 @@ def score_all(proposal, assessor: str, value: int):
     services.declare_no_conflict(assignment, by=user)
     scores = {c.code: (value, f"Motivering {c.code}") for c in proposal.call.criteria.all()}
     return services.score_proposal(assignment, by=user, scores=scores)
+
+
+P1_CHANGES = {
+    "theme": "digitalisering-vaardigheden",
+    "specific_objective": "SD 1.2",
+    "indicator_targets": [{"indicator": "RCO14", "target": "1"}],
+}
+
+
+def assessed(call, title: str, total: int, score: int, priority: str = "P2", areas=None):
+    """An assessed proposal asking 40% of `total` as ERDF, scored `score` (0-10) by both."""
+    erdf = Decimal(total) * Decimal("0.4")
+    changes = {
+        "title": title,
+        "budget_lines": [{"category": "works", "amount": str(total)}],
+        "erdf_requested": str(erdf),
+        "co_financing": [{"source": "city", "amount": str(Decimal(total) - erdf)}],
+        **(P1_CHANGES if priority == "P1" else {}),
+        **({"areas": areas} if areas else {}),
+    }
+    proposal = in_assessment(call, **changes)
+    score_all(proposal, "assessor_gent", score)
+    score_all(proposal, "assessor_gent_2", score)
+    proposal.refresh_from_db()
+    return proposal

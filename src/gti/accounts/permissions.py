@@ -38,6 +38,9 @@ ACTIONS: dict[str, set[str]] = {
     "proposal.assess": {AS},  # assigned only
     "assignment.act": {AS},  # own, active assignment only
     "audit.view": {AU, MA, S},
+    "portfolio.view": {S, SC, MA, AU},
+    "portfolio.prepare": {S},  # envelopes, scenarios, meetings
+    "portfolio.decide": {SC},  # confirm a meeting's decisions
     "users.manage": {S},
 }
 

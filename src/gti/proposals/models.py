@@ -127,6 +127,9 @@ class Proposal(models.Model):
         INELIGIBLE = "ineligible", _("ineligible")
         IN_ASSESSMENT = "in_assessment", _("in assessment")
         ASSESSED = "assessed", _("assessed")
+        SELECTED = "selected", _("selected")
+        RESERVE = "reserve", _("reserve")
+        REJECTED = "rejected", _("rejected")
         WITHDRAWN = "withdrawn", _("withdrawn")
 
     class CityRole(models.TextChoices):

@@ -310,14 +310,22 @@ def submit_proposal(proposal: Proposal, *, by) -> Proposal:
 
 
 def withdraw_proposal(proposal: Proposal, *, by, reason: str = "") -> Proposal:
+    """The applicant withdraws; a selected project gives its committed ERDF back."""
+    from gti.portfolio.services import release_commitments
+
+    def release(p):
+        release_commitments(p, by=by)
+        return []
+
     return transition(
         proposal,
         by=by,
         permission="proposal.withdraw",
-        allowed_from=set(S) - {S.INELIGIBLE, S.WITHDRAWN},
+        allowed_from=set(S) - {S.INELIGIBLE, S.WITHDRAWN, S.REJECTED},
         to=S.WITHDRAWN,
         action="withdrawn",
         reason=reason,
+        update=release,
     )
 
 

@@ -1,0 +1,134 @@
+"""ERDF envelopes and what decisions commit to them; scenarios; steering-committee meetings."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Sum
+from django.utils.translation import gettext_lazy as _
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class Envelope(models.Model):
+    """ERDF a city can commit under one priority (optionally one theme) of a programme."""
+
+    programme = models.ForeignKey("strategy.Programme", models.PROTECT)
+    city = models.ForeignKey("strategy.City", models.PROTECT, verbose_name=_("city"))
+    priority = models.ForeignKey("strategy.Priority", models.PROTECT, verbose_name=_("priority"))
+    theme = models.CharField(_("theme"), max_length=64, blank=True, help_text=_("optional"))
+    amount = models.DecimalField(_("amount"), **MONEY)
+
+    class Meta:
+        verbose_name = _("envelope")
+        verbose_name_plural = _("envelopes")
+        ordering = ["city", "priority__position", "theme"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "city", "priority", "theme"], name="envelope_unique"
+            )
+        ]
+
+    def __str__(self):
+        theme = f" {self.theme}" if self.theme else ""
+        return f"{self.city.code} {self.priority.code}{theme}"
+
+    @property
+    def key(self) -> str:
+        return f"{self.city.code}-{self.priority.code}" + (f"-{self.theme}" if self.theme else "")
+
+    @property
+    def committed(self):
+        from decimal import Decimal
+
+        active = self.commitments.filter(released_at=None)
+        total = active.aggregate(total=Sum("amount"))["total"] or Decimal("0")
+        return Decimal(total).quantize(Decimal("0.01"))
+
+    @property
+    def remaining(self):
+        return self.amount - self.committed
+
+
+class Scenario(models.Model):
+    """A selection run for a call: its settings, the instance given to the optimiser, the result."""
+
+    call = models.ForeignKey("proposals.Call", models.CASCADE, related_name="scenarios")
+    name = models.CharField(_("name"), max_length=120)
+    options = models.JSONField(_("options"))
+    instance = models.JSONField()
+    result = models.JSONField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("scenario")
+        verbose_name_plural = _("scenarios")
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["call", "name"], name="scenario_name")]
+
+    def __str__(self):
+        return self.name
+
+
+class Meeting(models.Model):
+    class State(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        CONFIRMED = "confirmed", _("confirmed")
+
+    call = models.ForeignKey("proposals.Call", models.PROTECT, related_name="meetings")
+    date = models.DateField(_("date"))
+    members_present = models.JSONField(_("members present"), default=list)
+    quorum = models.PositiveSmallIntegerField(_("quorum"))
+    scenario = models.ForeignKey(
+        Scenario, models.SET_NULL, null=True, blank=True, verbose_name=_("scenario")
+    )
+    state = models.CharField(_("state"), max_length=20, choices=State, default=State.DRAFT)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("steering-committee meeting")
+        verbose_name_plural = _("steering-committee meetings")
+        ordering = ["-date"]
+
+    def __str__(self):
+        return f"{self.call.reference} {self.date}"
+
+
+class Decision(models.Model):
+    class Outcome(models.TextChoices):
+        SELECTED = "selected", _("selected")
+        RESERVE = "reserve", _("reserve")
+        REJECTED = "rejected", _("rejected")
+
+    meeting = models.ForeignKey(Meeting, models.CASCADE, related_name="decisions")
+    proposal = models.ForeignKey("proposals.Proposal", models.PROTECT, related_name="decisions")
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome)
+    amount = models.DecimalField(_("ERDF amount"), null=True, blank=True, **MONEY)
+    reserve_rank = models.PositiveSmallIntegerField(_("reserve rank"), null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        verbose_name = _("decision")
+        verbose_name_plural = _("decisions")
+        ordering = ["meeting", "outcome", "reserve_rank", "proposal__reference"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "proposal"], name="decision_unique")
+        ]
+
+
+class Commitment(models.Model):
+    """ERDF a confirmed decision commits to an envelope; released when the project withdraws."""
+
+    envelope = models.ForeignKey(Envelope, models.PROTECT, related_name="commitments")
+    proposal = models.ForeignKey("proposals.Proposal", models.PROTECT, related_name="commitments")
+    decision = models.ForeignKey(Decision, models.PROTECT, related_name="commitments")
+    amount = models.DecimalField(_("amount"), **MONEY)
+    created_at = models.DateTimeField(auto_now_add=True)
+    released_at = models.DateTimeField(_("released at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("commitment")
+        verbose_name_plural = _("commitments")
