@@ -22,7 +22,12 @@ def _roles(user) -> dict:
     """The header shows the person's roles; the menu offers what they may open."""
     held = permissions.roles(user)
     labels = dict(Role.choices)
+    portfolio = [
+        c for c in City.objects.filter(strategies__is_current=True).distinct()
+        if permissions.can(user, "portfolio.view", city=c)
+    ]  # fmt: skip
     return {
+        "portfolio_cities": portfolio,
         "user_roles": sorted(str(labels[r]) for r in held),
         "can_view_audit": bool(held & permissions.ACTIONS["audit.view"]) or user.is_superuser,
         "can_manage_users": Role.SECRETARIAT in held or user.is_superuser,

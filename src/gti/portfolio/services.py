@@ -75,10 +75,14 @@ def set_envelope(
     return envelope
 
 
+def envelopes_of_city(city: City, programme: Programme):
+    return Envelope.objects.filter(city=city, programme=programme).select_related(
+        "priority", "city"
+    )
+
+
 def envelopes_of(call: Call):
-    return Envelope.objects.filter(
-        city=call.city, programme=call.strategy.programme
-    ).select_related("priority", "city")
+    return envelopes_of_city(call.city, call.strategy.programme)
 
 
 # --- scenarios --------------------------------------------------------------------------------
@@ -486,4 +490,3 @@ def best_replacement(proposal: Proposal) -> Proposal | None:
         if drawn and all(candidate.erdf_requested <= e.remaining for e in drawn):
             return candidate
     return None
-
