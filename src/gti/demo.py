@@ -46,10 +46,14 @@ PLAN = (
     + [S.IN_SCREENING] * 2
     + [S.ELIGIBLE] * 2
     + [S.INELIGIBLE] * 2
-    + [S.IN_ASSESSMENT] * 3
-    + [S.ASSESSED] * 5
+    + [S.IN_ASSESSMENT] * 2
+    + [S.ASSESSED] * 6
     + [S.WITHDRAWN] * 1
 )
+# ERDF per city for the demo envelopes, split over the priorities by the programme's shares:
+# small enough that the steering committee has to choose (the first real GTI calls, of 22 March
+# 2023, opened with EUR 9.8 million for both cities).
+CITY_ERDF = Decimal("700000.00")
 
 PROMOTERS = {
     "antwerpen": ["Stad Antwerpen", "District Borgerhout", "AG Vespa", "Digipolis Antwerpen"],
@@ -188,6 +192,36 @@ def _advance(proposal, target: str, people: dict, city: str, rng: random.Random)
     return proposal
 
 
+def _select(call: Call, people: dict, city: str, progress) -> None:
+    """Envelopes, a scenario and, in Antwerp, a confirmed steering-committee meeting (so every
+    state of the lifecycle shows); Ghent's assessed proposals still wait for their meeting."""
+    from gti.portfolio import services as portfolio
+
+    secretariat = people[f"demo-secretariaat-{city}"]
+    programme = call.strategy.programme
+    for code, amount in portfolio.proposed_split(programme, CITY_ERDF).items():
+        portfolio.set_envelope(
+            by=secretariat, programme=programme, city=call.city,
+            priority=programme.priorities.get(code=code), amount=amount,
+        )  # fmt: skip
+    scenario = portfolio.run_scenario(call, by=secretariat, name="Demo: optimum", options={})
+    progress(f"{city}: scenario {scenario.name} ({scenario.result['status']})")
+    if city != "antwerpen":
+        return
+    meeting = portfolio.create_meeting(
+        call, by=secretariat, date=timezone.localdate(), members=["Voorzitter", "Lid 1", "Lid 2"],
+        quorum=2, scenario=scenario,
+    )  # fmt: skip
+    reserve = meeting.decisions.filter(outcome="reserve").order_by("-reserve_rank").first()
+    if reserve:
+        portfolio.set_decision(
+            meeting, by=people[f"demo-stuurgroep-{city}"], proposal=reserve.proposal,
+            outcome="rejected", reason="Demo: te weinig stedelijke impact",
+        )  # fmt: skip
+    portfolio.confirm_meeting(meeting, by=people[f"demo-stuurgroep-{city}"])
+    progress(f"{city}: steering committee confirmed")
+
+
 def run(progress=print) -> dict:
     """Make the demo data once; return the demo users."""
     people = users()
@@ -202,4 +236,5 @@ def run(progress=print) -> dict:
             proposal = services.save_proposal(call, data, by=people[f"demo-aanvrager-{city.code}"])
             _advance(proposal, target, people, city.code, rng)
             progress(f"{city.code}: proposal {n + 1}/{len(PLAN)}")
+        _select(call, people, city.code, progress)
     return people

@@ -96,7 +96,7 @@ def test_programme_before_loading_is_404(client, nothing_loaded):
     assert client.get("/api/v1/programme").status_code == 404
 
 
-def test_interactive_docs_are_served_locally(client):
+def test_interactive_docs_are_served_locally(client, db):
     page = client.get("/api/v1/docs").content.decode()
     assert "/static/ninja/swagger-ui-bundle.js" in page
     assert "cdn" not in page.lower()
