@@ -69,6 +69,28 @@ def draft_call():
     )
 
 
+def assessed_round():
+    from tests.factories import assessed
+
+    from tests.portfolio.test_services import envelopes
+
+    call = open_call()
+    assessed(call, "Project", 500_000, 8)
+    envelopes()
+    return call
+
+
+def draft_meeting():
+    import datetime
+
+    from gti.portfolio.services import create_meeting, run_scenario
+
+    call = assessed_round()
+    scenario = run_scenario(call, by=person("secretariat_gent"), name="S", options={})
+    return create_meeting(call, by=person("secretariat_gent"), date=datetime.date(2026, 12, 1),
+                          members=["A"], quorum=1, scenario=scenario)  # fmt: skip
+
+
 SCORES = {"scores": {c: {"score": 5, "justification": "ok"} for c in (
     "principles", "indicators", "urban-impact", "maturity", "value-for-money", "additionality",
 )}}  # fmt: skip
@@ -116,9 +138,13 @@ ACTIONS = {
     ),
     "publish_call": (draft_call, "post", "/api/v1/calls/{call}/publish", {},
                      "/calls/{call}/publish/", {}),
+    "run_scenario": (assessed_round, "post", "/api/v1/calls/{call}/scenarios", {"name": "X"},
+                     "/calls/{call}/scenarios/", {"name": "X"}),
+    "confirm_meeting": (draft_meeting, "post", "/api/v1/meetings/{pk}/confirm", {},
+                        "/meetings/{pk}/", {"confirm": "1"}),
 }  # fmt: skip
 
-OK = {"create": 201}
+OK = {"create": 201, "run_scenario": 201}
 # Expected API status per (action, role); every other pair answers 403 (or 401 without login).
 ALLOWED = {
     "create": {"applicant_gent", "applicant_gent_2"},
@@ -138,6 +164,8 @@ ALLOWED = {
     "score": {"assessor_gent"},
     "withdraw": {"applicant_gent"},
     "publish_call": {"secretariat_gent"},
+    "run_scenario": {"secretariat_gent"},
+    "confirm_meeting": {"steering_gent"},
 }
 # Who cannot see the object at all (404): drafts are the applicant's own; other cities' work and
 # proposals not assigned to an assessor are out of view.
@@ -157,6 +185,8 @@ HIDDEN = {
     "score": OUT_OF_VIEW_SUBMITTED - {"assessor_gent"},
     "withdraw": OUT_OF_VIEW_SUBMITTED,
     "publish_call": set(ROLES[:-1]) - {"secretariat_gent"},
+    "run_scenario": set(),
+    "confirm_meeting": set(),
 }
 
 
@@ -171,8 +201,14 @@ def expected_api(action, role):
 
 
 def state_of(obj):
+    from gti.portfolio.models import Meeting, Scenario
+
+    if isinstance(obj, Meeting):
+        return Meeting.objects.get(pk=obj.pk).state, list(
+            Proposal.objects.values_list("state", flat=True)
+        )
     if isinstance(obj, Call):
-        return Call.objects.get(pk=obj.pk).state, Proposal.objects.count()
+        return Call.objects.get(pk=obj.pk).state, Proposal.objects.count(), Scenario.objects.count()
     obj = Proposal.objects.get(pk=obj.pk)
     return obj.state, snapshot(obj), obj.assignments.filter(scored_at__isnull=False).count()
 
@@ -184,7 +220,9 @@ def test_api(action, role):
     obj = make()
     for name in [*filter(None, ROLES), "assessor_gent_2"]:
         person(name)
-    url = path.format(call=getattr(obj, "reference", ""), ref=getattr(obj, "reference", ""))
+    url = path.format(
+        call=getattr(obj, "reference", ""), ref=getattr(obj, "reference", ""), pk=obj.pk
+    )
     headers = {}
     if role:
         headers["HTTP_AUTHORIZATION"] = f"Bearer {create_token(person(role))}"
@@ -216,7 +254,9 @@ def test_page(action, role):
     obj = make()
     for name in [*filter(None, ROLES), "assessor_gent_2"]:
         person(name)
-    url = path.format(call=getattr(obj, "reference", ""), ref=getattr(obj, "reference", ""))
+    url = path.format(
+        call=getattr(obj, "reference", ""), ref=getattr(obj, "reference", ""), pk=obj.pk
+    )
     client = Client()
     if role:
         client.force_login(person(role))

@@ -5,6 +5,7 @@ from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import ValidationError
 
+from gti.api.portfolio import router as portfolio_router
 from gti.api.proposals import router as proposals_router
 from gti.api.strategy import router as strategy_router
 from gti.errors import Invalid, Refused
@@ -23,6 +24,7 @@ api = NinjaAPI(
 )
 api.add_router("/", strategy_router)
 api.add_router("/", proposals_router)
+api.add_router("/", portfolio_router)
 
 
 @api.exception_handler(Invalid)
