@@ -3,6 +3,7 @@ from django.urls import translate_url
 
 from gti.accounts import permissions
 from gti.accounts.models import Role
+from gti.accounts.permissions import roles
 from gti.strategy.models import City
 
 
@@ -26,7 +27,12 @@ def _roles(user) -> dict:
         c for c in City.objects.filter(strategies__is_current=True).distinct()
         if permissions.can(user, "portfolio.view", city=c)
     ]  # fmt: skip
+    home = set()
+    if getattr(user, "is_authenticated", False):
+        roles(user)  # fills the cache read below
+        home = {cid for _r, cid in user._gti_grants if cid is not None}
     return {
+        "home_city": City.objects.get(pk=home.pop()) if len(home) == 1 else None,
         "portfolio_cities": portfolio,
         "user_roles": sorted(str(labels[r]) for r in held),
         "can_view_audit": bool(held & permissions.ACTIONS["audit.view"]) or user.is_superuser,
