@@ -71,7 +71,6 @@ def draft_call():
 
 def assessed_round():
     from tests.factories import assessed
-
     from tests.portfolio.test_services import envelopes
 
     call = open_call()
