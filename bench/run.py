@@ -15,10 +15,11 @@ import django  # noqa: E402
 
 django.setup()
 
+import optimizer  # noqa: E402
 import strategy_load  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 
 call_command("migrate", verbosity=0)
-for bench in [strategy_load]:
+for bench in [strategy_load, optimizer]:
     print(f"== {bench.__name__} ==")
     bench.run()
