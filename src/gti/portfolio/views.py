@@ -124,7 +124,16 @@ def scenarios(request, reference):
     form = request.POST if request.method == "POST" else {}
     if request.method == "POST":
         permissions.require(request.user, "portfolio.prepare", call)
-        options = {"value": "score", "minimums": [], "scalable": {}}
+        options = {"value": form.get("value", "score"), "minimums": [], "scalable": {}}
+        options["envelopes"] = form.getlist("envelopes")
+        if options["value"] == "custom":
+            options["values"] = {}
+            for p in candidates:
+                raw = form.get(f"value_{p.reference}", "").strip()
+                number = _money(raw) if raw else None
+                if raw and number is None:
+                    errors.setdefault(f"value_{p.reference}", []).append(_("not a number"))
+                options["values"][p.reference] = float(number if number is not None else 0)
         for n in range(3):
             count = form.get(f"min_count_{n}", "").strip()
             if not count:
@@ -175,6 +184,8 @@ def scenarios(request, reference):
             "areas": strategy.areas.all(),
             "priorities": Priority.objects.filter(programme=strategy.programme),
             "min_rows": range(3),
+            "envelopes": services.envelopes_of(call),
+            "chosen_envelopes": form.getlist("envelopes") if form else None,
         },
     )
 

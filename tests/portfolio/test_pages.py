@@ -1,0 +1,49 @@
+"""The scenario form: which envelopes apply and which value measure, as a person sets them."""
+
+import pytest
+
+from gti.portfolio.models import Scenario
+from tests.factories import assessed, open_call, person
+from tests.portfolio.test_services import envelopes
+
+pytestmark = pytest.mark.usefixtures("loaded")
+
+
+@pytest.fixture
+def setup(client):
+    call = open_call()
+    envelopes()  # P1 200k, P2 300k
+    big = assessed(call, "Groot", 500_000, 9)  # 200k, 90
+    mid = assessed(call, "Middel", 375_000, 7)  # 150k, 70
+    client.force_login(person("secretariat_gent"))
+    return call, big, mid
+
+
+def test_custom_values_change_the_choice(client, setup):
+    call, big, mid = setup
+    response = client.post(f"/calls/{call.reference}/scenarios/", {
+        "name": "Eigen waarden", "value": "custom", "envelopes": ["gent-P1", "gent-P2"],
+        f"value_{big.reference}": "10", f"value_{mid.reference}": "50",
+    })  # fmt: skip
+    assert response.status_code == 302
+    scenario = Scenario.objects.get(name="Eigen waarden")
+    assert [s["id"] for s in scenario.result["selected"]] == [mid.reference]
+
+
+def test_an_unticked_envelope_does_not_limit(client, setup):
+    call, big, mid = setup
+    client.post(f"/calls/{call.reference}/scenarios/",
+                {"name": "Zonder P2", "value": "score", "envelopes": ["gent-P1"]})  # fmt: skip
+    scenario = Scenario.objects.get(name="Zonder P2")
+    assert {s["id"] for s in scenario.result["selected"]} == {big.reference, mid.reference}
+    assert [e["id"] for e in scenario.instance["envelopes"]] == ["gent-P1"]
+
+
+def test_a_bad_value_is_named(client, setup):
+    call, big, _mid = setup
+    response = client.post(f"/calls/{call.reference}/scenarios/", {
+        "name": "Fout", "value": "custom", f"value_{big.reference}": "veel",
+    })  # fmt: skip
+    assert response.status_code == 200
+    assert f"value_{big.reference}" in response.content.decode()
+    assert not Scenario.objects.filter(name="Fout").exists()
