@@ -21,14 +21,21 @@ def _check_scope(role: str, city) -> None:
         raise Invalid.one("city", _("choose the city this role holds in"))
 
 
+def _require_manager(by, role: str, city) -> None:
+    """`by` None is the system (set-up, demo data). Otherwise an administrator, or the
+    secretariat of `city` for the roles of that city; programme-wide roles are the
+    administrator's."""
+    if by is None or by.is_superuser:
+        return
+    if role in PROGRAMME_ROLES:
+        raise PermissionDenied(_("Only an administrator manages programme-wide roles."))
+    permissions.require(by, "users.manage", city=city)
+
+
 def grant_role(user, role: str, city=None, *, by=None) -> RoleGrant:
-    """Give `user` a role. `by` None is the system (set-up, demo data); else it needs the right:
-    a city's secretariat grants city roles in its own city only."""
+    """Give `user` a role (see `_require_manager` for who may)."""
     _check_scope(role, city)
-    if by is not None and not by.is_superuser:
-        if role in PROGRAMME_ROLES:
-            raise PermissionDenied(_("Only an administrator grants programme-wide roles."))
-        permissions.require(by, "users.manage", city=city)
+    _require_manager(by, role, city)
     with transaction.atomic():
         grant, created = RoleGrant.objects.get_or_create(
             user=user, role=role, city=city, defaults={"granted_by": by}
@@ -47,10 +54,7 @@ def grant_role(user, role: str, city=None, *, by=None) -> RoleGrant:
 
 def revoke_role(user, role: str, city=None, *, by) -> None:
     _check_scope(role, city)
-    if not by.is_superuser:
-        if role in PROGRAMME_ROLES:
-            raise PermissionDenied(_("Only an administrator revokes programme-wide roles."))
-        permissions.require(by, "users.manage", city=city)
+    _require_manager(by, role, city)
     with transaction.atomic():
         deleted, _count = RoleGrant.objects.filter(user=user, role=role, city=city).delete()
         if deleted:
@@ -74,10 +78,7 @@ def create_user(
         raise Invalid.one("username", _("required"))
     if User.objects.filter(username=username).exists():
         raise Invalid.one("username", _("this user name is taken"))
-    if by is not None and not by.is_superuser:
-        if role in PROGRAMME_ROLES:
-            raise PermissionDenied(_("Only an administrator grants programme-wide roles."))
-        permissions.require(by, "users.manage", city=city)
+    _require_manager(by, role, city)
     with transaction.atomic():
         first, _sep, last = name.partition(" ")
         user = User.objects.create_user(

@@ -274,6 +274,13 @@ def requirement_pairs(inst: Instance, index: dict[str, int]) -> np.ndarray:
     return np.array(pairs, dtype=np.int64).reshape(-1, 2)
 
 
+def _kept(pairs: np.ndarray, kind: str, props, skip) -> tuple[np.ndarray, list[str]]:
+    """The pairs whose constraint id (`kind:a:b`) is not skipped, with those ids."""
+    ids = [f"{kind}:{props[a].id}:{props[b].id}" for a, b in pairs]
+    keep = np.array([i not in skip for i in ids], dtype=bool).reshape(-1)
+    return pairs[keep], [i for i, k in zip(ids, keep, strict=True) if k]
+
+
 def build(inst: Instance, matcher: Matcher | None = None, skip: frozenset = frozenset()) -> Model:
     """The MILP for `inst`, leaving out the constraints whose ids are in `skip`."""
     props = inst.proposals
@@ -327,18 +334,12 @@ def build(inst: Instance, matcher: Matcher | None = None, skip: frozenset = froz
             continue
         members = np.flatnonzero(mask)
         add(np.zeros(len(members)), members, np.ones(len(members)), [m.count], [np.inf], [m.id])
-    ex = exclusion_pairs(inst, index)
-    ex_ids = [f"exclusion:{props[a].id}:{props[b].id}" for a, b in ex]
-    keep = np.array([i not in skip for i in ex_ids], dtype=bool)
-    ex, ex_ids = ex[keep], [i for i, k in zip(ex_ids, keep, strict=True) if k]
+    ex, ex_ids = _kept(exclusion_pairs(inst, index), "exclusion", props, skip)
     if len(ex):
         k = len(ex)
         add(np.repeat(np.arange(k), 2), ex.ravel(), np.ones(2 * k), np.full(k, -np.inf),
             np.ones(k), ex_ids)  # fmt: skip
-    req = requirement_pairs(inst, index)
-    req_ids = [f"requires:{props[a].id}:{props[b].id}" for a, b in req]
-    keep = np.array([i not in skip for i in req_ids], dtype=bool)
-    req, req_ids = req[keep], [i for i, k in zip(req_ids, keep, strict=True) if k]
+    req, req_ids = _kept(requirement_pairs(inst, index), "requires", props, skip)
     if len(req):
         k = len(req)
         # x_a - x_b ≤ 0
