@@ -28,7 +28,7 @@ def test_local_admin_is_made_once_and_the_login_printed(db, settings):
     call_command("localadmin", stdout=out)
     password = (settings.DATA_DIR / "admin-password.txt").read_text().strip()
     assert f"password '{password}'" in out.getvalue()
-    assert "http://127.0.0.1:8000/admin/" in out.getvalue()
+    assert "http://127.0.0.1:8000/accounts/login/" in out.getvalue()
     user = get_user_model().objects.get(username="admin")
     assert user.is_superuser and user.check_password(password)
     call_command("localadmin", stdout=io.StringIO())

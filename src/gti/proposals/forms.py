@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from gti.proposals.models import BudgetLine, CoFinancing, Proposal, ScreeningCheck
@@ -128,10 +129,10 @@ class BudgetForm(StepForm):
         super().__init__(*args, **kwargs)
         for value, label in BudgetLine.Category.choices:
             self.fields[f"cost_{value}"] = forms.DecimalField(
-                label=_("%(category)s (EUR)") % {"category": label}, **MONEY
+                label=capfirst(_("%(category)s (EUR)") % {"category": label}), **MONEY
             )
             self.fields[f"cost_{value}_description"] = forms.CharField(
-                label=_("%(category)s: what it pays for") % {"category": label},
+                label=capfirst(_("%(category)s: what it pays for") % {"category": label}),
                 max_length=300,
                 required=False,
             )

@@ -25,7 +25,7 @@ class Command(BaseCommand):
             password_file.chmod(0o600)
         known = password_file.read_text().strip() if password_file.exists() else None
         self.stdout.write(f"Site:  {url}/")
-        self.stdout.write(f"Login: {url}/admin/  user 'admin'")
+        self.stdout.write(f"Login: {url}/accounts/login/  user 'admin' (also {url}/admin/)")
         if known:
             self.stdout.write(f"       password '{known}' (kept in {password_file})")
         else:
