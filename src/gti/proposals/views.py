@@ -256,14 +256,10 @@ def proposal_edit(request, reference, step):
     call = proposal.call
     if step not in dict(STEPS):
         raise Http404
-    editable = (
-        permissions.can(request.user, "proposal.edit", proposal) and proposal.state == S.DRAFT
-    )
-    correcting = proposal.state in {S.SUBMITTED, S.IN_SCREENING} and permissions.can(
-        request.user, "proposal.screen", proposal
-    )
-    if not (editable or correcting):
+    mode = services.edit_mode(proposal, request.user)
+    if mode is None:
         raise PermissionDenied
+    correcting = mode == "correct"
     if step == "review":
         return _review(request, proposal)
     form = _step_form(step, call, proposal, request.POST or None)
@@ -335,7 +331,7 @@ def proposal_detail(request, reference):
         "city": proposal.call.city,
         "data": services.snapshot(proposal),
         "show_contact": permissions.can(user, "proposal.view_contact", proposal),
-        "can_edit": proposal.state == S.DRAFT and permissions.can(user, "proposal.edit", proposal),
+        "can_edit": services.edit_mode(proposal, user) == "edit",
         "can_withdraw": proposal.state not in {S.WITHDRAWN, S.INELIGIBLE}
         and permissions.can(user, "proposal.withdraw", proposal),
         "can_screen": permissions.can(user, "proposal.screen", proposal),

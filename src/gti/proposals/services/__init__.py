@@ -17,6 +17,7 @@ from gti.proposals.services.calls import (  # noqa: F401
 from gti.proposals.services.proposals import (  # noqa: F401
     context_for,
     draft_of,
+    edit_mode,
     return_for_correction,
     save_proposal,
     snapshot,

@@ -203,6 +203,23 @@ def _next_reference(call: Call) -> str:
     return f"{prefix}{Proposal.objects.filter(call=call).count() + 1:03d}"
 
 
+# Who edits a proposal in which state: the applicant their draft; the secretariat corrects a
+# proposal under screening (with a reason, kept in the audit trail).
+EDITING = {
+    S.DRAFT: "proposal.edit",
+    S.SUBMITTED: "proposal.screen",
+    S.IN_SCREENING: "proposal.screen",
+}
+
+
+def edit_mode(proposal: Proposal, user) -> str | None:
+    """ "edit" (the applicant's draft), "correct" (the secretariat, with a reason) or None."""
+    permission = EDITING.get(proposal.state)
+    if permission is None or not permissions.can(user, permission, proposal):
+        return None
+    return "edit" if proposal.state == S.DRAFT else "correct"
+
+
 def save_proposal(
     call: Call, data: dict, *, by, proposal: Proposal | None = None, reason: str = ""
 ) -> Proposal:
@@ -215,14 +232,12 @@ def save_proposal(
         permissions.require(by, "proposal.create", call)
         if not is_open(call):
             raise Refused(_("The call %(call)s is not open.") % {"call": call})
-    elif proposal.state == S.DRAFT:
-        permissions.require(by, "proposal.edit", proposal)
-    elif proposal.state in {S.SUBMITTED, S.IN_SCREENING}:
-        permissions.require(by, "proposal.screen", proposal)
-        if not reason.strip():
-            raise Invalid.one("reason", _("say why a submitted proposal is changed"))
-    else:
+    elif proposal.state not in EDITING:
         raise refuse_state(proposal, _("editing"))
+    else:
+        permissions.require(by, EDITING[proposal.state], proposal)
+        if proposal.state != S.DRAFT and not reason.strip():
+            raise Invalid.one("reason", _("say why a submitted proposal is changed"))
     parsed = validate(call, data, rules.Stage.SAVE)
     with transaction.atomic():
         if proposal is None:
