@@ -61,3 +61,26 @@ def test_grants_stay_inside_the_city():
         grant_role(someone, Role.AUDITOR, None, by=secretariat)
     revoke_role(someone, Role.ASSESSOR, gent, by=secretariat)
     assert permissions.roles(someone, gent) == {Role.APPLICANT}
+
+
+def test_log_in_change_password_and_log_out(client):
+    from tests.factories import PASSWORD
+
+    person("applicant_gent")
+    response = client.post("/accounts/login/", {"username": "applicant_gent", "password": PASSWORD})
+    assert response.status_code == 302 and response["Location"] == "/accounts/dashboard/"
+    response = client.post("/accounts/password/", {
+        "old_password": PASSWORD,
+        "new_password1": "een nieuw lang wachtwoord",
+        "new_password2": "een nieuw lang wachtwoord",
+    })  # fmt: skip
+    assert response.status_code == 302
+    assert person("applicant_gent").check_password("een nieuw lang wachtwoord")
+    client.post("/accounts/logout/")
+    assert client.get("/accounts/dashboard/").status_code == 302
+
+
+def test_wrong_password_is_refused(client):
+    person("applicant_gent")
+    response = client.post("/accounts/login/", {"username": "applicant_gent", "password": "x"})
+    assert response.status_code == 200 and "_auth_user_id" not in client.session

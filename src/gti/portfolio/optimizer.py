@@ -117,6 +117,26 @@ def _list(data: dict, key: str, where: str) -> list[str]:
     return [str(v) for v in value]
 
 
+def _new_id(item, where: str, seen: set) -> str:
+    """The id of an envelope or minimum; ids are unique across both (constraint ids)."""
+    if not isinstance(item, dict):
+        raise InstanceError(f"{where}: expected an object")
+    item_id = _text(item, "id", where, required=True)
+    if item_id in seen:
+        raise InstanceError(f"{where}.id: duplicate id {item_id!r}")
+    seen.add(item_id)
+    return item_id
+
+
+def alternatives(props: list[Proposal]) -> dict[str, set[str]]:
+    """Each proposal's alternatives: an exclusion holds both ways, whoever named it."""
+    excluded_by = {p.id: set(p.excludes) for p in props}
+    for p in props:
+        for o in p.excludes:
+            excluded_by[o].add(p.id)
+    return excluded_by
+
+
 def parse_instance(data) -> Instance:
     """Check and read an instance (already decoded from JSON); raise InstanceError at the
     first problem, naming its place."""
@@ -168,12 +188,7 @@ def parse_instance(data) -> Instance:
     envelopes, seen = [], set()
     for n, e in enumerate(data.get("envelopes", [])):
         where = f"envelopes[{n}]"
-        if not isinstance(e, dict):
-            raise InstanceError(f"{where}: expected an object")
-        eid = _text(e, "id", where, required=True)
-        if eid in seen:
-            raise InstanceError(f"{where}.id: duplicate id {eid!r}")
-        seen.add(eid)
+        eid = _new_id(e, where, seen)
         envelopes.append(
             Envelope(
                 id=eid,
@@ -186,12 +201,7 @@ def parse_instance(data) -> Instance:
     minimums = []
     for n, m in enumerate(data.get("minimums", [])):
         where = f"minimums[{n}]"
-        if not isinstance(m, dict):
-            raise InstanceError(f"{where}: expected an object")
-        mid = _text(m, "id", where, required=True)
-        if mid in seen:
-            raise InstanceError(f"{where}.id: duplicate id {mid!r}")
-        seen.add(mid)
+        mid = _new_id(m, where, seen)
         count = _number(m, "count", where)
         if count != int(count):
             raise InstanceError(f"{where}.count: must be a whole number")
@@ -392,10 +402,7 @@ def rank_and_fill(inst: Instance, matcher: Matcher | None = None) -> dict:
         remaining.append(e.amount)
         for i in np.flatnonzero(matcher.mask(e)):
             member_of[i].append(k)
-    excluded_by = {p.id: set(p.excludes) for p in props}
-    for p in props:
-        for o in p.excludes:
-            excluded_by[o].add(p.id)
+    excluded_by = alternatives(props)
     chosen: dict[str, float] = {}
     order = sorted(range(len(props)), key=lambda i: (-props[i].value, props[i].id))
     for i in order:
@@ -560,10 +567,7 @@ def explanations(inst: Instance, model: Model, amounts: dict[str, float]):
         if selected[model.masks[m.id]].sum() <= m.count:
             binding.append(m.id)
     by_id = {p.id: i for i, p in enumerate(props)}
-    excluded_by: dict[str, set[str]] = {p.id: set(p.excludes) for p in props}
-    for p in props:
-        for o in p.excludes:
-            excluded_by[o].add(p.id)
+    excluded_by = alternatives(props)
     envelopes_of: list[list[Envelope]] = [[] for _ in props]
     for e in inst.envelopes:
         for i in np.flatnonzero(model.masks[e.id] & ~selected):
