@@ -266,3 +266,9 @@ def test_infeasible_exits_0(tmp_path):
     run = gti(str(path))
     assert run.returncode == 0
     assert json.loads(run.stdout)["status"] == "infeasible"
+
+
+def test_no_proposals_and_two_minimums_names_one_minimal_conflict():
+    data = {"proposals": [], "minimums": [{"id": "m0", "count": 1}, {"id": "m1", "count": 1}]}
+    result = opt.solve(opt.parse_instance(data))
+    assert result["status"] == "infeasible" and result["conflicting"] == ["m0"]

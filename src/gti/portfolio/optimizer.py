@@ -472,7 +472,8 @@ def solve(
             "gap": None if unmet else 0.0,
             "selected": [],
             "binding": unmet,
-            **({"conflicting": unmet} if unmet else {}),
+            # without proposals any one unmet minimum is a conflict on its own: a minimal set
+            **({"conflicting": unmet[:1]} if unmet else {}),
             "explanations": {},
             "greedy": empty,
         }
