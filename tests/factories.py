@@ -26,7 +26,15 @@ PEOPLE = {
     "assessor_gent_3": (Role.ASSESSOR, "gent"),
     "assessor_antwerpen": (Role.ASSESSOR, "antwerpen"),
     "steering_gent": (Role.STEERING_COMMITTEE, "gent"),
+    "steering_gent_2": (Role.STEERING_COMMITTEE, "gent"),
+    "steering_gent_3": (Role.STEERING_COMMITTEE, "gent"),
+    "steering_antwerpen": (Role.STEERING_COMMITTEE, "antwerpen"),
+    "steering_antwerpen_2": (Role.STEERING_COMMITTEE, "antwerpen"),
+    "steering_antwerpen_3": (Role.STEERING_COMMITTEE, "antwerpen"),
+    "expert": (Role.ASSESSOR, None),  # Technical Working Group, programme-wide
+    "expert_2": (Role.ASSESSOR, None),
     "managing_authority": (Role.MANAGING_AUTHORITY, None),
+    "managing_authority_2": (Role.MANAGING_AUTHORITY, None),
     "auditor": (Role.AUDITOR, None),
 }
 
@@ -47,9 +55,11 @@ def person(name: str):
 
 
 def open_call(city_code: str = "gent", **overrides):
+    """A published call that the city runs itself (the city-led procedure)."""
     city = City.objects.get(code=city_code)
     now = timezone.now()
     args = {
+        "procedure": "city-led",
         "title": f"GTI-oproep {city.name_nl}",
         "opens_at": now - datetime.timedelta(days=1),
         "closes_at": now + datetime.timedelta(days=30),
@@ -116,7 +126,11 @@ def submitted(call=None, **changes):
     return services.submit_proposal(proposal, by=person("applicant_gent"))
 
 
-PASS_ALL = {code: ("pass", "") for code in ("G-1", "G-2", "G-3", "G-4", "G-5", "G-6", "G-7")}
+ITEMS = ("legal-personality", "not-completed", "state-aid-not-started", "horizontal-principles")
+PASS_ITEMS = {code: ("pass", "") for code in ITEMS} | {"climate-proofing": ("n/a", "")}
+PASS_ALL = PASS_ITEMS | {
+    code: ("pass", "") for code in ("G-1", "G-2", "G-3", "G-4", "G-5", "G-6", "G-7")
+}
 
 
 def eligible(call=None, **changes):
@@ -136,10 +150,14 @@ def in_assessment(call=None, **changes):
 
 
 def score_all(proposal, assessor: str, value: int):
+    """The expert gives every criterion `value` tenths of its maximum (rounded down)."""
     assignment = proposal.assignments.get(assessor__username=assessor, active=True)
     user = person(assessor)
     services.declare_no_conflict(assignment, by=user)
-    scores = {c.code: (value, f"Motivering {c.code}") for c in proposal.call.criteria.all()}
+    scores = {
+        c.code: (c.max_score * value // 10, f"Motivering {c.code}")
+        for c in proposal.call.criteria.all()
+    }
     return services.score_proposal(assignment, by=user, scores=scores)
 
 

@@ -44,8 +44,8 @@ PLAN = (
     [S.DRAFT] * 3
     + [S.SUBMITTED] * 2
     + [S.IN_SCREENING] * 2
-    + [S.ELIGIBLE] * 2
-    + [S.INELIGIBLE] * 2
+    + [S.ADMISSIBLE] * 2
+    + [S.INADMISSIBLE] * 2
     + [S.IN_ASSESSMENT] * 2
     + [S.ASSESSED] * 6
     + [S.WITHDRAWN] * 1
@@ -171,11 +171,11 @@ def _advance(proposal, target: str, people: dict, city: str, rng: random.Random)
         return proposal
     principles = proposal.call.strategy.principles.all()
     checklist = {p.code: ("pass", "") for p in principles}
-    if target == S.INELIGIBLE and not proposal.research_infrastructure:
+    if target == S.INADMISSIBLE and not proposal.research_infrastructure:
         first = principles[0]
         checklist[first.code] = ("fail", "Demo: onvoldoende stedelijke invalshoek")
     proposal = services.screen_proposal(proposal, by=secretariat, checklist=checklist)
-    if target in {S.ELIGIBLE, S.INELIGIBLE} or proposal.state == S.INELIGIBLE:
+    if target in {S.ADMISSIBLE, S.INADMISSIBLE} or proposal.state == S.INADMISSIBLE:
         return proposal
     proposal = services.assign_assessors(proposal, by=secretariat, assessors=assessors)
     if target == S.IN_ASSESSMENT:

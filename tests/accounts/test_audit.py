@@ -39,7 +39,7 @@ def test_chain_is_intact_after_real_work():
 
 def test_a_row_changed_in_the_database_is_named():
     in_assessment()
-    victim = AuditEvent.objects.filter(action="proposals.proposal.eligible").get()
+    victim = AuditEvent.objects.filter(action="proposals.proposal.admissible").get()
     raw("UPDATE accounts_auditevent SET reason = %s WHERE id = %s", "stil aangepast", victim.pk)
     code, out = verify()
     assert code == 1

@@ -69,7 +69,7 @@ def test_whole_flow_over_the_api(spec):
     secretariat("post", f"/api/v1/proposals/{ref}/start-screening", {})
     checklist = {k: {"result": r, "note": n} for k, (r, n) in PASS_ALL.items()}
     screened = secretariat("post", f"/api/v1/proposals/{ref}/screen", {"checklist": checklist})
-    assert screened["state"] == "eligible"
+    assert screened["state"] == "admissible"
     body = {"assessors": ["assessor_gent", "assessor_gent_2"]}
     assert secretariat("post", f"/api/v1/proposals/{ref}/assign", body)["state"] == "in_assessment"
 

@@ -74,7 +74,7 @@ def test_secretariat_filters_and_sorts_proposals(site, page):
     page.get_by_role("button", name="Tonen").click()
     titles = page.locator("tbody tr td:nth-child(2)").all_inner_texts()
     assert titles == ["Fietsstraat Dampoort", "Wijkpark Ledeberg"]
-    page.get_by_label("Status").select_option("eligible")
+    page.get_by_label("Status").select_option("admissible")
     page.get_by_role("button", name="Tonen").click()
     expect(page.locator("tbody tr")).to_have_count(1)
     assert axe_violations(page) == []

@@ -139,8 +139,8 @@ def test_committee_confirms_commits_and_moves_proposals(call, round_):
                           outcome="rejected", reason="Te weinig stedelijke impact")  # fmt: skip
     services.confirm_meeting(meeting, by=person("steering_gent"))
     states = {k: Proposal.objects.get(pk=p.pk).state for k, p in props.items()}
-    assert states == {"big": S.RESERVE, "mid1": S.SELECTED, "mid2": S.SELECTED,
-                      "digi": S.SELECTED, "digi2": S.REJECTED}  # fmt: skip
+    assert states == {"big": S.RESERVE, "mid1": S.APPROVED, "mid2": S.APPROVED,
+                      "digi": S.APPROVED, "digi2": S.REJECTED}  # fmt: skip
     assert Envelope.objects.get(pk=made["P1"].pk).committed == Decimal("100000.00")
     assert Envelope.objects.get(pk=made["P2"].pk).remaining == Decimal("0.00")
     assert Meeting.objects.get(pk=meeting.pk).state == "confirmed"

@@ -153,7 +153,7 @@ def test_submit_screen_assess_to_a_consolidated_score():
     assert events(proposal)[-5:] == [
         "proposals.proposal.submitted",
         "proposals.proposal.screening_started",
-        "proposals.proposal.eligible",
+        "proposals.proposal.admissible",
         "proposals.proposal.assessment_started",
         "proposals.proposal.assessed",
     ]
@@ -167,21 +167,24 @@ def test_consensus_round_lets_assessors_revise():
     assert proposal.needs_consensus
     score_all(proposal, "assessor_gent", 6)
     proposal.refresh_from_db()
-    assert proposal.consolidated_score == Decimal("55.00")
+    assert proposal.consolidated_score == Decimal("54.00")  # mean of 60 and 48
     assert proposal.needs_consensus is False
 
 
-def test_weighted_mean_uses_the_criteria_weights():
+def test_points_add_up_per_block_and_in_total():
     proposal = in_assessment()
     for name in ("assessor_gent", "assessor_gent_2"):
         assignment = proposal.assignments.get(assessor__username=name)
         services.declare_no_conflict(assignment, by=person(name))
         scores = {c.code: (0, "Nee") for c in proposal.call.criteria.all()}
-        scores["principles"] = (10, "Volledig")  # weight 20 of 100
+        scores["relevance"] = (10, "Volledig")  # strategic, 10 of 50
+        scores["budget"] = (7, "Goed")  # operational, 7 of 50
         services.score_proposal(assignment, by=person(name), scores=scores)
     proposal.refresh_from_db()
-    assert proposal.consolidated_score == Decimal("20.00")
+    assert proposal.consolidated_score == Decimal("17.00")
+    assert proposal.block_scores == {"strategic": "10.00", "operational": "7.00"}
     assert proposal.needs_consensus is False
+    assert proposal.meets_minimums is False  # 10/50 strategic, 17/100 overall
 
 
 def test_scores_are_checked():
@@ -192,11 +195,11 @@ def test_scores_are_checked():
         services.score_proposal(assignment, by=user, scores={})
     services.declare_no_conflict(assignment, by=user)
     scores = {c.code: (5, "Goed") for c in proposal.call.criteria.all()}
-    scores["maturity"] = (11, "Te hoog")
-    scores["value-for-money"] = (5, " ")
+    scores["relevance"] = (11, "Te hoog")
+    scores["budget"] = (5, " ")
     with pytest.raises(Invalid) as refused:
         services.score_proposal(assignment, by=user, scores=scores)
-    assert set(refused.value.errors) == {"scores.maturity", "scores.value-for-money"}
+    assert set(refused.value.errors) == {"scores.relevance", "scores.budget"}
     assert not assignment.scores.exists()
 
 
@@ -225,16 +228,16 @@ def test_conflict_of_interest_removes_the_assignment():
 def test_at_least_two_assessors_of_the_city():
     proposal = eligible()
     secretariat = person("secretariat_gent")
-    with pytest.raises(Invalid, match="at least two"):
+    with pytest.raises(Invalid, match="at least 2 experts"):
         services.assign_assessors(proposal, by=secretariat, assessors=[person("assessor_gent")])
-    with pytest.raises(Invalid, match="not an assessor in this city"):
+    with pytest.raises(Invalid, match="not an expert for this city"):
         services.assign_assessors(
             proposal,
             by=secretariat,
             assessors=[person("assessor_gent"), person("assessor_antwerpen")],
         )
     proposal.refresh_from_db()
-    assert proposal.state == S.ELIGIBLE and not proposal.assignments.exists()
+    assert proposal.state == S.ADMISSIBLE and not proposal.assignments.exists()
 
 
 def test_screening_failure_of_a_mandatory_principle_makes_ineligible():
@@ -243,7 +246,7 @@ def test_screening_failure_of_a_mandatory_principle_makes_ineligible():
     services.start_screening(proposal, by=secretariat)
     checklist = dict(PASS_ALL, **{"G-2": ("fail", "Geen impact op wijkniveau")})
     proposal = services.screen_proposal(proposal, by=secretariat, checklist=checklist)
-    assert proposal.state == S.INELIGIBLE
+    assert proposal.state == S.INADMISSIBLE
     assert proposal.screening_reasons == [
         {
             "rule": "principle_not_met",
@@ -259,13 +262,13 @@ def test_screening_failure_of_a_preferred_principle_is_recorded_only():
     services.start_screening(proposal, by=secretariat)
     checklist = dict(PASS_ALL, **{"G-5": ("fail", "Geen functionele verweving")})
     proposal = services.screen_proposal(proposal, by=secretariat, checklist=checklist)
-    assert proposal.state == S.ELIGIBLE
-    assert proposal.screening_checks.get(principle__code="G-5").result == "fail"
+    assert proposal.state == S.ADMISSIBLE
+    assert proposal.screening_checks.get(item="G-5").result == "fail"
 
 
 def test_research_infrastructure_is_ineligible_at_screening():
     proposal = eligible(research_infrastructure=True)
-    assert proposal.state == S.INELIGIBLE
+    assert proposal.state == S.INADMISSIBLE
     assert proposal.screening_reasons[0]["rule"] == "research_infrastructure"
 
 
@@ -374,6 +377,7 @@ def test_call_input_is_checked():
         services.create_call(
             by=person("secretariat_gent"),
             city=City.objects.get(code="gent"),
+            procedure="city-led",
             title="",
             opens_at=now,
             closes_at=now - datetime.timedelta(days=1),

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 class Role(models.TextChoices):
     APPLICANT = "applicant", _("applicant")
     SECRETARIAT = "secretariat", _("secretariat")
-    ASSESSOR = "assessor", _("assessor")
+    ASSESSOR = "assessor", _("expert (Technical Working Group)")
     STEERING_COMMITTEE = "steering_committee", _("steering committee")
     MANAGING_AUTHORITY = "managing_authority", _("managing authority")
     AUDITOR = "auditor", _("auditor")

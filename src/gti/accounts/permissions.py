@@ -20,33 +20,72 @@ A, S, AS, SC, MA, AU = (
     Role.AUDITOR,
 )
 
-# action -> roles that may do it (in the object's city). Ownership and assignment checks follow.
+
+class Step(str):
+    """A step of the call's procedure: the role that takes it is read from the procedure."""
+
+
+RUN, VALIDATE, DECIDE = Step("run"), Step("validate"), Step("decide")
+
+# action -> roles that may do it (in the object's city), or steps of the call's procedure whose
+# role may. Ownership and assignment checks follow.
 ACTIONS: dict[str, set[str]] = {
-    "call.create": {S},
-    "call.edit": {S},
-    "call.publish": {S},
-    "call.close": {S},
+    "call.create": {RUN},
+    "call.edit": {RUN},
+    "call.publish": {RUN},
+    "call.close": {RUN},
+    "preregistration.create": {A},
+    "preregistration.view": {A, S, MA, AU},  # applicant: own
+    "preregistration.advise": {MA, S},  # the managing authority, with the city
     "proposal.create": {A},
     "proposal.edit": {A},  # own draft only
     "proposal.submit": {A},  # own only
     "proposal.withdraw": {A},  # own only
     "proposal.view": {A, S, AS, SC, MA, AU},  # applicant: own; assessor: assigned, declared
     "proposal.view_contact": {A, S, MA, AU},  # personal data: promoter contact details
-    "proposal.screen": {S},
-    "proposal.return": {S},
-    "proposal.assign": {S},
+    "proposal.screen": {RUN},  # admissibility
+    "proposal.return": {RUN},
+    "proposal.assign": {RUN},  # experts of the Technical Working Group
+    "proposal.consensus": {RUN},  # closes a consensus round
     "proposal.assess": {AS},  # assigned only
     "assignment.act": {AS},  # own, active assignment only
     "audit.view": {AU, MA, S},
     "portfolio.view": {S, SC, MA, AU},
-    "portfolio.prepare": {S},  # envelopes, scenarios, meetings
-    "portfolio.decide": {SC},  # confirm a meeting's decisions
+    "portfolio.envelopes": {RUN},
+    "portfolio.prepare": {RUN},  # scenarios and decision rounds
+    "validation.prepare": {S},  # the steering committee's validation round of its city
+    "validation.sign": {VALIDATE},
+    "decision.sign": {DECIDE},
     "users.manage": {S},
 }
 
 
+def procedure_for(obj=None):
+    """The procedure that decides who takes a step: the call's, else the programme's default."""
+    for path in ("rules", "call.rules", "proposal.call.rules", "meeting.call.rules"):
+        value = obj
+        try:
+            for part in path.split("."):
+                value = getattr(value, part)
+        except AttributeError:
+            continue
+        return value
+    from gti.proposals.services.calls import default_procedure
+
+    return default_procedure()
+
+
+def allowed_roles(action: str, obj=None, procedure=None) -> set[str]:
+    wanted = ACTIONS[action]
+    if not any(isinstance(r, Step) for r in wanted):
+        return wanted
+    procedure = procedure or procedure_for(obj)
+    return {procedure.role_for(r) if isinstance(r, Step) else r for r in wanted} - {""}
+
+
 # What an applicant may do only to their own proposals.
 OWN_ONLY = {
+    "preregistration.view",
     "proposal.edit",
     "proposal.submit",
     "proposal.withdraw",
@@ -82,7 +121,7 @@ def forget(user) -> None:
 
 
 def city_of(obj):
-    paths = ("city_id", "call.city_id", "proposal.call.city_id", "assignment.proposal.call.city_id")
+    paths = ("city_id", "call.city_id", "proposal.city_id", "assignment.proposal.city_id")
     for path in paths:
         value = obj
         try:
@@ -99,8 +138,8 @@ def _owner(user, obj) -> bool:
     return getattr(proposal, "applicant_id", None) == user.pk
 
 
-def can(user, action: str, obj=None, *, city=None) -> bool:
-    allowed = ACTIONS[action]
+def can(user, action: str, obj=None, *, city=None, procedure=None) -> bool:
+    allowed = allowed_roles(action, obj, procedure)
     held = roles(user, city if obj is None else city_of(obj)) & allowed
     if not held:
         return False
@@ -121,6 +160,6 @@ def can(user, action: str, obj=None, *, city=None) -> bool:
     return True
 
 
-def require(user, action: str, obj=None, *, city=None) -> None:
-    if not can(user, action, obj, city=city):
+def require(user, action: str, obj=None, *, city=None, procedure=None) -> None:
+    if not can(user, action, obj, city=city, procedure=procedure):
         raise PermissionDenied(_("You may not do this: %(action)s.") % {"action": action})

@@ -17,7 +17,8 @@ def _check_scope(role: str, city) -> None:
         raise Invalid.one("role", _("unknown role %(role)s") % {"role": role})
     if role in PROGRAMME_ROLES and city is not None:
         raise Invalid.one("city", _("this role holds for the whole programme, not one city"))
-    if role not in PROGRAMME_ROLES and city is None:
+    # Experts of the Technical Working Group may serve the whole programme or one city.
+    if role not in PROGRAMME_ROLES and role != Role.ASSESSOR and city is None:
         raise Invalid.one("city", _("choose the city this role holds in"))
 
 
@@ -27,7 +28,7 @@ def _require_manager(by, role: str, city) -> None:
     administrator's."""
     if by is None or by.is_superuser:
         return
-    if role in PROGRAMME_ROLES:
+    if role in PROGRAMME_ROLES or city is None:
         raise PermissionDenied(_("Only an administrator manages programme-wide roles."))
     permissions.require(by, "users.manage", city=city)
 

@@ -70,13 +70,31 @@ class Scenario(models.Model):
 
 
 class Meeting(models.Model):
+    """A round in which a body makes decisions binding by the signatures of its members.
+
+    Validation: the city's steering committee says per proposal whether it fits the city's GTI
+    strategy. Decision: the body the procedure names (the managing authority, or in a city-led
+    procedure the steering committee) approves, reserves or rejects. Either way the decisions are
+    prepared first, then each member signs with a vote per proposal, declaring a conflict of
+    interest where there is one; confirming needs `quorum` signers without a conflict per
+    proposal, so no single login decides.
+    """
+
+    class Purpose(models.TextChoices):
+        VALIDATION = "validation", _("strategic validation")
+        DECISION = "decision", _("decision")
+
     class State(models.TextChoices):
         DRAFT = "draft", _("draft")
         CONFIRMED = "confirmed", _("confirmed")
 
     call = models.ForeignKey("proposals.Call", models.PROTECT, related_name="meetings")
+    purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose)
+    body = models.CharField(_("body"), max_length=30)  # a Role value
+    city = models.ForeignKey(
+        "strategy.City", models.PROTECT, null=True, blank=True, verbose_name=_("city")
+    )
     date = models.DateField(_("date"))
-    members_present = models.JSONField(_("members present"), default=list)
     quorum = models.PositiveSmallIntegerField(_("quorum"))
     scenario = models.ForeignKey(
         Scenario, models.SET_NULL, null=True, blank=True, verbose_name=_("scenario")
@@ -89,17 +107,19 @@ class Meeting(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
 
     class Meta:
-        verbose_name = _("steering-committee meeting")
-        verbose_name_plural = _("steering-committee meetings")
-        ordering = ["-date"]
+        verbose_name = _("meeting")
+        verbose_name_plural = _("meetings")
+        ordering = ["-date", "-id"]
 
     def __str__(self):
-        return f"{self.call.reference} {self.date}"
+        return f"{self.call.reference} {self.get_purpose_display()} {self.date}"
 
 
 class Decision(models.Model):
     class Outcome(models.TextChoices):
-        SELECTED = "selected", _("selected")
+        FITS = "fits", _("fits the strategy")
+        DOES_NOT_FIT = "does_not_fit", _("does not fit the strategy")
+        APPROVED = "approved", _("approved")
         RESERVE = "reserve", _("reserve")
         REJECTED = "rejected", _("rejected")
 
@@ -107,6 +127,8 @@ class Decision(models.Model):
     proposal = models.ForeignKey("proposals.Proposal", models.PROTECT, related_name="decisions")
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome)
     amount = models.DecimalField(_("ERDF amount"), null=True, blank=True, **MONEY)
+    # A lower amount needs a revised financing plan: [{"source", "amount"}] as co-financing.
+    co_financing = models.JSONField(_("revised co-financing"), default=list, blank=True)
     reserve_rank = models.PositiveSmallIntegerField(_("reserve rank"), null=True, blank=True)
     reason = models.TextField(_("reason"), blank=True)
 
@@ -117,6 +139,25 @@ class Decision(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["meeting", "proposal"], name="decision_unique")
         ]
+
+
+class Vote(models.Model):
+    """One member's signed vote on one decision of a meeting."""
+
+    class Choice(models.TextChoices):
+        FOR = "for", _("for")
+        AGAINST = "against", _("against")
+        CONFLICT = "conflict", _("abstains: conflict of interest")
+
+    decision = models.ForeignKey(Decision, models.CASCADE, related_name="votes")
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    choice = models.CharField(_("vote"), max_length=10, choices=Choice)
+    note = models.TextField(_("note"), blank=True)
+    signed_at = models.DateTimeField(_("signed at"), auto_now=True)
+
+    class Meta:
+        ordering = ["decision", "signed_at"]
+        constraints = [models.UniqueConstraint(fields=["decision", "member"], name="vote_unique")]
 
 
 class Commitment(models.Model):

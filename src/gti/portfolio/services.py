@@ -11,12 +11,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gti.accounts import audit, permissions
-from gti.errors import Invalid, refuse_state
+from gti.accounts.models import Role
+from gti.errors import Invalid, Refused, refuse_state
 from gti.portfolio import optimizer
-from gti.portfolio.models import Commitment, Decision, Envelope, Meeting, Scenario
-from gti.proposals.models import Call, Proposal
+from gti.portfolio.models import Commitment, Decision, Envelope, Meeting, Scenario, Vote
+from gti.proposals import procedure
+from gti.proposals.models import Call, CoFinancing, Proposal
 from gti.proposals.services.proposals import transition
-from gti.strategy.models import City, Priority, Programme
+from gti.strategy.models import City, Priority, Programme, Strategy
 
 S = Proposal.State
 CENT = Decimal("0.01")
@@ -41,7 +43,7 @@ def set_envelope(
     *, by, programme: Programme, city: City, priority: Priority, amount, theme: str = ""
 ) -> Envelope:
     """Create or change an envelope. Refused below what decisions already committed."""
-    permissions.require(by, "portfolio.prepare", city=city)
+    permissions.require(by, "portfolio.envelopes", city=city)
     try:
         amount = Decimal(str(amount)).quantize(CENT)
     except (InvalidOperation, ValueError):
@@ -82,17 +84,55 @@ def envelopes_of_city(city: City, programme: Programme):
 
 
 def envelopes_of(call: Call):
-    return envelopes_of_city(call.city, call.strategy.programme)
+    """The city envelopes a call's proposals draw on: those of each of its cities."""
+    return Envelope.objects.filter(
+        programme=call.programme, city__in=[c.pk for c in call.cities]
+    ).select_related("priority", "city")
+
+
+def call_envelope_use(call: Call) -> dict[str, Decimal]:
+    """ERDF granted to the call's approved projects, per priority code."""
+    used: dict[str, Decimal] = defaultdict(Decimal)
+    approved = Proposal.objects.filter(call=call, state=S.APPROVED).select_related(
+        "specific_objective__priority"
+    )
+    for p in approved:
+        used[p.specific_objective.priority.code] += p.erdf_granted or p.erdf_requested
+    return used
+
+
+def call_envelopes(call: Call) -> list[dict]:
+    """The call's own envelopes with what its decisions used and what remains."""
+    used = call_envelope_use(call)
+    out = []
+    for e in call.envelopes.select_related("priority"):
+        spent = used.get(e.priority.code, Decimal("0.00"))
+        out.append(
+            {
+                "priority": e.priority,
+                "amount": e.amount,
+                "used": spent,
+                "remaining": e.amount - spent,
+            }
+        )
+    return out
 
 
 # --- scenarios --------------------------------------------------------------------------------
 
 
 def candidates(call: Call):
-    """The assessed proposals of a call: what a scenario chooses from."""
+    """What the final decision can approve, and so what a scenario chooses from: proposals that
+    passed every earlier step of the call's procedure (or wait on the reserve list), meet the
+    minimum scores and have no consensus round open."""
     return (
-        Proposal.objects.filter(call=call, state=S.ASSESSED)
-        .select_related("theme", "specific_objective__priority")
+        Proposal.objects.filter(
+            call=call,
+            state__in=procedure.decision_from(call.rules) | {S.RESERVE},
+            meets_minimums=True,
+            needs_consensus=False,
+        )
+        .select_related("city", "theme", "specific_objective__priority")
         .prefetch_related("areas")
         .order_by("reference")
     )
@@ -114,7 +154,7 @@ def build_instance(call: Call, options: dict) -> dict:
     def known(ref, where):
         if ref not in refs:
             errors.setdefault(where, []).append(
-                str(_("%(ref)s is not an assessed proposal of this call") % {"ref": ref})
+                str(_("%(ref)s is not a candidate proposal of this call") % {"ref": ref})
             )
             return False
         return True
@@ -143,7 +183,8 @@ def build_instance(call: Call, options: dict) -> dict:
     chosen = options.get("envelopes")
     envelopes = [e for e in envelopes_of(call) if chosen is None or e.key in chosen]
     if chosen is not None:
-        for key in set(chosen) - {e.key for e in envelopes}:
+        call_keys = {f"{call.reference}-{e.priority.code}" for e in call.envelopes.all()}
+        for key in set(chosen) - {e.key for e in envelopes} - call_keys:
             errors.setdefault("envelopes", []).append(
                 str(_("unknown envelope %(key)s") % {"key": key})
             )
@@ -153,7 +194,7 @@ def build_instance(call: Call, options: dict) -> dict:
         "proposals": [
             {
                 "id": p.reference,
-                "city": call.city.code,
+                "city": p.city.code,
                 "priority": p.specific_objective.priority.code if p.specific_objective else None,
                 "theme": p.theme.code if p.theme else None,
                 "areas": [a.code for a in p.areas.all()],
@@ -175,6 +216,16 @@ def build_instance(call: Call, options: dict) -> dict:
                 **({"theme": e.theme} if e.theme else {}),
             }
             for e in envelopes
+        ]
+        + [
+            # The call's own envelope binds every proposal of its priority, in every city.
+            {
+                "id": f"{call.reference}-{e['priority'].code}",
+                "amount": float(e["remaining"]),
+                "priority": e["priority"].code,
+            }
+            for e in call_envelopes(call)
+            if chosen is None or f"{call.reference}-{e['priority'].code}" in chosen
         ],
         "minimums": [dict(m) for m in options.get("minimums", [])],
     }
@@ -208,7 +259,7 @@ def run_scenario(call: Call, *, by, name: str, options: dict) -> Scenario:
                 "status": result["status"],
                 "objective": result["objective"],
             },  # fmt: skip
-            city=call.city.code,
+            city=call.city_codes,
         )
     return scenario
 
@@ -254,44 +305,113 @@ def summary(scenario: Scenario) -> dict:
     }
 
 
-# --- the steering committee -------------------------------------------------------------------
+# --- validation and decision rounds ----------------------------------------------------------
+
+Outcome = Decision.Outcome
+Choice = Vote.Choice
+MOVE = {
+    Outcome.FITS: "validated",
+    Outcome.DOES_NOT_FIT: "not_validated",
+    Outcome.APPROVED: "approved",
+    Outcome.RESERVE: "reserve",
+    Outcome.REJECTED: "rejected",
+}
 
 
-def create_meeting(
-    call: Call, *, by, date: datetime.date, members: list[str], quorum: int,
-    scenario: Scenario | None = None,
-) -> Meeting:  # fmt: skip
-    """A draft meeting; from a scenario, its decisions are prepared: the selected proposals with
-    their amounts, the others on the reserve list in order of value."""
+def steering_quorum(call: Call, city) -> int:
+    """Members without a conflict of interest who must sign for the city's steering committee:
+    the city's own quorum where its strategy sets one, never below the procedure's."""
+    rules = call.rules
+    floor = rules.validation.quorum if rules.validation else rules.decision.signatures
+    strategy = city and Strategy.objects.current().filter(city=city).first()
+    return max(floor, getattr(strategy, "steering_committee_quorum", 0) or 0)
+
+
+def _prepare_permission(meeting: Meeting) -> str:
+    return (
+        "validation.prepare"
+        if meeting.purpose == Meeting.Purpose.VALIDATION
+        else ("portfolio.prepare")
+    )
+
+
+def sign_permission(meeting: Meeting) -> str:
+    return "validation.sign" if meeting.purpose == Meeting.Purpose.VALIDATION else "decision.sign"
+
+
+def open_validation(call: Call, *, by, city, date: datetime.date) -> Meeting:
+    """The city's steering committee validates the fit with its GTI strategy: a round with a
+    decision "fits" prepared for every proposal of the city that passed the assessment, which
+    the secretariat may change (with reasons) before the members sign."""
+    permissions.require(by, "validation.prepare", city=city)
+    if call.rules.validation is None:
+        raise Invalid.one("purpose", _("this call's procedure has no validation by the city"))
+    if city.pk not in {c.pk for c in call.cities}:
+        raise Invalid.one("city", _("not a city of this call"))
+    ready = Proposal.objects.filter(
+        call=call, city=city, state=S.ASSESSED, meets_minimums=True, needs_consensus=False
+    )
+    with transaction.atomic():
+        meeting = Meeting.objects.create(
+            call=call,
+            purpose=Meeting.Purpose.VALIDATION,
+            body=Role.STEERING_COMMITTEE,
+            city=city,
+            date=date,
+            quorum=steering_quorum(call, city),
+            created_by=by,
+        )
+        Decision.objects.bulk_create(
+            Decision(meeting=meeting, proposal=p, outcome=Outcome.FITS) for p in ready
+        )
+        audit.record(
+            "portfolio.meeting.created",
+            meeting,
+            by=by,
+            after={"purpose": meeting.purpose, "date": date, "quorum": meeting.quorum,
+                   "proposals": [p.reference for p in ready]},
+            city=city.code,
+        )  # fmt: skip
+    return meeting
+
+
+def open_decision_round(
+    call: Call, *, by, date: datetime.date, scenario: Scenario | None = None
+) -> Meeting:
+    """The final decision: prepared by hand or from a scenario (its chosen proposals approved
+    with their amounts, the other candidates on the reserve list in order of value), then made
+    binding by the signatures the procedure asks of the deciding body."""
     permissions.require(by, "portfolio.prepare", call)
-    members = [m.strip() for m in members if m.strip()]
-    errors = {}
-    if quorum < 1:
-        errors["quorum"] = [str(_("at least one member"))]
+    rules = call.rules
     if scenario is not None and (
         scenario.call_id != call.pk or scenario.result["status"] != "optimal"
     ):
-        errors["scenario"] = [str(_("choose a solved scenario of this call"))]
-    if errors:
-        raise Invalid(errors)
+        raise Invalid.one("scenario", _("choose a solved scenario of this call"))
+    body = rules.decision.by
+    quorum = rules.decision.signatures
+    if body == Role.STEERING_COMMITTEE:
+        quorum = max(quorum, steering_quorum(call, call.city))
     with transaction.atomic():
         meeting = Meeting.objects.create(
-            call=call, date=date, members_present=members, quorum=quorum, scenario=scenario,
-            created_by=by,
+            call=call, purpose=Meeting.Purpose.DECISION, body=body, city=call.city, date=date,
+            quorum=quorum, scenario=scenario, created_by=by,
         )  # fmt: skip
         if scenario is not None:
-            chosen = {s["id"]: s["erdf"] for s in scenario.result["selected"]}
-            values = {p["id"]: p.get("value", p["score"]) for p in scenario.instance["proposals"]}
-            reserve = sorted((r for r in values if r not in chosen), key=lambda r: -values[r])
             by_ref = {p.reference: p for p in candidates(call)}
+            chosen = {s["id"]: s["erdf"] for s in scenario.result["selected"] if s["id"] in by_ref}
+            values = {p["id"]: p.get("value", p["score"]) for p in scenario.instance["proposals"]}
+            reserve = sorted(
+                (r for r in values if r not in chosen and r in by_ref), key=lambda r: -values[r]
+            )
             Decision.objects.bulk_create(
                 [
-                    Decision(meeting=meeting, proposal=by_ref[r], outcome=Decision.Outcome.SELECTED,
-                             amount=Decimal(str(a)).quantize(CENT))
+                    Decision(meeting=meeting, proposal=by_ref[r], outcome=Outcome.APPROVED,
+                             amount=min(Decimal(str(a)).quantize(CENT),
+                                        by_ref[r].erdf_requested))
                     for r, a in chosen.items()
                 ]
                 + [
-                    Decision(meeting=meeting, proposal=by_ref[r], outcome=Decision.Outcome.RESERVE,
+                    Decision(meeting=meeting, proposal=by_ref[r], outcome=Outcome.RESERVE,
                              reserve_rank=n)
                     for n, r in enumerate(reserve, 1)
                 ]
@@ -300,34 +420,87 @@ def create_meeting(
             "portfolio.meeting.created",
             meeting,
             by=by,
-            after={
-                "date": date,
-                "members": members,
-                "quorum": quorum,
-                "scenario": scenario.name if scenario else None,
-            },  # fmt: skip
-            city=call.city.code,
-        )
+            after={"purpose": meeting.purpose, "body": body, "date": date, "quorum": quorum,
+                   "scenario": scenario.name if scenario else None},
+            city=call.city_codes,
+        )  # fmt: skip
     return meeting
 
 
+def _revised_plan(proposal: Proposal, amount: Decimal, plan) -> list[dict]:
+    """A lower amount needs a revised financing plan: co-financing that, with the ERDF granted,
+    still makes the total cost."""
+    errors: dict[str, list[str]] = {}
+    rows = []
+    for n, line in enumerate(plan or []):
+        source, value = line.get("source"), line.get("amount")
+        if source not in CoFinancing.Source.values:
+            errors[f"co_financing[{n}].source"] = [str(_("unknown source"))]
+            continue
+        try:
+            value = Decimal(str(value)).quantize(CENT)
+        except (InvalidOperation, ValueError, TypeError):
+            errors[f"co_financing[{n}].amount"] = [str(_("not an amount"))]
+            continue
+        if value < 0:
+            errors[f"co_financing[{n}].amount"] = [str(_("must not be negative"))]
+        rows.append({"source": source, "amount": str(value)})
+    if errors:
+        raise Invalid(errors)
+    total = proposal.total_cost
+    funded = amount + sum((Decimal(r["amount"]) for r in rows), Decimal("0"))
+    if funded != total:
+        raise Invalid.one(
+            "co_financing",
+            _("ERDF %(erdf)s plus co-financing makes %(funded)s, not the total cost %(total)s: "
+              "revise the financing plan")
+            % {"erdf": amount, "funded": funded, "total": total},
+        )  # fmt: skip
+    return rows
+
+
 def set_decision(
-    meeting: Meeting, *, by, proposal: Proposal, outcome: str, amount=None, rank=None, reason=""
-) -> Decision:
-    """Set one decision by hand, while the meeting is a draft (secretariat or committee)."""
-    if not (
-        permissions.can(by, "portfolio.prepare", meeting.call)
-        or permissions.can(by, "portfolio.decide", meeting.call)
+    meeting: Meeting, *, by, proposal: Proposal, outcome: str, amount=None, rank=None,
+    reason: str = "", co_financing: list[dict] | None = None,
+) -> Decision:  # fmt: skip
+    """Prepare one decision of a draft round. Changing a decision clears the votes already
+    signed on it: the members sign what is decided, not what was."""
+    permissions.require(by, _prepare_permission(meeting), meeting)
+    rules = meeting.call.rules
+    validation = meeting.purpose == Meeting.Purpose.VALIDATION
+    allowed = (
+        {Outcome.FITS, Outcome.DOES_NOT_FIT}
+        if validation
+        else {Outcome.APPROVED, Outcome.RESERVE, Outcome.REJECTED}
+    )
+    if outcome not in allowed:
+        raise Invalid.one(
+            "outcome", _("choose one of: %(list)s") % {"list": ", ".join(sorted(allowed))}
+        )
+    if proposal.call_id != meeting.call_id or (
+        meeting.city_id and proposal.city_id != meeting.city_id
     ):
-        permissions.require(by, "portfolio.decide", meeting.call)
-    if meeting.state != Meeting.State.DRAFT:
-        raise refuse_state(meeting, _("changing a decision"))
-    if proposal.call_id != meeting.call_id or proposal.state != S.ASSESSED:
-        raise Invalid.one("proposal", _("only assessed proposals of this call"))
-    if outcome not in Decision.Outcome.values:
-        raise Invalid.one("outcome", _("choose selected, reserve or rejected"))
-    errors = {}
-    if outcome == Decision.Outcome.SELECTED:
+        raise Invalid.one("proposal", _("not a proposal of this round"))
+    if validation:
+        states = {S.ASSESSED}
+    elif outcome == Outcome.REJECTED:
+        states = procedure.decision_from(rules) | {S.ASSESSED, S.NOT_VALIDATED, S.RESERVE}
+    else:
+        states = procedure.decision_from(rules) | {S.RESERVE}
+    if proposal.state not in states:
+        raise Invalid.one(
+            "proposal",
+            _("%(ref)s is %(state)s: it cannot get this decision")
+            % {"ref": proposal.reference, "state": proposal.get_state_display()},
+        )
+    errors: dict[str, list[str]] = {}
+    if outcome in {Outcome.FITS, Outcome.APPROVED, Outcome.RESERVE}:
+        if proposal.needs_consensus:
+            errors["proposal"] = [str(_("the experts' consensus round is still open"))]
+        elif not proposal.meets_minimums:
+            errors["proposal"] = [str(_("the proposal does not reach the minimum scores"))]
+    plan = []
+    if outcome == Outcome.APPROVED:
         try:
             amount = Decimal(str(amount)).quantize(CENT)
         except (InvalidOperation, ValueError, TypeError):
@@ -337,112 +510,228 @@ def set_decision(
                 str(_("an amount above zero and at most the %(erdf)s requested")
                     % {"erdf": proposal.erdf_requested})
             ]  # fmt: skip
-    if outcome == Decision.Outcome.RESERVE and not rank:
-        errors["rank"] = [str(_("give the reserve a rank"))]
-    if outcome == Decision.Outcome.REJECTED and not reason.strip():
-        errors["reason"] = [str(_("say why the proposal is rejected"))]
+        elif amount < proposal.erdf_requested:
+            plan = _revised_plan(proposal, amount, co_financing)
+    if outcome == Outcome.RESERVE and not (isinstance(rank, int) and rank >= 1):
+        errors["rank"] = [str(_("give the reserve a rank of 1 or more"))]
+    if outcome in {Outcome.REJECTED, Outcome.DOES_NOT_FIT} and not reason.strip():
+        errors["reason"] = [str(_("give the reasons"))]
     if errors:
         raise Invalid(errors)
     with transaction.atomic():
+        meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+        if meeting.state != Meeting.State.DRAFT:
+            raise refuse_state(meeting, _("changing a decision"))
+        old = Decision.objects.filter(meeting=meeting, proposal=proposal).first()
+        before = (
+            {"outcome": old.outcome, "amount": old.amount, "rank": old.reserve_rank,
+             "reason": old.reason}
+            if old else {}
+        )  # fmt: skip
         decision, _created = Decision.objects.update_or_create(
             meeting=meeting, proposal=proposal,
             defaults={
                 "outcome": outcome,
-                "amount": amount if outcome == Decision.Outcome.SELECTED else None,
-                "reserve_rank": rank if outcome == Decision.Outcome.RESERVE else None,
-                "reason": reason,
+                "amount": amount if outcome == Outcome.APPROVED else None,
+                "co_financing": plan,
+                "reserve_rank": rank if outcome == Outcome.RESERVE else None,
+                "reason": reason.strip(),
             },
         )  # fmt: skip
+        cleared = decision.votes.count()
+        decision.votes.all().delete()
         audit.record(
             "portfolio.decision.set",
-            decision.proposal,
+            proposal,
             by=by,
-            after={"outcome": outcome, "amount": decision.amount, "rank": decision.reserve_rank},
+            before=before,
+            after={"outcome": outcome, "amount": decision.amount, "rank": decision.reserve_rank,
+                   "co_financing": plan, "votes_cleared": cleared, "meeting": meeting.pk},
             reason=reason,
-            city=meeting.call.city.code,
-        )
+            city=proposal.city.code,
+        )  # fmt: skip
     return decision
 
 
+def sign_meeting(meeting: Meeting, *, by, votes: dict[str, tuple[str, str]]) -> list[Vote]:
+    """A member signs the round: a vote on every decision (proposal reference → (for | against
+    | conflict, note)); a declared conflict of interest is an abstention and needs a note. A
+    member may sign again, replacing their votes, while the round is a draft."""
+    permissions.require(by, sign_permission(meeting), meeting)
+    with transaction.atomic():
+        meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+        if meeting.state != Meeting.State.DRAFT:
+            raise refuse_state(meeting, _("signing"))
+        decisions = {d.proposal.reference: d for d in meeting.decisions.select_related("proposal")}
+        errors: dict[str, list[str]] = {}
+        if not decisions:
+            errors["votes"] = [str(_("there is nothing to sign yet"))]
+        for ref in decisions:
+            if ref not in votes:
+                errors[f"votes.{ref}"] = [str(_("vote on every proposal"))]
+        for ref, (choice, note) in votes.items():
+            if ref not in decisions:
+                errors[f"votes.{ref}"] = [str(_("not a proposal of this round"))]
+            elif choice not in Choice.values:
+                errors[f"votes.{ref}"] = [str(_("choose for, against or conflict"))]
+            elif choice == Choice.CONFLICT and not note.strip():
+                errors[f"votes.{ref}"] = [str(_("describe the conflict of interest"))]
+        if errors:
+            raise Invalid(errors)
+        signed = []
+        for ref, (choice, note) in votes.items():
+            vote, _created = Vote.objects.update_or_create(
+                decision=decisions[ref], member=by, defaults={"choice": choice, "note": note}
+            )
+            signed.append(vote)
+        audit.record(
+            "portfolio.meeting.signed",
+            meeting,
+            by=by,
+            after={ref: choice for ref, (choice, _note) in votes.items()},
+            reason="; ".join(f"{r}: {n}" for r, (c, n) in votes.items() if c == Choice.CONFLICT),
+            city=meeting.city.code if meeting.city_id else meeting.call.city_codes,
+        )
+    return signed
+
+
+def tally(meeting: Meeting) -> dict[int, dict]:
+    """Per decision: the votes for and against, the abstentions for a conflict, whether the
+    signers without a conflict reach the quorum and whether the decision is adopted."""
+    out = {}
+    for d in meeting.decisions.prefetch_related("votes"):
+        counts = {c: 0 for c in Choice.values}
+        for v in d.votes.all():
+            counts[v.choice] += 1
+        voting = counts[Choice.FOR] + counts[Choice.AGAINST]
+        out[d.pk] = {
+            **counts,
+            "quorum": voting >= meeting.quorum,
+            "adopted": voting >= meeting.quorum and counts[Choice.FOR] > counts[Choice.AGAINST],
+        }
+    return out
+
+
 def envelopes_for(proposal: Proposal, envelopes) -> list[Envelope]:
-    """The envelopes a proposal draws on: its priority's, and its theme's if there is one."""
+    """The city envelopes a proposal draws on: its city's, of its priority, and its theme's."""
     priority = proposal.specific_objective.priority_id if proposal.specific_objective else None
     theme = proposal.theme.code if proposal.theme else ""
-    return [e for e in envelopes if e.priority_id == priority and e.theme in {"", theme}]
+    return [
+        e for e in envelopes
+        if e.city_id == proposal.city_id and e.priority_id == priority and e.theme in {"", theme}
+    ]  # fmt: skip
 
 
 def confirm_meeting(meeting: Meeting, *, by) -> Meeting:
-    """The committee confirms: amounts are committed to the envelopes and every proposal decided
-    on moves to selected, reserve or rejected, each with its audit event."""
-    permissions.require(by, "portfolio.decide", meeting.call)
+    """A member who signed confirms the round. Every decision needs the quorum of signers
+    without a conflict and a majority for it; a validation moves the proposals to validated or
+    not validated; a decision commits the amounts to the city and call envelopes and moves each
+    proposal to approved, reserve or rejected. Everything is re-read under the locks."""
+    permissions.require(by, sign_permission(meeting), meeting)
     with transaction.atomic():
         meeting = (
-            Meeting.objects.select_for_update().select_related("call__city").get(pk=meeting.pk)
+            Meeting.objects.select_for_update().select_related("call", "city").get(pk=meeting.pk)
         )
         if meeting.state != Meeting.State.DRAFT:
             raise refuse_state(meeting, _("confirming"))
+        if not Vote.objects.filter(decision__meeting=meeting, member=by).exists():
+            raise Refused(_("Sign the round before you confirm it."))
         decisions = list(
-            meeting.decisions.select_related("proposal__specific_objective", "proposal__theme")
+            meeting.decisions.select_related(
+                "proposal__specific_objective__priority", "proposal__theme", "proposal__city"
+            )
         )
-        errors = {}
-        if len(meeting.members_present) < meeting.quorum:
-            errors["members_present"] = [
-                str(_("%(n)s members present, the quorum is %(q)s")
-                    % {"n": len(meeting.members_present), "q": meeting.quorum})
-            ]  # fmt: skip
+        votes = tally(meeting)
+        errors: dict[str, list[str]] = {}
         if not decisions:
             errors["decisions"] = [str(_("there are no decisions to confirm"))]
-        envelopes = list(envelopes_of(meeting.call).select_for_update())
-        need = defaultdict(Decimal)
         for d in decisions:
-            if d.proposal.state != S.ASSESSED:
-                errors.setdefault("decisions", []).append(
-                    str(_("%(ref)s is no longer assessed") % {"ref": d.proposal.reference})
-                )
-            if d.outcome == Decision.Outcome.SELECTED:
+            t, ref = votes[d.pk], d.proposal.reference
+            if not t["quorum"]:
+                errors.setdefault(f"decisions.{ref}", []).append(
+                    str(_("%(n)s members without a conflict signed, the quorum is %(q)s")
+                        % {"n": t["for"] + t["against"], "q": meeting.quorum})
+                )  # fmt: skip
+            elif not t["adopted"]:
+                errors.setdefault(f"decisions.{ref}", []).append(
+                    str(_("not adopted: %(for)s for, %(against)s against")
+                        % {"for": t["for"], "against": t["against"]})
+                )  # fmt: skip
+        need: dict[int, Decimal] = defaultdict(Decimal)
+        envelopes = []
+        if meeting.purpose == Meeting.Purpose.DECISION:
+            locked = Proposal.objects.select_for_update().filter(
+                pk__in=[d.proposal_id for d in decisions]
+            )
+            states = {p.pk: p for p in locked}
+            envelopes = list(envelopes_of(meeting.call).select_for_update())
+            per_priority: dict[str, Decimal] = defaultdict(Decimal)
+            for d in decisions:
+                p = states[d.proposal_id]
+                if d.outcome != Outcome.REJECTED and (p.needs_consensus or not p.meets_minimums):
+                    errors.setdefault(f"decisions.{p.reference}", []).append(
+                        str(_("no longer meets the conditions to be approved or reserved"))
+                    )
+                if d.outcome != Outcome.APPROVED:
+                    continue
                 drawn = envelopes_for(d.proposal, envelopes)
                 if not drawn:
-                    errors.setdefault("decisions", []).append(
-                        str(
-                            _("%(ref)s: no envelope for its priority")
-                            % {"ref": d.proposal.reference}
-                        )
+                    errors.setdefault(f"decisions.{p.reference}", []).append(
+                        str(_("no envelope of the city for its priority"))
                     )
                 for e in drawn:
                     need[e.pk] += d.amount
-        for e in envelopes:
-            if need[e.pk] > e.remaining:
-                errors.setdefault(f"envelopes.{e.key}", []).append(
-                    str(
-                        _("%(need)s asked, %(left)s left")
-                        % {"need": need[e.pk], "left": e.remaining}
-                    )
-                )
+                per_priority[d.proposal.specific_objective.priority.code] += d.amount
+            for e in envelopes:
+                if need[e.pk] > e.remaining:
+                    errors.setdefault(f"envelopes.{e.key}", []).append(
+                        str(_("%(need)s asked, %(left)s left")
+                            % {"need": need[e.pk], "left": e.remaining})
+                    )  # fmt: skip
+            for e in call_envelopes(meeting.call):
+                asked = per_priority.get(e["priority"].code, Decimal("0"))
+                if asked > e["remaining"]:
+                    errors.setdefault(f"call_envelope.{e['priority'].code}", []).append(
+                        str(_("%(need)s asked, %(left)s left in the call's envelope")
+                            % {"need": asked, "left": e["remaining"]})
+                    )  # fmt: skip
         if errors:
             raise Invalid(errors)
-        target = {
-            Decision.Outcome.SELECTED: S.SELECTED,
-            Decision.Outcome.RESERVE: S.RESERVE,
-            Decision.Outcome.REJECTED: S.REJECTED,
-        }
+        permission = sign_permission(meeting)
         for d in decisions:
-            for e in envelopes_for(d.proposal, envelopes) if d.outcome == "selected" else []:
-                Commitment.objects.create(
-                    envelope=e, proposal=d.proposal, decision=d, amount=d.amount
-                )
+            if d.outcome == Outcome.APPROVED:
+                for e in envelopes_for(d.proposal, envelopes):
+                    Commitment.objects.create(
+                        envelope=e, proposal=d.proposal, decision=d, amount=d.amount
+                    )
+
+            def grant(p, d=d):
+                if d.outcome != Outcome.APPROVED:
+                    return []
+                p.erdf_granted = d.amount
+                if d.co_financing:
+                    p.co_financing.all().delete()
+                    CoFinancing.objects.bulk_create(
+                        CoFinancing(proposal=p, source=r["source"], amount=Decimal(r["amount"]))
+                        for r in d.co_financing
+                    )
+                return ["erdf_granted"]
+
+            t = votes[d.pk]
             transition(
                 d.proposal,
                 by=by,
-                permission="portfolio.decide",
-                allowed_from={S.ASSESSED},
-                to=target[d.outcome],
-                action=target[d.outcome],
+                permission=permission,
+                action=MOVE[d.outcome],
                 reason=d.reason,
                 extra_after={
                     "amount": d.amount,
+                    "co_financing": d.co_financing,
                     "reserve_rank": d.reserve_rank,
-                    "meeting": str(meeting),
+                    "meeting": meeting.pk,
+                    "votes": {"for": t["for"], "against": t["against"], "conflict": t["conflict"]},
                 },  # fmt: skip
+                update=grant,
             )
         meeting.state = Meeting.State.CONFIRMED
         meeting.confirmed_by = by
@@ -453,14 +742,17 @@ def confirm_meeting(meeting: Meeting, *, by) -> Meeting:
             meeting,
             by=by,
             before={"state": "draft"},
-            after={"state": "confirmed", "committed": {k: v for k, v in need.items()}},
-            city=meeting.call.city.code,
-        )
+            after={"state": "confirmed", "committed": {str(k): v for k, v in need.items()},
+                   "signers": sorted({v.member.get_username() for v in
+                                      Vote.objects.filter(decision__meeting=meeting)
+                                      .select_related("member")})},
+            city=meeting.city.code if meeting.city_id else meeting.call.city_codes,
+        )  # fmt: skip
     return meeting
 
 
 def release_commitments(proposal: Proposal, *, by) -> Decimal:
-    """A selected project that withdraws gives its committed ERDF back to the envelopes."""
+    """An approved project that withdraws gives its committed ERDF back to the envelopes."""
     released = Decimal("0")
     for c in Commitment.objects.select_for_update().filter(proposal=proposal, released_at=None):
         c.released_at = timezone.now()
@@ -472,21 +764,43 @@ def release_commitments(proposal: Proposal, *, by) -> Decimal:
             by=by,
             before={"committed": c.amount},
             after={"committed": "0.00", "proposal": proposal.reference},
-            city=proposal.call.city.code,
+            city=proposal.city.code,
         )
     return released
 
 
+def drop_from_open_rounds(proposal: Proposal, *, by) -> None:
+    """A withdrawn proposal leaves the rounds still being prepared, with its votes."""
+    for d in Decision.objects.filter(proposal=proposal, meeting__state=Meeting.State.DRAFT):
+        audit.record(
+            "portfolio.decision.dropped",
+            proposal,
+            by=by,
+            before={"outcome": d.outcome, "meeting": d.meeting_id},
+            after={},
+            reason=_("withdrawn"),
+            city=proposal.city.code,
+        )
+        d.delete()
+
+
 def best_replacement(proposal: Proposal) -> Proposal | None:
-    """The best-ranked reserve of the same call that fits what is left in its envelopes."""
+    """The best-ranked reserve of the same call that fits what is left in its city's envelopes
+    and in the call's envelope: the managing authority can approve it in a new decision round."""
     envelopes = list(envelopes_of(proposal.call))
+    call_left = {e["priority"].code: e["remaining"] for e in call_envelopes(proposal.call)}
     reserves = (
         Proposal.objects.filter(call=proposal.call, state=S.RESERVE)
-        .select_related("specific_objective", "theme")
+        .select_related("specific_objective__priority", "theme")
         .order_by("decisions__reserve_rank", "-consolidated_score")
     )
     for candidate in reserves:
         drawn = envelopes_for(candidate, envelopes)
-        if drawn and all(candidate.erdf_requested <= e.remaining for e in drawn):
+        priority = candidate.specific_objective.priority.code
+        if (
+            drawn
+            and all(candidate.erdf_requested <= e.remaining for e in drawn)
+            and candidate.erdf_requested <= call_left.get(priority, candidate.erdf_requested)
+        ):
             return candidate
     return None

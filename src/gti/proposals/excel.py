@@ -26,7 +26,7 @@ from gti.errors import Invalid, Refused
 from gti.proposals import rules
 from gti.proposals.models import BudgetLine, Call, CoFinancing, Proposal
 from gti.proposals.services import is_open, save_proposal
-from gti.proposals.services.proposals import validate
+from gti.proposals.services.proposals import strategy_in_force, validate
 from gti.strategy.models import Indicator, SpecificObjective, Strategy
 
 PROPOSALS, INDICATORS, PRINCIPLES, LISTS = "Voorstellen", "Indicatoren", "Principes", "Lijsten"
@@ -315,10 +315,16 @@ def import_file(path: Path | IO[bytes], call: Call, *, by, progress=None) -> lis
     permissions.require(by, "proposal.create", call)
     if not is_open(call):
         raise Refused(_("The call %(call)s is not open.") % {"call": call})
+    if call.rules.pre_registration or call.city_id is None:
+        raise Refused(
+            _("Proposals of %(call)s are opened one by one from their pre-registrations.")
+            % {"call": call}
+        )
+    strategy = strategy_in_force(call.city, call.programme)
     parsed, problems = read(path)
     for row, data, where in parsed:
         try:
-            validate(call, data, rules.Stage.SAVE)
+            validate(call, strategy, data, rules.Stage.SAVE)
         except Invalid as exc:
             for field, messages in exc.errors.items():
                 for message in messages:

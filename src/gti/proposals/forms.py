@@ -30,8 +30,9 @@ MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": None, "required": F
 class StepForm(forms.Form):
     """A step: `to_input()` gives its part of the proposal, `field_for()` maps error paths."""
 
-    def __init__(self, *args, call, proposal=None, current=None, **kwargs):
-        self.call, self.proposal, self.current = call, proposal, current or {}
+    def __init__(self, *args, call, strategy, proposal=None, current=None, **kwargs):
+        self.call, self.strategy, self.proposal = call, strategy, proposal
+        self.current = current or {}
         super().__init__(*args, **kwargs)
 
     def to_input(self) -> dict:
@@ -96,8 +97,12 @@ class StrategyForm(StepForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        strategy = self.call.strategy
-        themes = self.call.themes.prefetch_related("specific_objectives").order_by("position")
+        strategy = self.strategy
+        themes = (
+            self.call.themes.filter(strategy=strategy)
+            .prefetch_related("specific_objectives")
+            .order_by("position")
+        )
         self.fields["theme"].choices = [("", "—")] + [(t.code, t.name) for t in themes]
         objectives = SpecificObjective.objects.filter(themes__in=themes).distinct()
         self.fields["specific_objective"].choices = [("", "—")] + [
@@ -206,7 +211,7 @@ class IndicatorsForm(StepForm):
         code = self.current.get("specific_objective")
         objective = (
             SpecificObjective.objects.filter(
-                priority__programme=self.call.strategy.programme, code=code
+                priority__programme=self.strategy.programme, code=code
             ).first()
             if code
             else None
@@ -264,7 +269,7 @@ class PrinciplesForm(StepForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.principles = list(self.call.strategy.principles.all())
+        self.principles = list(self.strategy.principles.all())
         for p in self.principles:
             self.fields[f"principle_{p.code}"] = forms.CharField(
                 label=f"{p.code}: {p.text}",

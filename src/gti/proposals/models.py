@@ -7,36 +7,63 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from gti.proposals.procedure import Procedure
 from gti.translation import Translated
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
 class Call(models.Model):
+    """A call for proposals under one procedure of the programme, for one city or for all the
+    programme's GTI cities (`city` empty), per specific objective or theme."""
+
     class State(models.TextChoices):
         DRAFT = "draft", _("draft")
         PUBLISHED = "published", _("published")
         CLOSED = "closed", _("closed")
 
-    city = models.ForeignKey("strategy.City", models.PROTECT, verbose_name=_("city"))
-    strategy = models.ForeignKey(
-        "strategy.Strategy", models.PROTECT, verbose_name=_("strategy version")
+    programme = models.ForeignKey(
+        "strategy.Programme", models.PROTECT, verbose_name=_("programme"), related_name="+"
     )
+    city = models.ForeignKey(
+        "strategy.City",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name=_("city"),
+        help_text=_("Empty: a call for every GTI city of the programme."),
+    )
+    strategy = models.ForeignKey(
+        "strategy.Strategy",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name=_("strategy version"),
+        help_text=_("The city's strategy version for a call of one city."),
+    )
+    procedure = models.JSONField(_("procedure"))
     reference = models.CharField(_("reference"), max_length=40, unique=True)
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     opens_at = models.DateTimeField(_("opens at"))
+    preregistration_closes_at = models.DateTimeField(
+        _("pre-registration closes at"), null=True, blank=True
+    )
     closes_at = models.DateTimeField(_("closes at"))
     state = models.CharField(_("state"), max_length=20, choices=State, default=State.DRAFT)
     themes = models.ManyToManyField("strategy.Theme", verbose_name=_("admitted themes"))
+    specific_objectives = models.ManyToManyField(
+        "strategy.SpecificObjective", blank=True, verbose_name=_("specific objectives")
+    )
     consensus_margin = models.DecimalField(
         _("consensus margin"),
         max_digits=5,
         decimal_places=2,
         default=Decimal("15"),
-        help_text=_("Assessors whose totals differ by more points (of 100) meet for consensus."),
+        help_text=_("Experts whose totals differ by more points (of 100) meet for consensus."),
     )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -48,6 +75,24 @@ class Call(models.Model):
 
     def __str__(self):
         return f"{self.reference} {self.title}"
+
+    @cached_property
+    def rules(self) -> Procedure:
+        """The procedure this call follows (a copy taken when the call was made)."""
+        return Procedure.model_validate(self.procedure)
+
+    @cached_property
+    def cities(self) -> list:
+        from gti.strategy.models import City
+
+        if self.city_id:
+            return [self.city]
+        codes = self.programme.source.get("gti_cities", [])
+        return list(City.objects.filter(code__in=codes).order_by("code"))
+
+    @property
+    def city_codes(self) -> str:
+        return ", ".join(c.code for c in self.cities)
 
 
 class CallEnvelope(models.Model):
@@ -68,6 +113,7 @@ class CallEnvelope(models.Model):
 
 class Criterion(models.Model):
     call = models.ForeignKey(Call, models.CASCADE, related_name="criteria")
+    block = models.SlugField(_("assessment block"), max_length=40, default="")
     code = models.SlugField(_("code"), max_length=40)
     name_nl = models.CharField(_("name (Dutch)"), max_length=200)
     name_en = models.CharField(_("name (English)"), max_length=200)
@@ -109,7 +155,7 @@ class ProposalQuerySet(models.QuerySet):
             if city_ids is None:
                 q |= not_draft
             elif city_ids:
-                q |= not_draft & models.Q(call__city_id__in=city_ids)
+                q |= not_draft & models.Q(city_id__in=city_ids)
         q |= models.Q(
             assignments__assessor=user,
             assignments__active=True,
@@ -122,12 +168,14 @@ class Proposal(models.Model):
     class State(models.TextChoices):
         DRAFT = "draft", _("draft")
         SUBMITTED = "submitted", _("submitted")
-        IN_SCREENING = "in_screening", _("in screening")
-        ELIGIBLE = "eligible", _("eligible")
-        INELIGIBLE = "ineligible", _("ineligible")
+        IN_SCREENING = "in_screening", _("admissibility check")
+        ADMISSIBLE = "admissible", _("admissible")
+        INADMISSIBLE = "inadmissible", _("inadmissible")
         IN_ASSESSMENT = "in_assessment", _("in assessment")
         ASSESSED = "assessed", _("assessed")
-        SELECTED = "selected", _("selected")
+        VALIDATED = "validated", _("validated by the steering committee")
+        NOT_VALIDATED = "not_validated", _("not validated by the steering committee")
+        APPROVED = "approved", _("approved")
         RESERVE = "reserve", _("reserve")
         REJECTED = "rejected", _("rejected")
         WITHDRAWN = "withdrawn", _("withdrawn")
@@ -138,6 +186,16 @@ class Proposal(models.Model):
         PARTNER = "partner", _("partner")
 
     call = models.ForeignKey(Call, models.PROTECT, related_name="proposals")
+    city = models.ForeignKey(
+        "strategy.City", models.PROTECT, related_name="proposals", verbose_name=_("city")
+    )
+    strategy = models.ForeignKey(
+        "strategy.Strategy",
+        models.PROTECT,
+        related_name="proposals",
+        verbose_name=_("strategy version"),
+        help_text=_("The version in force when the proposal was made or last submitted."),
+    )
     reference = models.CharField(_("reference"), max_length=40, unique=True)
     state = models.CharField(_("state"), max_length=20, choices=State, default=State.DRAFT)
     applicant = models.ForeignKey(
@@ -181,7 +239,10 @@ class Proposal(models.Model):
     consolidated_score = models.DecimalField(
         _("consolidated score"), max_digits=6, decimal_places=2, null=True, blank=True
     )
+    block_scores = models.JSONField(_("scores per block"), default=dict, blank=True)
+    meets_minimums = models.BooleanField(_("meets the minimum scores"), null=True, blank=True)
     needs_consensus = models.BooleanField(_("consensus round needed"), default=False)
+    erdf_granted = models.DecimalField(_("ERDF granted"), null=True, blank=True, **MONEY)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -267,24 +328,26 @@ class PrincipleJustification(models.Model):
 
 
 class ScreeningCheck(models.Model):
-    """The secretariat's verdict on one principle of the city for one proposal."""
+    """One verdict of the admissibility check (*ontvankelijkheid*): an item of the call's procedure
+    (`item` is its code) or, where the procedure checks them, a principle of the city's strategy
+    (`item` is "principle:" and its code)."""
 
     class Result(models.TextChoices):
-        PASS = "pass", _("pass")
-        FAIL = "fail", _("fail")
+        PASS = "pass", _("met")
+        FAIL = "fail", _("not met")
         NOT_APPLICABLE = "n/a", _("not applicable")
 
     proposal = models.ForeignKey(Proposal, models.CASCADE, related_name="screening_checks")
-    principle = models.ForeignKey("strategy.Principle", models.PROTECT)
+    item = models.CharField(_("item"), max_length=80)
     result = models.CharField(_("result"), max_length=10, choices=Result)
     note = models.TextField(_("note"), blank=True)
     checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
     checked_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["proposal", "principle__position"]
+        ordering = ["proposal", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["proposal", "principle"], name="screening_check_unique")
+            models.UniqueConstraint(fields=["proposal", "item"], name="screening_check_item")
         ]
 
 
@@ -319,3 +382,87 @@ class Score(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["assignment", "criterion"], name="score_unique")
         ]
+
+
+class PreRegistrationQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Their own for applicants; those of their cities for the city's and the programme's
+        bodies."""
+        from gti.accounts import permissions
+        from gti.accounts.models import Role
+
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        if user.is_superuser:
+            return self
+        q = models.Q(applicant=user)
+        for role in (Role.SECRETARIAT, Role.MANAGING_AUTHORITY, Role.AUDITOR):
+            city_ids = permissions.cities(user, role)
+            if city_ids is None:
+                return self
+            if city_ids:
+                q |= models.Q(city_id__in=city_ids)
+        return self.filter(q)
+
+
+class PreRegistration(models.Model):
+    """The short first step of a two-step call (*vooraanmelding*): the idea, the promoter and its
+    partners, the theme and objective, an indicative budget. The managing authority and the city
+    give advice; the full proposal is then opened from it with its data carried over."""
+
+    class State(models.TextChoices):
+        SUBMITTED = "submitted", _("submitted")
+        ADVISED = "advised", _("advice given")
+        WITHDRAWN = "withdrawn", _("withdrawn")
+
+    class Advice(models.TextChoices):
+        GO = "go", _("go: submit the full proposal")
+        ADJUST = "adjust", _("adjust, then submit")
+        NO_FIT = "no_fit", _("does not fit the call")
+
+    call = models.ForeignKey(Call, models.PROTECT, related_name="preregistrations")
+    city = models.ForeignKey("strategy.City", models.PROTECT, verbose_name=_("city"))
+    reference = models.CharField(_("reference"), max_length=40, unique=True)
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="preregistrations"
+    )
+    state = models.CharField(_("state"), max_length=20, choices=State, default=State.SUBMITTED)
+    promoter = models.CharField(_("promoter organisation"), max_length=200)
+    partners = models.TextField(_("partners"), blank=True)
+    title = models.CharField(_("title"), max_length=200)
+    idea = models.TextField(_("project idea"))
+    theme = models.ForeignKey("strategy.Theme", models.PROTECT, verbose_name=_("theme"))
+    specific_objective = models.ForeignKey(
+        "strategy.SpecificObjective", models.PROTECT, verbose_name=_("specific objective")
+    )
+    total_cost = models.DecimalField(_("indicative total cost"), **MONEY)
+    erdf_requested = models.DecimalField(_("indicative ERDF"), **MONEY)
+    advice = models.CharField(_("advice"), max_length=20, choices=Advice, blank=True)
+    proposal = models.OneToOneField(
+        Proposal, models.SET_NULL, null=True, blank=True, related_name="preregistration"
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
+
+    objects = PreRegistrationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("pre-registration")
+        verbose_name_plural = _("pre-registrations")
+        ordering = ["-submitted_at"]
+
+    def __str__(self):
+        return f"{self.reference} {self.title}"
+
+
+class PreRegistrationFeedback(models.Model):
+    """Advice on a pre-registration, by the managing authority or by the city's secretariat."""
+
+    preregistration = models.ForeignKey(PreRegistration, models.CASCADE, related_name="feedback")
+    given_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    role = models.CharField(_("as"), max_length=30)
+    advice = models.CharField(_("advice"), max_length=20, choices=PreRegistration.Advice)
+    remarks = models.TextField(_("remarks"))
+    given_at = models.DateTimeField(_("given at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["preregistration", "given_at"]

@@ -61,7 +61,7 @@ def dashboard(user) -> list[dict]:
         panels.append(
             _panel(
                 _("Eligible: assign assessors"),
-                base.filter(state=S.ELIGIBLE),
+                base.filter(state=S.ADMISSIBLE),
                 _("No eligible proposal waits for assessors."),
             )
         )

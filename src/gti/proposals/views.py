@@ -332,7 +332,7 @@ def proposal_detail(request, reference):
         "data": services.snapshot(proposal),
         "show_contact": permissions.can(user, "proposal.view_contact", proposal),
         "can_edit": services.edit_mode(proposal, user) == "edit",
-        "can_withdraw": proposal.state not in {S.WITHDRAWN, S.INELIGIBLE}
+        "can_withdraw": proposal.state not in {S.WITHDRAWN, S.INADMISSIBLE}
         and permissions.can(user, "proposal.withdraw", proposal),
         "can_screen": permissions.can(user, "proposal.screen", proposal),
         "can_assign": permissions.can(user, "proposal.assign", proposal),

@@ -17,6 +17,8 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from gti.proposals.procedure import ProcedureFile
+
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -81,6 +83,8 @@ class ProgrammeFile(Strict):
     priorities: list[PriorityFile] = Field(min_length=1)
     indicators: list[IndicatorFile] = []
     source: Text | None = None
+    default_procedure: str | None = None
+    procedures: list[ProcedureFile] = []
 
 
 # --- city strategy file -----------------------------------------------------------------------
@@ -227,6 +231,11 @@ def _check_programme(file: str, prog: ProgrammeFile, problems: list[Problem]) ->
     _duplicates(prog.indicators, "indicators", file, problems)
     objectives = [so for p in prog.priorities for so in p.specific_objectives]
     _duplicates(objectives, "specific objectives", file, problems)
+    _duplicates(prog.procedures, "procedures", file, problems)
+    if prog.default_procedure and prog.default_procedure not in {p.code for p in prog.procedures}:
+        problems.append(
+            Problem(file, "default_procedure", f"unknown procedure {prog.default_procedure!r}")
+        )
     known = {i.code for i in prog.indicators}
     for pi, priority in enumerate(prog.priorities):
         for si, so in enumerate(priority.specific_objectives):

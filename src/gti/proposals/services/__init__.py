@@ -2,17 +2,27 @@
 
 from gti.errors import Invalid, Refused  # noqa: F401
 from gti.proposals.services.assessment import (  # noqa: F401
+    assessment_summary,
     assign_assessors,
+    close_consensus,
+    consolidated,
     declare_conflict,
     declare_no_conflict,
     score_proposal,
 )
 from gti.proposals.services.calls import (  # noqa: F401
-    DEFAULT_CRITERIA,
     close_call,
     create_call,
+    default_procedure,
     is_open,
+    preregistration_open,
+    procedure_named,
     publish_call,
+)
+from gti.proposals.services.preregistration import (  # noqa: F401
+    give_feedback,
+    open_proposal,
+    preregister,
 )
 from gti.proposals.services.proposals import (  # noqa: F401
     context_for,
@@ -21,7 +31,12 @@ from gti.proposals.services.proposals import (  # noqa: F401
     return_for_correction,
     save_proposal,
     snapshot,
+    strategy_in_force,
     submit_proposal,
     withdraw_proposal,
 )
-from gti.proposals.services.screening import screen_proposal, start_screening  # noqa: F401
+from gti.proposals.services.screening import (  # noqa: F401
+    checklist_items,
+    screen_proposal,
+    start_screening,
+)

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gti.accounts import audit, permissions
 from gti.errors import Invalid, Refused, refuse_state
-from gti.proposals import rules
+from gti.proposals import procedure, rules
 from gti.proposals.inputs import ProposalInput, parse
 from gti.proposals.models import (
     BudgetLine,
@@ -19,14 +19,28 @@ from gti.proposals.models import (
     Proposal,
 )
 from gti.proposals.services.calls import is_open
-from gti.strategy.models import Area, Indicator, PolicyReference, SpecificObjective
+from gti.strategy.models import (
+    Area,
+    City,
+    Indicator,
+    PolicyReference,
+    SpecificObjective,
+    Strategy,
+)
 
 S = Proposal.State
 
 
-def context_for(call: Call) -> rules.Context:
-    """What the rules need to know, read from the strategy version the call was made under."""
-    strategy = call.strategy
+def strategy_in_force(city: City, programme) -> Strategy:
+    """The city's strategy version in force under `programme`."""
+    strategy = Strategy.objects.current().filter(city=city, programme=programme).first()
+    if strategy is None:
+        raise Invalid.one("city", _("no strategy is loaded for this city"))
+    return strategy
+
+
+def context_for(call: Call, strategy: Strategy) -> rules.Context:
+    """What the rules need to know, read from the proposal's strategy version and its call."""
     programme = strategy.programme
     objectives = SpecificObjective.objects.filter(priority__programme=programme).prefetch_related(
         "indicators"
@@ -35,7 +49,9 @@ def context_for(call: Call) -> rules.Context:
         max_rate=programme.max_eu_cofinancing_rate,
         eligible_from=programme.eligibility_start,
         eligible_until=programme.eligibility_end,
-        admitted_themes=frozenset(call.themes.values_list("code", flat=True)),
+        admitted_themes=frozenset(
+            call.themes.filter(strategy=strategy).values_list("code", flat=True)
+        ),
         theme_objectives={
             t.code: frozenset(so.code for so in t.specific_objectives.all())
             for t in strategy.themes.prefetch_related("specific_objectives")
@@ -120,12 +136,12 @@ def _changes(before: dict, after: dict) -> tuple[dict, dict]:
     return {k: b.get(k) for k in keys}, {k: a[k] for k in keys}
 
 
-def validate(call: Call, data: dict, stage: rules.Stage) -> ProposalInput:
+def validate(call: Call, strategy: Strategy, data: dict, stage: rules.Stage) -> ProposalInput:
     """Parse and check; raise Invalid with every problem, by field."""
     parsed, errors = parse(data)
     if errors:
         raise Invalid(errors)
-    violations = rules.check(draft_of(parsed), context_for(call), stage)
+    violations = rules.check(draft_of(parsed), context_for(call, strategy), stage)
     if violations:
         found: dict[str, list[str]] = {}
         for v in violations:
@@ -135,7 +151,7 @@ def validate(call: Call, data: dict, stage: rules.Stage) -> ProposalInput:
 
 
 def _write(proposal: Proposal, data: ProposalInput) -> None:
-    strategy = proposal.call.strategy
+    strategy = proposal.strategy
     for name in (
         "promoter",
         "contact_name",
@@ -203,6 +219,30 @@ def _next_reference(call: Call) -> str:
     return f"{prefix}{Proposal.objects.filter(call=call).count() + 1:03d}"
 
 
+def _city_of_new_proposal(call: Call, by, city, preregistration) -> City:
+    """A two-step call opens full proposals only from the applicant's advised pre-registration;
+    otherwise the proposal is for the call's city, or for the city chosen among the call's."""
+    if call.rules.pre_registration:
+        if preregistration is None:
+            raise Refused(
+                _("This call has two steps: open the proposal from your pre-registration.")
+            )
+        if (
+            preregistration.call_id != call.pk
+            or preregistration.applicant_id != by.pk
+            or preregistration.proposal_id is not None
+        ):
+            raise Refused(_("This pre-registration cannot open a proposal."))
+        if not preregistration.advice:
+            raise Refused(_("Wait for the advice on your pre-registration."))
+        return preregistration.city
+    if city is None and call.city_id:
+        return call.city
+    if city is None or city.pk not in {c.pk for c in call.cities}:
+        raise Invalid.one("city", _("choose one of the call's cities"))
+    return city
+
+
 # Who edits a proposal in which state: the applicant their draft; the secretariat corrects a
 # proposal under screening (with a reason, kept in the audit trail).
 EDITING = {
@@ -221,7 +261,14 @@ def edit_mode(proposal: Proposal, user) -> str | None:
 
 
 def save_proposal(
-    call: Call, data: dict, *, by, proposal: Proposal | None = None, reason: str = ""
+    call: Call,
+    data: dict,
+    *,
+    by,
+    proposal: Proposal | None = None,
+    reason: str = "",
+    city: City | None = None,
+    preregistration=None,
 ) -> Proposal:
     """Create or update a draft. Bad input raises Invalid and changes nothing.
 
@@ -232,16 +279,21 @@ def save_proposal(
         permissions.require(by, "proposal.create", call)
         if not is_open(call):
             raise Refused(_("The call %(call)s is not open.") % {"call": call})
+        city = _city_of_new_proposal(call, by, city, preregistration)
+        strategy = strategy_in_force(city, call.programme)
     elif proposal.state not in EDITING:
         raise refuse_state(proposal, _("editing"))
     else:
         permissions.require(by, EDITING[proposal.state], proposal)
         if proposal.state != S.DRAFT and not reason.strip():
             raise Invalid.one("reason", _("say why a submitted proposal is changed"))
-    parsed = validate(call, data, rules.Stage.SAVE)
+        strategy = proposal.strategy
+    parsed = validate(call, strategy, data, rules.Stage.SAVE)
     with transaction.atomic():
         if proposal is None:
-            proposal = Proposal(call=call, applicant=by, state=S.DRAFT)
+            proposal = Proposal(
+                call=call, city=city, strategy=strategy, applicant=by, state=S.DRAFT
+            )
             before = {}
             for attempt in range(5):
                 proposal.reference = _next_reference(call)
@@ -255,12 +307,17 @@ def save_proposal(
             action = "proposals.proposal.created"
         else:
             proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+            if proposal.state not in EDITING:  # re-read under the lock
+                raise refuse_state(proposal, _("editing"))
             before = snapshot(proposal)
             _write(proposal, parsed)
             action = "proposals.proposal.updated"
+        if preregistration is not None:
+            preregistration.proposal = proposal
+            preregistration.save(update_fields=["proposal"])
         old, new = _changes(before, snapshot(Proposal.objects.get(pk=proposal.pk)))
         audit.record(
-            action, proposal, by=by, before=old, after=new, reason=reason, city=call.city.code
+            action, proposal, by=by, before=old, after=new, reason=reason, city=proposal.city.code
         )
     return proposal
 
@@ -270,17 +327,18 @@ def transition(
     *,
     by,
     permission: str,
-    allowed_from: set,
-    to: str,
     action: str,
     reason: str = "",
     extra_after: dict | None = None,
     update=None,
 ) -> Proposal:
-    """The one way a proposal changes state: role, state, change and audit in one transaction."""
+    """The one way a proposal changes state: role, the move from the procedure's table of states
+    and moves (`procedure.moves`), the change and its audit event, in one transaction. The state
+    is read again under the row lock."""
     permissions.require(by, permission, proposal)
     with transaction.atomic():
-        proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+        proposal = Proposal.objects.select_for_update().select_related("call").get(pk=proposal.pk)
+        allowed_from, to = procedure.moves(proposal.call.rules)[action]
         if proposal.state not in allowed_from:
             raise refuse_state(proposal, action)
         before = proposal.state
@@ -296,48 +354,48 @@ def transition(
             before={"state": before},
             after={"state": to, **(extra_after or {})},
             reason=reason,
-            city=proposal.call.city.code,
+            city=proposal.city.code,
         )
     return proposal
 
 
 def submit_proposal(proposal: Proposal, *, by) -> Proposal:
-    """Draft → submitted, only while the call is open and the proposal is complete."""
-    proposal = Proposal.objects.select_related("call").get(pk=proposal.pk)
+    """Draft → submitted while the call is open and the proposal complete. A proposal that was
+    submitted in time and returned for correction may be submitted again after the closing.
+    The proposal moves to the city's strategy version in force and is checked against it."""
+    proposal = Proposal.objects.select_related("call", "city").get(pk=proposal.pk)
     permissions.require(by, "proposal.submit", proposal)
-    if not is_open(proposal.call):
+    if not is_open(proposal.call) and proposal.submitted_at is None:
         raise Refused(_("The call %(call)s is not open.") % {"call": proposal.call})
-    validate(proposal.call, snapshot(proposal), rules.Stage.SUBMIT)
+    current = strategy_in_force(proposal.city, proposal.call.programme)
+    parsed = validate(proposal.call, current, snapshot(proposal), rules.Stage.SUBMIT)
 
     def stamp(p):
         p.submitted_at = timezone.now()
-        return ["submitted_at"]
+        if p.strategy_id != current.pk:
+            p.strategy = current
+            _write(p, parsed)
+        return ["submitted_at", "strategy"]
 
     return transition(
-        proposal,
-        by=by,
-        permission="proposal.submit",
-        allowed_from={S.DRAFT},
-        to=S.SUBMITTED,
-        action="submitted",
-        update=stamp,
+        proposal, by=by, permission="proposal.submit", action="submitted", update=stamp
     )
 
 
 def withdraw_proposal(proposal: Proposal, *, by, reason: str = "") -> Proposal:
-    """The applicant withdraws; a selected project gives its committed ERDF back."""
-    from gti.portfolio.services import release_commitments
+    """The applicant withdraws; an approved project gives its committed ERDF back, and a round
+    still being prepared drops its decision on the proposal (so that round can be confirmed)."""
+    from gti.portfolio.services import drop_from_open_rounds, release_commitments
 
     def release(p):
         release_commitments(p, by=by)
+        drop_from_open_rounds(p, by=by)
         return []
 
     return transition(
         proposal,
         by=by,
         permission="proposal.withdraw",
-        allowed_from=set(S) - {S.INELIGIBLE, S.WITHDRAWN, S.REJECTED},
-        to=S.WITHDRAWN,
         action="withdrawn",
         reason=reason,
         update=release,
@@ -345,15 +403,9 @@ def withdraw_proposal(proposal: Proposal, *, by, reason: str = "") -> Proposal:
 
 
 def return_for_correction(proposal: Proposal, *, by, reason: str) -> Proposal:
-    """Back to the applicant as a draft, with the secretariat's reason."""
+    """Back to the applicant as a draft, with the reason of the one checking admissibility."""
     if not reason.strip():
         raise Invalid.one("reason", _("say what must be corrected"))
     return transition(
-        proposal,
-        by=by,
-        permission="proposal.return",
-        allowed_from={S.SUBMITTED, S.IN_SCREENING},
-        to=S.DRAFT,
-        action="returned",
-        reason=reason,
+        proposal, by=by, permission="proposal.return", action="returned", reason=reason
     )
