@@ -20,10 +20,22 @@ def test_demo_covers_every_state_and_prints_the_users(demo):
     states = set(Proposal.objects.values_list("state", flat=True))
     assert states == set(Proposal.State.values)
     assert 36 <= Proposal.objects.count() <= 44
-    assert [is_open(c) for c in Call.objects.order_by("city__code")] == [True, True]
+    call = Call.objects.get()
+    assert is_open(call) and call.city is None and call.rules.code == "efro-vlaanderen"
+    assert {p.city.code for p in call.proposals.all()} == {"antwerpen", "gent"}
     assert "DEMO users" in demo and "demo-secretariaat-gent" in demo and "demo-auditor" in demo
     assessed = Proposal.objects.filter(state=Proposal.State.ASSESSED)
     assert all(p.consolidated_score is not None for p in assessed)
+
+
+def test_demo_never_approves_below_the_minimum_scores(demo):
+    decided = Proposal.objects.filter(
+        state__in=[Proposal.State.APPROVED, Proposal.State.RESERVE, Proposal.State.VALIDATED]
+    )
+    assert decided.filter(state=Proposal.State.APPROVED).exists()
+    for p in decided:
+        assert p.meets_minimums is True
+        assert p.consolidated_score >= 60 and float(p.block_scores["strategic"]) >= 30
 
 
 def test_audit_chain_of_the_demo_verifies(demo):

@@ -1,5 +1,7 @@
-"""Demo data: one open call per city, about forty proposals drawn from the strategies' example
-actions, spread over every state of the lifecycle, and one demo user per role.
+"""Demo data: a GTI call of the managing authority for Antwerp and Ghent under the programme's
+default procedure, about forty proposals drawn from the strategies' example actions and spread over
+every step (pre-registration, admissibility, the Technical Working Group, the steering committees'
+validation, the managing authority's decision), and demo users for every role.
 
 Everything goes through the real services, so the demo also exercises the rules and the audit
 trail. Running it again changes nothing. The demo users' passwords are printed: demo only.
@@ -17,8 +19,8 @@ from django.utils import timezone
 from gti.accounts.models import Role
 from gti.accounts.services import create_user
 from gti.proposals import services
-from gti.proposals.models import Call, Proposal
-from gti.strategy.models import City, Strategy
+from gti.proposals.models import Call, PreRegistration, Proposal
+from gti.strategy.models import City, Programme, Strategy
 
 DEMO_PASSWORD = "demo-gti-2026"
 S = Proposal.State
@@ -29,31 +31,36 @@ DEMO_USERS = {
     "demo-aanvrager-gent": (Role.APPLICANT, "gent"),
     "demo-secretariaat-antwerpen": (Role.SECRETARIAT, "antwerpen"),
     "demo-secretariaat-gent": (Role.SECRETARIAT, "gent"),
-    "demo-beoordelaar-antwerpen-1": (Role.ASSESSOR, "antwerpen"),
-    "demo-beoordelaar-antwerpen-2": (Role.ASSESSOR, "antwerpen"),
-    "demo-beoordelaar-gent-1": (Role.ASSESSOR, "gent"),
-    "demo-beoordelaar-gent-2": (Role.ASSESSOR, "gent"),
-    "demo-stuurgroep-antwerpen": (Role.STEERING_COMMITTEE, "antwerpen"),
-    "demo-stuurgroep-gent": (Role.STEERING_COMMITTEE, "gent"),
-    "demo-managementautoriteit": (Role.MANAGING_AUTHORITY, None),
+    "demo-expert-1": (Role.ASSESSOR, None),
+    "demo-expert-2": (Role.ASSESSOR, None),
+    "demo-stuurgroep-antwerpen-1": (Role.STEERING_COMMITTEE, "antwerpen"),
+    "demo-stuurgroep-antwerpen-2": (Role.STEERING_COMMITTEE, "antwerpen"),
+    "demo-stuurgroep-antwerpen-3": (Role.STEERING_COMMITTEE, "antwerpen"),
+    "demo-stuurgroep-gent-1": (Role.STEERING_COMMITTEE, "gent"),
+    "demo-stuurgroep-gent-2": (Role.STEERING_COMMITTEE, "gent"),
+    "demo-stuurgroep-gent-3": (Role.STEERING_COMMITTEE, "gent"),
+    "demo-beheersautoriteit-1": (Role.MANAGING_AUTHORITY, None),
+    "demo-beheersautoriteit-2": (Role.MANAGING_AUTHORITY, None),
     "demo-auditor": (Role.AUDITOR, None),
 }
 
-# The lifecycle states the demo proposals end in, per city (20 each).
+# The states the demo proposals reach before the steering committees and the managing authority
+# decide, per city (20 each); the assessed ones go on to validation and, in Antwerp, a decision.
 PLAN = (
-    [S.DRAFT] * 3
+    [S.DRAFT] * 2
     + [S.SUBMITTED] * 2
-    + [S.IN_SCREENING] * 2
+    + [S.IN_SCREENING] * 1
     + [S.ADMISSIBLE] * 2
     + [S.INADMISSIBLE] * 2
     + [S.IN_ASSESSMENT] * 2
-    + [S.ASSESSED] * 6
+    + [S.ASSESSED] * 8
     + [S.WITHDRAWN] * 1
 )
-# ERDF per city for the demo envelopes, split over the priorities by the programme's shares:
-# small enough that the steering committee has to choose (the first real GTI calls, of 22 March
-# 2023, opened with EUR 9.8 million for both cities).
-CITY_ERDF = Decimal("700000.00")
+# The call's own envelopes (the first three GTI calls, of 22 March 2023, opened with EUR 9.8
+# million for both cities) and each city's envelope, split over the priorities by the programme's
+# shares: small enough that the managing authority has to choose.
+CALL_ENVELOPES = {"P1": Decimal("1500000.00"), "P2": Decimal("1000000.00")}
+CITY_ERDF = Decimal("1200000.00")
 
 PROMOTERS = {
     "antwerpen": ["Stad Antwerpen", "District Borgerhout", "AG Vespa", "Digipolis Antwerpen"],
@@ -79,21 +86,24 @@ def users() -> dict[str, object]:
     return made
 
 
-def _call(city: City, by) -> Call:
-    existing = Call.objects.filter(city=city, title__startswith="Demo:").first()
+def _call(people) -> Call:
+    existing = Call.objects.filter(title__startswith="Demo:").first()
     if existing:
         return existing
-    strategy = Strategy.objects.current().get(city=city)
+    programme = Programme.objects.current().order_by("code").first()
+    strategies = Strategy.objects.current().filter(programme=programme)
     now = timezone.now()
+    by = people["demo-beheersautoriteit-1"]
     call = services.create_call(
         by=by,
-        city=city,
-        title=f"Demo: GTI-oproep duurzame stedelijke ontwikkeling {city.name_nl}",
-        description="Oproep met demogegevens.",
+        city=None,
+        title="Demo: GTI-oproep duurzame stedelijke ontwikkeling Antwerpen en Gent",
+        description="Oproep met demogegevens, voor beide GTI-steden.",
         opens_at=now - datetime.timedelta(days=30),
+        preregistration_closes_at=now + datetime.timedelta(days=14),
         closes_at=now + datetime.timedelta(days=60),
-        themes=[t.code for t in strategy.themes.all()],
-        envelopes={"P1": Decimal("2940000.00"), "P2": Decimal("1960000.00")},
+        themes=[t.code for s in strategies for t in s.themes.all()],
+        envelopes=CALL_ENVELOPES,
     )
     return services.publish_call(call, by=by)
 
@@ -156,9 +166,45 @@ def _proposal_data(strategy: Strategy, n: int, rng: random.Random) -> dict:
     }
 
 
+def _preregister(call, data: dict, city: str, people: dict, n: int) -> PreRegistration:
+    """The first step and the managing authority's advice, the full proposal opened from it."""
+    applicant = people[f"demo-aanvrager-{city}"]
+    total = sum(Decimal(line["amount"]) for line in data["budget_lines"])
+    prereg = services.preregister(
+        call,
+        {
+            "city": city,
+            "promoter": data["promoter"],
+            "partners": "",
+            "title": data["title"],
+            "idea": data["summary"],
+            "theme": data["theme"],
+            "specific_objective": data["specific_objective"],
+            "total_cost": str(total),
+            "erdf_requested": data["erdf_requested"],
+        },
+        by=applicant,
+    )
+    services.give_feedback(
+        prereg,
+        by=people[f"demo-secretariaat-{city}"],
+        advice="go",
+        remarks="Past in de GTI-strategie van de stad.",
+    )
+    return services.give_feedback(
+        prereg,
+        by=people["demo-beheersautoriteit-1"],
+        advice="adjust" if n % 3 == 0 else "go",
+        remarks="Verduidelijk de indicatoren in het projectvoorstel."
+        if n % 3 == 0
+        else "Ga door naar het projectvoorstel.",
+    )
+
+
 def _advance(proposal, target: str, people: dict, city: str, rng: random.Random):
-    applicant, secretariat = people[f"demo-aanvrager-{city}"], people[f"demo-secretariaat-{city}"]
-    assessors = [people[f"demo-beoordelaar-{city}-1"], people[f"demo-beoordelaar-{city}-2"]]
+    applicant = people[f"demo-aanvrager-{city}"]
+    authority = people["demo-beheersautoriteit-1"]
+    experts = [people["demo-expert-1"], people["demo-expert-2"]]
     if target == S.DRAFT:
         return proposal
     if target == S.WITHDRAWN:
@@ -166,75 +212,133 @@ def _advance(proposal, target: str, people: dict, city: str, rng: random.Random)
     proposal = services.submit_proposal(proposal, by=applicant)
     if target == S.SUBMITTED:
         return proposal
-    proposal = services.start_screening(proposal, by=secretariat)
+    proposal = services.start_screening(proposal, by=authority)
     if target == S.IN_SCREENING:
         return proposal
-    principles = proposal.call.strategy.principles.all()
-    checklist = {p.code: ("pass", "") for p in principles}
+    checklist = {i["code"]: ("pass", "") for i in services.checklist_items(proposal)}
+    checklist["climate-proofing"] = ("n/a", "")
     if target == S.INADMISSIBLE and not proposal.research_infrastructure:
-        first = principles[0]
-        checklist[first.code] = ("fail", "Demo: onvoldoende stedelijke invalshoek")
-    proposal = services.screen_proposal(proposal, by=secretariat, checklist=checklist)
+        checklist["not-completed"] = ("fail", "Demo: de werken waren al voltooid bij de aanvraag")
+    proposal = services.screen_proposal(proposal, by=authority, checklist=checklist)
     if target in {S.ADMISSIBLE, S.INADMISSIBLE} or proposal.state == S.INADMISSIBLE:
         return proposal
-    proposal = services.assign_assessors(proposal, by=secretariat, assessors=assessors)
+    proposal = services.assign_assessors(proposal, by=authority, assessors=experts)
     if target == S.IN_ASSESSMENT:
         return proposal
     base = rng.randint(4, 9)
-    for k, assessor in enumerate(assessors):
-        assignment = proposal.assignments.get(assessor=assessor)
-        services.declare_no_conflict(assignment, by=assessor)
+    for k, expert in enumerate(experts):
+        assignment = proposal.assignments.get(assessor=expert)
+        services.declare_no_conflict(assignment, by=expert)
         scores = {
-            c.code: (max(0, min(c.max_score, base + rng.randint(-1, 1) + k)), "Demo-motivering")
+            c.code: (
+                max(0, min(c.max_score, round(c.max_score * (base + k) / 10))),
+                "Demo-motivering",
+            )
             for c in proposal.call.criteria.all()
         }
-        services.score_proposal(assignment, by=assessor, scores=scores)
+        services.score_proposal(assignment, by=expert, scores=scores)
     return proposal
 
 
-def _select(call: Call, people: dict, city: str, progress) -> None:
-    """Envelopes, a scenario and, in Antwerp, a confirmed steering-committee meeting (so every
-    state of the lifecycle shows); Ghent's assessed proposals still wait for their meeting."""
+def _validate(call: Call, city: City, people: dict, progress, not_fitting: bool):
+    """The city's steering committee validates: three members sign, the third abstains on the
+    first proposal for a conflict of interest; in Ghent one proposal does not fit."""
     from gti.portfolio import services as portfolio
 
-    secretariat = people[f"demo-secretariaat-{city}"]
-    programme = call.strategy.programme
-    for code, amount in portfolio.proposed_split(programme, CITY_ERDF).items():
-        portfolio.set_envelope(
-            by=secretariat, programme=programme, city=call.city,
-            priority=programme.priorities.get(code=code), amount=amount,
-        )  # fmt: skip
-    scenario = portfolio.run_scenario(call, by=secretariat, name="Demo: optimum", options={})
-    progress(f"{city}: scenario {scenario.name} ({scenario.result['status']})")
-    if city != "antwerpen":
+    meeting = portfolio.open_validation(
+        call, by=people[f"demo-secretariaat-{city.code}"], city=city, date=timezone.localdate()
+    )
+    decisions = list(meeting.decisions.select_related("proposal").order_by("proposal__reference"))
+    if not decisions:
         return
-    meeting = portfolio.create_meeting(
-        call, by=secretariat, date=timezone.localdate(), members=["Voorzitter", "Lid 1", "Lid 2"],
-        quorum=2, scenario=scenario,
-    )  # fmt: skip
-    reserve = meeting.decisions.filter(outcome="reserve").order_by("-reserve_rank").first()
-    if reserve:
+    if not_fitting:
         portfolio.set_decision(
-            meeting, by=people[f"demo-stuurgroep-{city}"], proposal=reserve.proposal,
-            outcome="rejected", reason="Demo: te weinig stedelijke impact",
+            meeting, by=people[f"demo-secretariaat-{city.code}"], proposal=decisions[-1].proposal,
+            outcome="does_not_fit", reason="Demo: geen stedelijke invalshoek in de wijk",
         )  # fmt: skip
-    portfolio.confirm_meeting(meeting, by=people[f"demo-stuurgroep-{city}"])
-    progress(f"{city}: steering committee confirmed")
+    refs = [d.proposal.reference for d in decisions]
+    for n in (1, 2, 3):
+        member = people[f"demo-stuurgroep-{city.code}-{n}"]
+        votes = {ref: ("for", "") for ref in refs}
+        if n == 3:
+            votes[refs[0]] = ("conflict", "Demo: lid van de raad van bestuur van de promotor")
+        portfolio.sign_meeting(meeting, by=member, votes=votes)
+    portfolio.confirm_meeting(meeting, by=people[f"demo-stuurgroep-{city.code}-1"])
+    progress(f"{city.code}: steering committee validated {len(refs)} proposals")
+
+
+def _decide(call: Call, city: City, people: dict, progress) -> None:
+    """The managing authority decides on Antwerp's validated proposals from a scenario: two
+    officers sign; an assessed proposal below the minimum scores is rejected."""
+    from gti.portfolio import services as portfolio
+
+    first, second = people["demo-beheersautoriteit-1"], people["demo-beheersautoriteit-2"]
+    scenario = portfolio.run_scenario(call, by=first, name="Demo: optimum", options={})
+    progress(f"scenario {scenario.name} ({scenario.result['status']})")
+    meeting = portfolio.open_decision_round(
+        call, by=first, date=timezone.localdate(), scenario=scenario
+    )
+    # Ghent's validated proposals wait for a later round.
+    for d in meeting.decisions.select_related("proposal"):
+        if d.proposal.city_id != city.pk:
+            d.delete()
+    below = call.proposals.filter(city=city, state=S.ASSESSED, meets_minimums=False).first()
+    if below:
+        portfolio.set_decision(
+            meeting, by=first, proposal=below, outcome="rejected",
+            reason="Demo: haalt de minimumscore van 30/50 strategisch of 60/100 niet",
+        )  # fmt: skip
+    refs = [d.proposal.reference for d in meeting.decisions.select_related("proposal")]
+    for officer in (first, second):
+        portfolio.sign_meeting(meeting, by=officer, votes={ref: ("for", "") for ref in refs})
+    portfolio.confirm_meeting(meeting, by=second)
+    progress(f"{city.code}: managing authority decided on {len(refs)} proposals")
+
+
+def _envelopes(call: Call, people: dict) -> None:
+    from gti.portfolio import services as portfolio
+
+    programme = call.programme
+    for city in call.cities:
+        for code, amount in portfolio.proposed_split(programme, CITY_ERDF).items():
+            portfolio.set_envelope(
+                by=people["demo-beheersautoriteit-1"], programme=programme, city=city,
+                priority=programme.priorities.get(code=code), amount=amount,
+            )  # fmt: skip
 
 
 def run(progress=print) -> dict:
     """Make the demo data once; return the demo users."""
     people = users()
-    for city in City.objects.filter(strategies__is_current=True).distinct().order_by("code"):
-        call = _call(city, people[f"demo-secretariaat-{city.code}"])
-        if call.proposals.exists():
-            progress(f"{city.code}: demo proposals already there")
-            continue
+    call = _call(people)
+    if call.proposals.exists():
+        progress("demo proposals already there")
+        return people
+    _envelopes(call, people)
+    for city in call.cities:
         rng = random.Random(f"gti-demo-{city.code}")
+        strategy = services.strategy_in_force(city, call.programme)
         for n, target in enumerate(PLAN):
-            data = _proposal_data(call.strategy, n, rng)
-            proposal = services.save_proposal(call, data, by=people[f"demo-aanvrager-{city.code}"])
+            data = _proposal_data(strategy, n, rng)
+            prereg = _preregister(call, data, city.code, people, n)
+            proposal = services.open_proposal(prereg, by=people[f"demo-aanvrager-{city.code}"])
+            services.save_proposal(
+                call, data, by=people[f"demo-aanvrager-{city.code}"], proposal=proposal
+            )
             _advance(proposal, target, people, city.code, rng)
             progress(f"{city.code}: proposal {n + 1}/{len(PLAN)}")
-        _select(call, people, city.code, progress)
+        # One pre-registration still waits for advice.
+        data = _proposal_data(strategy, len(PLAN), rng)
+        services.preregister(
+            call,
+            {
+                "city": city.code, "promoter": data["promoter"], "title": data["title"],
+                "idea": data["summary"], "theme": data["theme"],
+                "specific_objective": data["specific_objective"], "total_cost": "250000.00",
+                "erdf_requested": "100000.00",
+            },
+            by=people[f"demo-aanvrager-{city.code}"],
+        )  # fmt: skip
+        _validate(call, city, people, progress, not_fitting=city.code == "gent")
+    _decide(call, City.objects.get(code="antwerpen"), people, progress)
     return people

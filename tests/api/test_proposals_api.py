@@ -1,6 +1,8 @@
 """Calls and proposals over the API: the whole flow with keys, answers checked against the
 OpenAPI schema, refusals with one message per field."""
 
+from decimal import Decimal
+
 import pytest
 from django.test import Client
 from jsonschema import Draft202012Validator
@@ -73,12 +75,19 @@ def test_whole_flow_over_the_api(spec):
     body = {"assessors": ["assessor_gent", "assessor_gent_2"]}
     assert secretariat("post", f"/api/v1/proposals/{ref}/assign", body)["state"] == "in_assessment"
 
-    criteria = [c["code"] for c in applicant("get", f"/api/v1/calls/{call.reference}")["criteria"]]
-    for api, value in zip(assessors, (9, 7), strict=True):
-        api("post", f"/api/v1/proposals/{ref}/declaration", {"conflict": False})
-        scores = {c: {"score": value, "justification": "Goed onderbouwd"} for c in criteria}
+    criteria = applicant("get", f"/api/v1/calls/{call.reference}")["criteria"]
+    for api, part in zip(assessors, (Decimal("0.9"), Decimal("0.7")), strict=True):
+        declared = api("post", f"/api/v1/proposals/{ref}/declaration", {"conflict": False})
+        assert declared == {"reference": ref, "conflict": False, "assignment_active": True}
+        scores = {
+            c["code"]: {"score": int(c["max_score"] * part), "justification": "Goed onderbouwd"}
+            for c in criteria
+        }
         result = api("post", f"/api/v1/proposals/{ref}/scores", {"scores": scores})
-    assert result["state"] == "assessed" and result["consolidated_score"] == "80.00"
+    # 88 and 68 points (the 5-point criteria give 4 and 3); 44 and 34 in each block
+    assert result["state"] == "assessed" and result["consolidated_score"] == "78.00"
+    assert result["block_scores"] == {"strategic": "39.00", "operational": "39.00"}
+    assert result["meets_minimums"] is True
 
     listed = secretariat("get", "/api/v1/proposals?state=assessed&city=gent")
     assert [p["reference"] for p in listed] == [ref]

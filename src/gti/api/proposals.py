@@ -13,7 +13,8 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema, Status
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema, Status
 
 from gti.accounts import permissions
 from gti.api.auth import TokenAuth
@@ -31,6 +32,7 @@ class Envelope(Schema):
 
 
 class CriterionOut(Schema):
+    block: str
     code: str
     name: dict[str, str]
     weight: Decimal
@@ -39,25 +41,33 @@ class CriterionOut(Schema):
 
 class CallOut(Schema):
     reference: str
-    city: str
+    city: str | None = Field(description="Empty for a call of every GTI city of the programme")
+    cities: list[str]
+    procedure: str
     title: str
     description: str
     opens_at: datetime.datetime
+    preregistration_closes_at: datetime.datetime | None
     closes_at: datetime.datetime
     state: str
     is_open: bool
+    preregistration_open: bool
     themes: list[str]
+    specific_objectives: list[str]
     envelopes: list[Envelope]
     criteria: list[CriterionOut]
 
 
 class CallIn(Schema):
-    city: str
+    city: str | None = Field(None, description="Empty: every GTI city of the programme")
+    procedure: str | None = Field(None, description="A procedure of the programme; its default")
     title: str
     description: str = ""
     opens_at: datetime.datetime
+    preregistration_closes_at: datetime.datetime | None = None
     closes_at: datetime.datetime
     themes: list[str]
+    specific_objectives: list[str] = []
     envelopes: dict[str, Decimal]
 
 
@@ -65,11 +75,27 @@ class ProposalOut(ProposalInput):
     reference: str
     call: str
     city: str
+    strategy_version: int
     state: str
     submitted_at: datetime.datetime | None
     consolidated_score: Decimal | None
+    block_scores: dict[str, Decimal]
+    meets_minimums: bool | None
     needs_consensus: bool
+    erdf_granted: Decimal | None
     screening_reasons: list[dict]
+
+
+class DeclarationOut(Schema):
+    """What a declaration answers: nothing of the proposal itself."""
+
+    reference: str
+    conflict: bool
+    assignment_active: bool
+
+
+class ConsensusIn(Schema):
+    note: str
 
 
 class Reason(Schema):
@@ -118,20 +144,26 @@ class ProposalFilter(Schema):
 def _call_out(call: Call) -> dict:
     return {
         "reference": call.reference,
-        "city": call.city.code,
+        "city": call.city.code if call.city_id else None,
+        "cities": [c.code for c in call.cities],
+        "procedure": call.rules.code,
         "title": call.title,
         "description": call.description,
         "opens_at": call.opens_at,
+        "preregistration_closes_at": call.preregistration_closes_at,
         "closes_at": call.closes_at,
         "state": call.state,
         "is_open": services.is_open(call),
+        "preregistration_open": services.preregistration_open(call),
         "themes": [t.code for t in call.themes.all()],
+        "specific_objectives": [so.code for so in call.specific_objectives.all()],
         "envelopes": [
             {"priority": e.priority.code, "amount": e.amount}
             for e in call.envelopes.select_related("priority")
         ],
         "criteria": [
             {
+                "block": c.block,
                 "code": c.code,
                 "name": {"nl": c.name_nl, "en": c.name_en},
                 "weight": c.weight,
@@ -151,11 +183,15 @@ def _proposal_out(proposal: Proposal, user) -> dict:
         **data,
         "reference": proposal.reference,
         "call": proposal.call.reference,
-        "city": proposal.call.city.code,
+        "city": proposal.city.code,
+        "strategy_version": proposal.strategy.version,
         "state": proposal.state,
         "submitted_at": proposal.submitted_at,
         "consolidated_score": proposal.consolidated_score,
+        "block_scores": proposal.block_scores,
+        "meets_minimums": proposal.meets_minimums,
         "needs_consensus": proposal.needs_consensus,
+        "erdf_granted": proposal.erdf_granted,
         "screening_reasons": proposal.screening_reasons,
     }
 
@@ -172,7 +208,7 @@ def _proposal(request, reference, *, assigned=False) -> Proposal:
             Q(pk__in=qs.values("pk"))
             | Q(assignments__assessor=request.user, assignments__active=True)
         ).distinct()
-    return get_object_or_404(qs.select_related("call__city"), reference=reference)
+    return get_object_or_404(qs.select_related("call", "city", "strategy"), reference=reference)
 
 
 def _out(request, proposal) -> dict:
@@ -192,19 +228,27 @@ def get_call(request, reference: str):
     return _call_out(_call(request, reference))
 
 
-@router.post("/calls", response={201: CallOut}, summary="Create a draft call (secretariat)")
+@router.post(
+    "/calls",
+    response={201: CallOut},
+    summary="Create a draft call (who launches calls under the chosen procedure)",
+)
 def create_call(request, payload: CallIn):
-    city = get_object_or_404(City, code=payload.city)
+    city = None
+    if payload.city:
+        city = City.objects.filter(code=payload.city).first()
+        if city is None:
+            raise services.Invalid.one("city", _("unknown city %(code)s") % {"code": payload.city})
     call = services.create_call(by=request.user, **{**payload.dict(), "city": city})
     return Status(201, _call_out(call))
 
 
-@router.post("/calls/{reference}/publish", response=CallOut, summary="Publish (secretariat)")
+@router.post("/calls/{reference}/publish", response=CallOut, summary="Publish")
 def publish_call(request, reference: str):
     return _call_out(services.publish_call(_call(request, reference), by=request.user))
 
 
-@router.post("/calls/{reference}/close", response=CallOut, summary="Close (secretariat)")
+@router.post("/calls/{reference}/close", response=CallOut, summary="Close")
 def close_call(request, reference: str, payload: Reason):
     call = services.close_call(_call(request, reference), by=request.user, reason=payload.reason)
     return _call_out(call)
@@ -227,11 +271,19 @@ def get_proposal(request, reference: str):
 @router.post(
     "/calls/{reference}/proposals",
     response={201: ProposalOut},
-    summary="Start a proposal in an open call (applicant)",
+    summary="Start a proposal in an open call without pre-registration (applicant); `city` "
+    "chooses among the cities of a call for several",
 )
-def create_proposal(request, reference: str, payload: ProposalInput):
+def create_proposal(request, reference: str, payload: ProposalInput, city: str | None = None):
     call = _call(request, reference)
-    proposal = services.save_proposal(call, payload.model_dump(mode="json"), by=request.user)
+    chosen = None
+    if city:
+        chosen = next((c for c in call.cities if c.code == city), None)
+        if chosen is None:
+            raise services.Invalid.one("city", _("choose one of the call's cities"))
+    proposal = services.save_proposal(
+        call, payload.model_dump(mode="json"), by=request.user, city=chosen
+    )
     return Status(201, _out(request, proposal))
 
 
@@ -271,7 +323,7 @@ def withdraw(request, reference: str, payload: Reason):
 @router.post(
     "/proposals/{reference}/return",
     response=ProposalOut,
-    summary="Return for correction (secretariat)",
+    summary="Return for correction (who checks admissibility)",
 )
 def return_(request, reference: str, payload: Reason):
     proposal = _proposal(request, reference)
@@ -283,7 +335,7 @@ def return_(request, reference: str, payload: Reason):
 @router.post(
     "/proposals/{reference}/start-screening",
     response=ProposalOut,
-    summary="Start screening (secretariat)",
+    summary="Start the admissibility check",
 )
 def start_screening(request, reference: str):
     proposal = _proposal(request, reference)
@@ -293,7 +345,7 @@ def start_screening(request, reference: str):
 @router.post(
     "/proposals/{reference}/screen",
     response=ProposalOut,
-    summary="Record the checklist and decide eligibility (secretariat)",
+    summary="Record the admissibility checklist and decide",
 )
 def screen(request, reference: str, payload: ScreeningIn):
     proposal = _proposal(request, reference)
@@ -307,7 +359,7 @@ def screen(request, reference: str, payload: ScreeningIn):
 @router.post(
     "/proposals/{reference}/assign",
     response=ProposalOut,
-    summary="Assign assessors by user name (secretariat)",
+    summary="Assign experts by user name (who runs the call)",
 )
 def assign(request, reference: str, payload: AssignIn):
     proposal = _proposal(request, reference)
@@ -316,7 +368,9 @@ def assign(request, reference: str, payload: AssignIn):
     found = {u.username for u in users}
     missing = [name for name in payload.assessors if name not in found]
     if missing:
-        raise services.Invalid({"assessors": [f"unknown user {name}" for name in missing]})
+        raise services.Invalid(
+            {"assessors": [str(_("unknown user %(name)s") % {"name": n}) for n in missing]}
+        )
     return _out(request, services.assign_assessors(proposal, by=request.user, assessors=users))
 
 
@@ -330,22 +384,36 @@ def _assignment(request, reference):
 
 @router.post(
     "/proposals/{reference}/declaration",
-    response=ProposalOut,
-    summary="Declare on conflicts of interest (assigned assessor)",
+    response=DeclarationOut,
+    summary="Declare on conflicts of interest (assigned expert); answers nothing of the proposal",
 )
 def declare(request, reference: str, payload: DeclarationIn):
     assignment = _assignment(request, reference)
     if payload.conflict:
-        services.declare_conflict(assignment, by=request.user, reason=payload.reason)
-        return _proposal_out(assignment.proposal, request.user)
-    services.declare_no_conflict(assignment, by=request.user)
-    return _out(request, assignment.proposal)
+        assignment = services.declare_conflict(assignment, by=request.user, reason=payload.reason)
+    else:
+        assignment = services.declare_no_conflict(assignment, by=request.user)
+    return {
+        "reference": assignment.proposal.reference,
+        "conflict": assignment.conflict_declared,
+        "assignment_active": assignment.active,
+    }
+
+
+@router.post(
+    "/proposals/{reference}/consensus",
+    response=ProposalOut,
+    summary="Close the consensus round with what the experts agreed (who runs the call)",
+)
+def consensus(request, reference: str, payload: ConsensusIn):
+    proposal = _proposal(request, reference)
+    return _out(request, services.close_consensus(proposal, by=request.user, note=payload.note))
 
 
 @router.post(
     "/proposals/{reference}/scores",
     response=ProposalOut,
-    summary="Score every criterion with a justification (assigned assessor)",
+    summary="Score every criterion with a justification (assigned expert)",
 )
 def score(request, reference: str, payload: ScoresIn):
     assignment = _assignment(request, reference)

@@ -308,35 +308,37 @@ STEP_FORMS = {
 
 
 class ScreeningForm(forms.Form):
-    """The secretariat's verdict per principle, plus an optional note for the record."""
+    """The admissibility check: a verdict and a note per item (see
+    `services.checklist_items`), plus an optional note for the record."""
 
     reason = forms.CharField(
         label=_("Note for the record"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
-    def __init__(self, *args, principles, **kwargs):
+    def __init__(self, *args, items, **kwargs):
         super().__init__(*args, **kwargs)
-        self.principles = principles
+        self.items = items
         self.rows = []
-        for p in principles:
+        for item in items:
+            code = item["code"]
             choices = ScreeningCheck.Result.choices
-            if p.mandatory:
+            if item["principle"] and item["mandatory"]:
                 choices = [c for c in choices if c[0] != ScreeningCheck.Result.NOT_APPLICABLE]
-            self.fields[f"result_{p.code}"] = forms.ChoiceField(
-                label=_("Verdict on %(code)s") % {"code": p.code},
+            self.fields[f"result_{code}"] = forms.ChoiceField(
+                label=_("Verdict on %(code)s") % {"code": code},
                 choices=choices,
                 widget=forms.RadioSelect,
             )
-            self.fields[f"note_{p.code}"] = forms.CharField(
-                label=_("Note on %(code)s") % {"code": p.code},
+            self.fields[f"note_{code}"] = forms.CharField(
+                label=_("Note on %(code)s") % {"code": code},
                 required=False,
                 widget=forms.Textarea(attrs={"rows": 2}),
             )
-            self.rows.append((p, self[f"result_{p.code}"], self[f"note_{p.code}"]))
+            self.rows.append((item, self[f"result_{code}"], self[f"note_{code}"]))
 
     def checklist(self) -> dict:
         d = self.cleaned_data
-        return {p.code: (d[f"result_{p.code}"], d[f"note_{p.code}"]) for p in self.principles}
+        return {i["code"]: (d[f"result_{i['code']}"], d[f"note_{i['code']}"]) for i in self.items}
 
 
 class ScoreForm(forms.Form):
@@ -355,6 +357,17 @@ class ScoreForm(forms.Form):
                 widget=forms.Textarea(attrs={"rows": 2}),
             )
             self.rows.append((c, self[f"score_{c.code}"], self[f"justification_{c.code}"]))
+
+    @property
+    def blocks(self) -> list[tuple[str, list]]:
+        """The rows grouped by the assessment blocks of the call's procedure."""
+        if not self.criteria:
+            return []
+        names = {b.code: str(b.name) for b in self.criteria[0].call.rules.assessment.blocks}
+        grouped: dict[str, list] = {}
+        for row in self.rows:
+            grouped.setdefault(row[0].block, []).append(row)
+        return [(names.get(code, code), rows) for code, rows in grouped.items()]
 
     def scores(self) -> dict:
         d = self.cleaned_data

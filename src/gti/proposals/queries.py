@@ -14,16 +14,20 @@ S = Proposal.State
 
 
 def calls_visible_to(user):
-    """Published and closed calls for everyone; drafts too for the city's secretariat."""
+    """Published and closed calls for everyone; drafts too for those who may launch calls: the
+    managing authority, and the secretariat for drafts of its own city."""
     visible = ~Q(state=Call.State.DRAFT)
-    if getattr(user, "is_superuser", False):
-        return Call.objects.select_related("city")
+    if getattr(user, "is_superuser", False) or (
+        permissions.cities(user, Role.MANAGING_AUTHORITY) is None
+        and Role.MANAGING_AUTHORITY in permissions.roles(user)
+    ):
+        return Call.objects.select_related("city", "programme")
     ids = permissions.cities(user, Role.SECRETARIAT)
     if ids is None:
         visible = Q()
     elif ids:
         visible |= Q(city_id__in=ids)
-    return Call.objects.filter(visible).select_related("city")
+    return Call.objects.filter(visible).select_related("city", "programme")
 
 
 def _panel(title, proposals, empty):
@@ -33,7 +37,7 @@ def _panel(title, proposals, empty):
 def dashboard(user) -> list[dict]:
     """One panel per thing that waits for this person, by the roles they hold."""
     panels = []
-    base = Proposal.objects.visible_to(user).select_related("call__city", "theme")
+    base = Proposal.objects.visible_to(user).select_related("call", "city", "theme")
     held = permissions.roles(user)
     if Role.APPLICANT in held:
         panels.append(
@@ -50,26 +54,30 @@ def dashboard(user) -> list[dict]:
                 _("Nothing submitted yet."),
             )
         )
-    if Role.SECRETARIAT in held or user.is_superuser:
+    def runs(qs):
+        """Of these, the proposals whose call this person runs (admissibility, experts)."""
+        return [p for p in qs[:200] if permissions.can(user, "proposal.screen", p)]
+
+    if held & {Role.SECRETARIAT, Role.MANAGING_AUTHORITY} or user.is_superuser:
         panels.append(
             _panel(
-                _("To screen"),
-                base.filter(state__in=[S.SUBMITTED, S.IN_SCREENING]).order_by("submitted_at"),
-                _("No proposal waits for screening."),
+                _("To check for admissibility"),
+                runs(base.filter(state__in=[S.SUBMITTED, S.IN_SCREENING]).order_by("submitted_at")),
+                _("No proposal waits for the admissibility check."),
             )
         )
         panels.append(
             _panel(
-                _("Eligible: assign assessors"),
-                base.filter(state=S.ADMISSIBLE),
-                _("No eligible proposal waits for assessors."),
+                _("Admissible: assign experts"),
+                runs(base.filter(state=S.ADMISSIBLE)),
+                _("No admissible proposal waits for experts."),
             )
         )
         panels.append(
             _panel(
                 _("Assessed: consensus round needed"),
-                base.filter(state=S.ASSESSED, needs_consensus=True),
-                _("No assessors differ beyond the margin."),
+                runs(base.filter(state=S.ASSESSED, needs_consensus=True)),
+                _("No experts differ beyond the margin."),
             )
         )
     if Role.ASSESSOR in held:
@@ -80,7 +88,7 @@ def dashboard(user) -> list[dict]:
                 proposal__state__in=[S.IN_ASSESSMENT, S.ASSESSED],
             )
             .filter(Q(scored_at=None) | Q(proposal__needs_consensus=True))
-            .select_related("proposal__call__city")
+            .select_related("proposal__city")
         )
         panels.append(
             {
@@ -89,12 +97,21 @@ def dashboard(user) -> list[dict]:
                 "empty": _("No proposal waits for your assessment."),
             }
         )
-    if Role.STEERING_COMMITTEE in held:
+    if held & {Role.STEERING_COMMITTEE, Role.SECRETARIAT}:
         panels.append(
             _panel(
-                _("Assessed proposals"),
-                base.filter(state=S.ASSESSED).order_by("-consolidated_score"),
-                _("No assessed proposals yet."),
+                _("Assessed: for the steering committee"),
+                base.filter(state=S.ASSESSED, meets_minimums=True, needs_consensus=False)
+                .order_by("-consolidated_score"),
+                _("No assessed proposal waits for the steering committee."),
+            )
+        )
+    if Role.MANAGING_AUTHORITY in held:
+        panels.append(
+            _panel(
+                _("Validated: waiting for the decision"),
+                base.filter(state=S.VALIDATED).order_by("-consolidated_score"),
+                _("No validated proposal waits for a decision."),
             )
         )
     if held & {Role.MANAGING_AUTHORITY, Role.AUDITOR}:
@@ -127,12 +144,12 @@ def filter_proposals(user, params) -> tuple:
     area and promoter, and sorted. Returns (queryset, the filters applied)."""
     qs = (
         Proposal.objects.visible_to(user)
-        .select_related("call__city", "theme", "specific_objective")
+        .select_related("city", "call", "theme", "specific_objective")
         .prefetch_related("areas")
     )
     applied = {}
     lookups = {
-        "city": "call__city__code",
+        "city": "city__code",
         "call": "call__reference",
         "state": "state",
         "theme": "theme__code",

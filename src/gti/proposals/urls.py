@@ -5,7 +5,7 @@ from gti.proposals import views
 app_name = "proposals"
 urlpatterns = [
     path("calls/", views.call_list, name="calls"),
-    path("calls/new/<slug:city>/", views.call_create, name="call_create"),
+    path("calls/new/", views.call_create, name="call_create"),
     path("calls/<str:reference>/", views.call_detail, name="call"),
     path("calls/<str:reference>/template.xlsx", views.call_template, name="call_template"),
     path("calls/<str:reference>/import/", views.call_import, name="call_import"),

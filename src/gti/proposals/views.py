@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -21,12 +22,12 @@ from django.views.decorators.http import require_POST
 from gti.accounts import permissions
 from gti.accounts.models import Role
 from gti.errors import Invalid, Refused
-from gti.proposals import excel, queries, rules, services
+from gti.proposals import excel, procedure, queries, rules, services
 from gti.proposals.forms import STEP_FORMS, STEPS, ScoreForm, ScreeningForm
 from gti.proposals.models import Assignment, Call, Proposal
 from gti.proposals.services.proposals import validate
 from gti.proposals.services.screening import automatic_findings
-from gti.strategy.models import City, Strategy
+from gti.strategy.models import City, Programme, Strategy
 
 S = Proposal.State
 
@@ -46,49 +47,89 @@ def _show_errors(form, errors: dict[str, list[str]]) -> None:
 def call_list(request):
     """Role: public (published calls); the secretariat also sees its drafts."""
     calls = queries.calls_visible_to(request.user).prefetch_related("themes")
-    return render(request, "proposals/call_list.html", {"calls": calls})
+    programme = Programme.objects.current().order_by("code").first()
+    can_create = programme is not None and any(
+        permissions.can(request.user, "call.create", procedure=services.procedure_named(
+            programme, p["code"]))
+        for p in programme.source.get("procedures", [])
+    )  # fmt: skip
+    return render(
+        request, "proposals/call_list.html", {"calls": calls, "can_create_call": can_create}
+    )
 
 
 def call_detail(request, reference):
     """Role: public for published calls."""
     call = get_object_or_404(queries.calls_visible_to(request.user), reference=reference)
+    may_apply = permissions.can(request.user, "proposal.create", call)
     return render(
         request,
         "proposals/call_detail.html",
         {
             "call": call,
             "city": call.city,
+            "rules": call.rules,
             "is_open": services.is_open(call),
-            "can_apply": services.is_open(call)
-            and permissions.can(request.user, "proposal.create", call),
+            "preregistration_open": services.preregistration_open(call),
+            "can_preregister": services.preregistration_open(call) and may_apply,
+            "can_apply": services.is_open(call) and may_apply and not call.rules.pre_registration,
             "can_manage": permissions.can(request.user, "call.publish", call),
+            "criteria": call.criteria.all(),
+            "blocks": call.rules.assessment.blocks,
         },
     )
 
 
+MOMENT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
 class CallForm(forms.Form):
+    procedure = forms.ChoiceField(label=gettext_lazy("Procedure"))
+    city = forms.ChoiceField(
+        label=gettext_lazy("For"),
+        required=False,
+        help_text=gettext_lazy("Every GTI city of the programme, or one city."),
+    )
     title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
     description = forms.CharField(
         label=gettext_lazy("Description"), widget=forms.Textarea(attrs={"rows": 4}), required=False
     )
-    opens_at = forms.DateTimeField(
-        label=gettext_lazy("Opens at (Brussels time)"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    opens_at = forms.DateTimeField(label=gettext_lazy("Opens at (Brussels time)"), widget=MOMENT)
+    preregistration_closes_at = forms.DateTimeField(
+        label=gettext_lazy("Pre-registration closes at (Brussels time)"),
+        widget=MOMENT,
+        required=False,
+        help_text=gettext_lazy("Only for a procedure with a pre-registration (vooraanmelding)."),
     )
     closes_at = forms.DateTimeField(
-        label=gettext_lazy("Closes at (Brussels time)"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        label=gettext_lazy("Full proposals close at (Brussels time)"), widget=MOMENT
+    )
+    specific_objectives = forms.MultipleChoiceField(
+        label=gettext_lazy("Specific objectives"),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
     )
     themes = forms.MultipleChoiceField(
         label=gettext_lazy("Admitted themes"), widget=forms.CheckboxSelectMultiple
     )
 
-    def __init__(self, *args, strategy, **kwargs):
+    def __init__(self, *args, programme, strategies, procedures, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["themes"].choices = [(t.code, t.name) for t in strategy.themes.all()]
-        for p in strategy.programme.priorities.all():
+        self.fields["procedure"].choices = [(p.code, str(p.name)) for p in procedures]
+        self.fields["city"].choices = [("", gettext_lazy("every GTI city"))] + [
+            (s.city.code, s.city.name) for s in strategies
+        ]
+        self.fields["themes"].choices = [
+            (t.code, f"{s.city.name}: {t.name}") for s in strategies for t in s.themes.all()
+        ]
+        self.fields["specific_objectives"].choices = [
+            (so.code, f"{so.code}: {so.title}")
+            for p in programme.priorities.all()
+            for so in p.specific_objectives.all()
+        ]
+        for p in programme.priorities.all():
             self.fields[f"envelope_{p.code}"] = forms.DecimalField(
-                label=gettext_lazy("ERDF envelope for %(code)s (EUR)") % {"code": p.code},
+                label=gettext_lazy("Call envelope, ERDF for %(code)s (EUR)") % {"code": p.code},
                 max_digits=14,
                 decimal_places=2,
                 min_value=0,
@@ -101,31 +142,54 @@ class CallForm(forms.Form):
 
 
 @login_required
-def call_create(request, city):
-    """Role: secretariat of the city."""
-    city = get_object_or_404(City, code=city)
-    permissions.require(request.user, "call.create", city=city)
-    strategy = get_object_or_404(Strategy.objects.current(), city=city)
+def call_create(request):
+    """Role: who launches calls under a procedure of the programme (the managing authority; the
+    secretariat for a call its city runs itself). The service checks the chosen procedure."""
+    programme = Programme.objects.current().order_by("code").first()
+    if programme is None:
+        raise Http404
+    procedures = [services.procedure_named(programme, p["code"]) for p in programme.source.get(
+        "procedures", [])]  # fmt: skip
+    if not any(permissions.can(request.user, "call.create", procedure=p) for p in procedures):
+        raise PermissionDenied
+    strategies = list(
+        Strategy.objects.current()
+        .filter(programme=programme)
+        .select_related("city")
+        .prefetch_related("themes")
+    )
+    default = services.default_procedure(programme)
     now = timezone.localtime()
+    noon = now.replace(hour=12, minute=0, second=0, microsecond=0)
     initial = {
+        "procedure": default.code,
+        "city": request.GET.get("city", ""),
         "opens_at": now.replace(minute=0, second=0, microsecond=0),
-        "closes_at": (now + datetime.timedelta(days=60)).replace(
-            hour=12, minute=0, second=0, microsecond=0
-        ),
-        "themes": [t.code for t in strategy.themes.all()],
+        "preregistration_closes_at": noon + datetime.timedelta(days=30),
+        "closes_at": noon + datetime.timedelta(days=90),
+        "themes": [t.code for s in strategies for t in s.themes.all()],
     }
-    form = CallForm(request.POST or None, strategy=strategy, initial=initial)
+    form = CallForm(
+        request.POST or None,
+        programme=programme,
+        strategies=strategies,
+        procedures=procedures,
+        initial=initial,
+    )
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
             call = services.create_call(
                 by=request.user,
-                city=city,
+                city=City.objects.filter(code=d["city"]).first() if d["city"] else None,
+                procedure=d["procedure"],
                 title=d["title"],
                 description=d["description"],
                 opens_at=d["opens_at"],
+                preregistration_closes_at=d["preregistration_closes_at"],
                 closes_at=d["closes_at"],
                 themes=d["themes"],
+                specific_objectives=d["specific_objectives"],
                 envelopes={
                     k.removeprefix("envelope_"): v
                     for k, v in d.items()
@@ -134,12 +198,14 @@ def call_create(request, city):
             )
         except Invalid as exc:
             _show_errors(form, exc.errors)
+        except PermissionDenied as exc:
+            form.add_error("procedure", str(exc))
         else:
             messages.success(
                 request, _("Call %(ref)s created as a draft.") % {"ref": call.reference}
             )
             return redirect("proposals:call", reference=call.reference)
-    return render(request, "proposals/call_form.html", {"form": form, "city": city})
+    return render(request, "proposals/call_form.html", {"form": form})
 
 
 @login_required
@@ -168,7 +234,7 @@ def call_transition(request, reference, action):
 
 def _proposal(request, reference) -> Proposal:
     return get_object_or_404(
-        Proposal.objects.visible_to(request.user).select_related("call__city", "call__strategy"),
+        Proposal.objects.visible_to(request.user).select_related("call", "city", "strategy"),
         reference=reference,
     )
 
@@ -218,23 +284,38 @@ def proposal_list(request):
     )
 
 
-def _step_form(step, call, proposal, data=None):
+def _step_form(step, call, proposal, data=None, strategy=None):
     form_class, initial_of = STEP_FORMS[step]
     current = services.snapshot(proposal) if proposal else {}
     return form_class(
-        data, call=call, proposal=proposal, current=current, initial=initial_of(current)
+        data,
+        call=call,
+        strategy=proposal.strategy if proposal else strategy,
+        proposal=proposal,
+        current=current,
+        initial=initial_of(current),
     )
 
 
 @login_required
 def proposal_new(request, call):
-    """Role: applicant in the call's city, while the call is open. Step 1 creates the draft."""
+    """Role: applicant in the call's city, while the call is open. Step 1 creates the draft.
+    A call for several cities asks which (`?city=`); a two-step call opens proposals from
+    pre-registrations instead."""
     call = get_object_or_404(queries.calls_visible_to(request.user), reference=call)
     permissions.require(request.user, "proposal.create", call)
-    form = _step_form("general", call, None, request.POST or None)
+    if call.rules.pre_registration:
+        messages.info(request, _("This call has two steps: start with a pre-registration."))
+        return redirect("proposals:call", reference=call.reference)
+    cities = {c.code: c for c in call.cities}
+    city = cities.get(request.GET.get("city", "")) or (call.city if call.city_id else None)
+    if city is None:
+        return render(request, "proposals/choose_city.html", {"call": call, "cities": cities})
+    strategy = services.strategy_in_force(city, call.programme)
+    form = _step_form("general", call, None, request.POST or None, strategy=strategy)
     if request.method == "POST" and form.is_valid():
         try:
-            proposal = services.save_proposal(call, form.to_input(), by=request.user)
+            proposal = services.save_proposal(call, form.to_input(), by=request.user, city=city)
         except Invalid as exc:
             _show_errors(form, exc.errors)
         except Refused as exc:
@@ -267,7 +348,7 @@ def proposal_edit(request, reference, step):
         data = {**services.snapshot(proposal), **form.to_input()}
         try:
             if request.htmx:  # inline validation while typing: check, save nothing
-                validate(call, data, rules.Stage.SAVE)
+                validate(call, proposal.strategy, data, rules.Stage.SAVE)
             else:
                 services.save_proposal(
                     call,
@@ -304,7 +385,8 @@ def proposal_edit(request, reference, step):
 def _review(request, proposal):
     problems = []
     try:
-        validate(proposal.call, services.snapshot(proposal), rules.Stage.SUBMIT)
+        current = services.strategy_in_force(proposal.city, proposal.call.programme)
+        validate(proposal.call, current, services.snapshot(proposal), rules.Stage.SUBMIT)
     except Invalid as exc:
         problems = [(field, ", ".join(msgs)) for field, msgs in exc.errors.items()]
     return render(
@@ -328,18 +410,19 @@ def proposal_detail(request, reference):
     user = request.user
     context = {
         "proposal": proposal,
-        "city": proposal.call.city,
+        "city": proposal.city,
+        "blocks": services.assessment_summary(proposal) if proposal.block_scores else [],
         "data": services.snapshot(proposal),
         "show_contact": permissions.can(user, "proposal.view_contact", proposal),
         "can_edit": services.edit_mode(proposal, user) == "edit",
-        "can_withdraw": proposal.state not in {S.WITHDRAWN, S.INADMISSIBLE}
+        "can_withdraw": proposal.state not in procedure.FINAL
         and permissions.can(user, "proposal.withdraw", proposal),
         "can_screen": permissions.can(user, "proposal.screen", proposal),
         "can_assign": permissions.can(user, "proposal.assign", proposal),
         "my_assignment": Assignment.objects.filter(
             proposal=proposal, assessor=user, active=True
         ).first(),
-        "checks": proposal.screening_checks.select_related("principle"),
+        "checks": proposal.screening_checks.all(),
         "assignments": proposal.assignments.select_related("assessor"),
     }
     return render(request, "proposals/proposal_detail.html", context)
@@ -385,12 +468,13 @@ def screening(request, reference):
     """Role: secretariat of the city. The screening report and the checklist."""
     proposal = _proposal(request, reference)
     permissions.require(request.user, "proposal.screen", proposal)
-    principles = list(proposal.call.strategy.principles.all())
     initial = {}
-    for check in proposal.screening_checks.select_related("principle"):
-        initial[f"result_{check.principle.code}"] = check.result
-        initial[f"note_{check.principle.code}"] = check.note
-    form = ScreeningForm(request.POST or None, principles=principles, initial=initial)
+    for check in proposal.screening_checks.all():
+        initial[f"result_{check.item}"] = check.result
+        initial[f"note_{check.item}"] = check.note
+    form = ScreeningForm(
+        request.POST or None, items=services.checklist_items(proposal), initial=initial
+    )
     if request.method == "POST" and form.is_valid():
         try:
             proposal = services.screen_proposal(
@@ -419,7 +503,7 @@ def screening(request, reference):
         "proposals/screening.html",
         {
             "proposal": proposal,
-            "city": proposal.call.city,
+            "city": proposal.city,
             "form": form,
             "findings": automatic_findings(proposal),
         },
@@ -428,7 +512,7 @@ def screening(request, reference):
 
 class AssignForm(forms.Form):
     assessors = forms.MultipleChoiceField(
-        label=gettext_lazy("Assessors"),
+        label=gettext_lazy("Experts"),
         widget=forms.CheckboxSelectMultiple,
         help_text=gettext_lazy("At least two; each declares first that there is no conflict."),
     )
@@ -436,8 +520,11 @@ class AssignForm(forms.Form):
 
 @login_required
 def assessment(request, reference):
-    """Role: secretariat (assign) and the assigned assessors (declare, score)."""
-    proposal = get_object_or_404(Proposal.objects.select_related("call__city"), reference=reference)
+    """Role: who runs the call (assign experts, close a consensus round) and the assigned experts
+    (declare, score)."""
+    proposal = get_object_or_404(
+        Proposal.objects.select_related("call", "city"), reference=reference
+    )
     user = request.user
     assignment = Assignment.objects.filter(proposal=proposal, assessor=user, active=True).first()
     is_secretariat = permissions.can(user, "proposal.assign", proposal)
@@ -446,20 +533,34 @@ def assessment(request, reference):
             raise PermissionDenied
         raise Http404
     posted = set(request.POST) if request.method == "POST" else set()
-    if ("assign" in posted and not is_secretariat) or (
+    if (posted & {"assign", "consensus"} and not is_secretariat) or (
         posted & {"score", "declare"} and not assignment
     ):
         raise PermissionDenied
-    context = {"proposal": proposal, "city": proposal.call.city, "assignment": assignment}
-    criteria = list(proposal.call.criteria.all())
+    context = {
+        "proposal": proposal,
+        "city": proposal.city,
+        "assignment": assignment,
+        "can_see_scores": is_secretariat or permissions.can(user, "portfolio.view", proposal),
+        "blocks": services.assessment_summary(proposal) if proposal.block_scores else [],
+    }
+    criteria = list(proposal.call.criteria.select_related("call"))
+    if is_secretariat and "consensus" in posted:
+        try:
+            services.close_consensus(proposal, by=user, note=request.POST.get("note", ""))
+        except (Invalid, Refused) as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Consensus round closed."))
+        return redirect("proposals:assessment", reference=reference)
     if is_secretariat:
         User = get_user_model()
         taken = proposal.assignments.values_list("assessor_id", flat=True)
         candidates = (
-            User.objects.filter(
-                role_grants__role=Role.ASSESSOR, role_grants__city=proposal.call.city
-            )
+            User.objects.filter(role_grants__role=Role.ASSESSOR, is_active=True)
+            .filter(Q(role_grants__city__isnull=True) | Q(role_grants__city=proposal.city))
             .exclude(pk__in=taken)
+            .distinct()
             .order_by("username")
         )
         assign_form = AssignForm(request.POST or None if "assign" in request.POST else None)
@@ -477,12 +578,20 @@ def assessment(request, reference):
             except Refused as exc:
                 messages.error(request, str(exc))
             else:
-                messages.success(request, _("Assessors assigned."))
+                messages.success(request, _("Experts assigned."))
                 return redirect("proposals:assessment", reference=reference)
         context["assign_form"] = assign_form
-        context["assignments"] = proposal.assignments.select_related("assessor").prefetch_related(
-            "scores__criterion"
+        assignments = list(
+            proposal.assignments.select_related("assessor").prefetch_related("scores__criterion")
         )
+        names = {b.code: str(b.name) for b in proposal.call.rules.assessment.blocks}
+        for a in assignments:
+            scores = list(a.scores.all())
+            a.blocks, a.total = [], None
+            if a.scored_at and scores:
+                per_block, a.total = services.expert_scores(proposal.call, scores)
+                a.blocks = [(names.get(k, k), v) for k, v in per_block.items()]
+        context["assignments"] = assignments
     if assignment:
         score_form = None
         if request.method == "POST" and "declare" in request.POST:
@@ -530,7 +639,9 @@ def call_template(request, reference):
     """Role: any signed-in person who sees the call. The Excel template for its city."""
     call = get_object_or_404(queries.calls_visible_to(request.user), reference=reference)
     buffer = io.BytesIO()
-    excel.write_template(buffer, [call.strategy])
+    excel.write_template(
+        buffer, [services.strategy_in_force(c, call.programme) for c in call.cities]
+    )
     buffer.seek(0)
     return FileResponse(
         buffer, as_attachment=True, filename=f"gti-voorstellen-{call.reference}.xlsx"

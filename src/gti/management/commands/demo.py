@@ -6,7 +6,7 @@ from gti.strategy.models import Strategy
 
 class Command(BaseCommand):
     help = (
-        "Create demo data once: one open call per city, about forty proposals in every state, "
+        "Create demo data once: a GTI call for both cities, about forty proposals in every state, "
         "and a demo user per role (printed with their password: for demonstration only)."
     )
 

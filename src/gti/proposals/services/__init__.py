@@ -8,6 +8,7 @@ from gti.proposals.services.assessment import (  # noqa: F401
     consolidated,
     declare_conflict,
     declare_no_conflict,
+    expert_scores,
     score_proposal,
 )
 from gti.proposals.services.calls import (  # noqa: F401

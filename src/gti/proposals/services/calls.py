@@ -116,10 +116,9 @@ def create_call(
             ]
     elif preregistration_closes_at is not None:
         errors["preregistration_closes_at"] = [str(_("this procedure has no pre-registration"))]
-    theme_rows = {}
-    for strategy in strategies:
-        theme_rows.update({t.code: t for t in strategy.themes.all()})
-    unknown = [t for t in themes if t not in theme_rows]
+    # A theme code admits that theme in every city of the call whose strategy has it.
+    theme_rows = [t for strategy in strategies for t in strategy.themes.all()]
+    unknown = [c for c in themes if c not in {t.code for t in theme_rows}]
     if unknown:
         errors["themes"] = [str(_("unknown theme %(code)s") % {"code": c}) for c in unknown]
     if not themes:
@@ -161,7 +160,7 @@ def create_call(
             consensus_margin=rules.assessment.consensus_margin,
             created_by=by,
         )
-        call.themes.set([theme_rows[t] for t in themes])
+        call.themes.set([t for t in theme_rows if t.code in themes])
         call.specific_objectives.set([objectives[c] for c in specific_objectives or []])
         CallEnvelope.objects.bulk_create(
             CallEnvelope(call=call, priority=priorities[code], amount=amount)
