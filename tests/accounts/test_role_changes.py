@@ -235,7 +235,9 @@ def test_the_invited_person_sets_their_own_password_once(client, mailoutbox):
 def test_password_change_is_checked_by_the_validators(client):
     client.force_login(person("applicant_gent"))
     response = client.post("/accounts/password/", {
-        "old_password": PASSWORD, "new_password1": "applicant_gent", "new_password2": "applicant_gent",
+        "old_password": PASSWORD,
+        "new_password1": "applicant_gent",
+        "new_password2": "applicant_gent",
     })  # fmt: skip
     assert response.status_code == 200 and "errorlist" in response.content.decode()
     assert person("applicant_gent").check_password(PASSWORD)
