@@ -80,15 +80,16 @@ def antwerp_draft():
 
 
 def test_an_account_with_anothers_email_exports_nothing_of_their_proposals(client):
-    proposal = antwerp_draft()
-    client.force_login(person("secretariat_gent"))
-    client.post("/accounts/users/", {
-        "username": "jan", "email": "jan.janssens@example.org", "role": "applicant",
-        "city": "gent",
-    })  # fmt: skip
-    from django.contrib.auth import get_user_model
+    from gti.accounts.services import create_user
+    from gti.strategy.models import City
+    from tests.factories import PASSWORD
 
-    client.force_login(get_user_model().objects.get(username="jan"))
+    proposal = antwerp_draft()
+    jan = create_user(
+        "jan", password=PASSWORD, role="applicant", city=City.objects.get(code="gent"),
+        email="jan.janssens@example.org", by=person("secretariat_gent"),
+    )  # fmt: skip
+    client.force_login(jan)
     body = client.get("/accounts/my-data/").content.decode()
     data = json.loads(body)
     assert data["proposals"] == []
