@@ -433,3 +433,27 @@ def test_the_users_page_shows_waiting_requests_to_those_who_decide(client):
     client.force_login(person("secretariat_gent"))
     page = client.get("/accounts/users/").content.decode()
     assert "applicant_gent_2" in page and "/approve/" not in page
+
+
+def test_an_invitation_is_sent_again_only_while_no_password_is_set(client, mailoutbox):
+    secretariat = person("secretariat_gent")
+    invited = create_user(
+        "later", role=Role.APPLICANT, city=gent(), by=secretariat, email="later@example.org"
+    )
+    client.force_login(person("secretariat_antwerpen"))
+    assert client.post(f"/accounts/users/{invited.pk}/invite/").status_code == 404
+    client.force_login(secretariat)
+    client.post(f"/accounts/users/{invited.pk}/invite/")
+    assert [m.to for m in mailoutbox] == [["later@example.org"]]
+    event = AuditEvent.objects.filter(action="accounts.user.invited").get()
+    assert event.actor == secretariat
+    has_password = person("applicant_gent")
+    before = state()
+    client.post(f"/accounts/users/{has_password.pk}/invite/")
+    assert len(mailoutbox) == 1 and state() == before
+
+
+def test_the_approver_sees_the_address_the_invitation_went_to(client):
+    request = pending()
+    client.force_login(person("managing_authority"))
+    assert request.user.email in client.get("/accounts/users/").content.decode()

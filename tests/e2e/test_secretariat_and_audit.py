@@ -1,5 +1,5 @@
-"""The secretariat sets up a call and an applicant's account; the auditor browses the audit trail; lists
-filter and sort. In the browser, with axe on each page."""
+"""The secretariat sets up a call and an applicant's account; the auditor browses the audit
+trail; lists filter and sort. In the browser, with axe on each page."""
 
 import pytest
 from playwright.sync_api import expect

@@ -209,9 +209,9 @@ def refuse_role_request(request: RoleRequest, *, by, reason: str) -> RoleRequest
     return _decide(request, by, RoleRequest.State.REFUSED, reason)
 
 
-def may_deactivate(by, user) -> bool:
-    """The managing authority and administrators any account; the secretariat the accounts
-    whose every role is in its cities."""
+def may_manage_account(by, user) -> bool:
+    """Who deactivates an account or invites its person again: the managing authority and
+    administrators any account; the secretariat the accounts whose every role is in its cities."""
     if user.is_superuser and not _is_admin(by):
         return False
     if may_approve(by):
@@ -229,7 +229,7 @@ def deactivate_user(user, *, by, reason: str) -> None:
     """Close an account: it can no longer log in nor use its API keys. Its history stays."""
     if by is not None and by.pk == user.pk:
         raise PermissionDenied(_("You cannot deactivate your own account."))
-    if not may_deactivate(by, user):
+    if not may_manage_account(by, user):
         raise PermissionDenied(_("You may not deactivate this account."))
     if not reason.strip():
         raise Invalid.one("reason", _("say why the account is closed"))
@@ -329,7 +329,9 @@ def invitation_link(user, base_url: str) -> str:
 
 
 def send_invitation(user, *, by, base_url: str) -> None:
-    """E-mail `user` the link to set their own password."""
+    """E-mail `user` the link to set their own password (again, when the first link ran out)."""
+    if user.has_usable_password():
+        raise Refused(_("This person has set a password already."))
     if not user.email:
         raise Invalid.one("email", _("an invitation needs an e-mail address"))
     context = {"user": user, "link": invitation_link(user, base_url), "by": by}

@@ -29,6 +29,7 @@ urlpatterns = [
     path("users/<int:pk>/", views.user_detail, name="user"),
     path("users/<int:pk>/roles/<int:grant>/revoke/", views.revoke, name="revoke"),
     path("users/<int:pk>/deactivate/", views.deactivate, name="deactivate"),
+    path("users/<int:pk>/invite/", views.invite, name="invite"),
     path(
         "users/requests/<int:pk>/<str:decision>/",
         views.decide,

@@ -146,9 +146,9 @@ def user_detail(request, pk):
             "grants": person.role_grants.select_related("city", "granted_by"),
             "requests": person.role_requests.select_related("city", "requested_by", "decided_by"),
             "form": form,
-            "may_deactivate": person.is_active
+            "may_manage": person.is_active
             and person != request.user
-            and services.may_deactivate(request.user, person),
+            and services.may_manage_account(request.user, person),
         },
     )
 
@@ -185,6 +185,22 @@ def deactivate(request, pk):
             messages.error(request, str(exc))
         else:
             messages.success(request, _("Account %(name)s deactivated.") % {"name": person})
+    return redirect("accounts:user", pk=person.pk)
+
+
+@login_required
+@require_POST
+def invite(request, pk):
+    """Role: as for deactivating; only while the person has not set a password."""
+    person = _managed_user(request, pk)
+    if not services.may_manage_account(request.user, person):
+        raise PermissionDenied
+    try:
+        services.send_invitation(person, by=request.user, base_url=request.build_absolute_uri("/"))
+    except (Invalid, Refused) as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Invitation sent to %(email)s.") % {"email": person.email})
     return redirect("accounts:user", pk=person.pk)
 
 
