@@ -21,9 +21,6 @@ class Role(models.TextChoices):
 PROGRAMME_ROLES = {Role.MANAGING_AUTHORITY, Role.AUDITOR}
 # Roles held either for the whole programme or in one city (an expert may assess for both cities).
 EITHER_SCOPE_ROLES = {Role.ASSESSOR}
-# Roles that decide on money: granted only by an administrator, or requested by one person and
-# approved by another (four eyes), so no single account can commit ERDF alone.
-DECIDING_ROLES = {Role.STEERING_COMMITTEE, Role.MANAGING_AUTHORITY, Role.ASSESSOR}
 
 
 class RoleGrant(models.Model):

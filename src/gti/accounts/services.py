@@ -33,12 +33,14 @@ from gti.accounts.models import (
 )
 from gti.errors import Invalid, Refused
 
-# Granted directly by the secretariat of the city; every other role goes through a request.
+# Granted directly by the secretariat of the city. Every other role, above all those that decide
+# on money (steering committee, managing authority, assessor), goes through a request that a
+# second person approves, so no single account can commit ERDF alone.
 SECRETARIAT_GRANTS = {Role.APPLICANT}
 
 
 def _where(city) -> dict:
-    return {"role_city": city.code if city else None}
+    return {"city": city.code if city else None}
 
 
 def _check_scope(role: str, city) -> None:
@@ -122,6 +124,8 @@ def revoke_role(user, role: str, city=None, *, by, reason: str = "") -> None:
         raise Invalid.one("role", _("this person does not hold this role"))
     if not _may_revoke(by, grant):
         raise PermissionDenied(_("You may not revoke this role."))
+    if by is not None and not reason.strip():
+        raise Invalid.one("reason", _("say why the role is taken away"))
     with transaction.atomic():
         grant.delete()
         audit.record(
@@ -183,16 +187,16 @@ def _decide(request: RoleRequest, by, state: str, reason: str) -> RoleRequest:
         request.decision_reason = reason
         request.save()
         city = request.city
+        asked = {"user": request.user.get_username(), "role": request.role, **_where(city)}
         audit.record(
             f"accounts.role.{state}",
             request,
             by=by,
             before={"state": RoleRequest.State.REQUESTED},
-            after={"state": state, "user": request.user.get_username(), "role": request.role,
-                   **_where(city)},
+            after={"state": state, **asked},
             reason=reason,
             city=city.code if city else "",
-        )  # fmt: skip
+        )
         if state == RoleRequest.State.APPROVED:
             _grant(request.user, request.role, city, by=by, reason=request.reason)
     return request
