@@ -126,3 +126,29 @@ if os.environ.get("GTI_HTTPS", "") in {"1", "true", "yes"}:
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:dashboard"
 LOGOUT_REDIRECT_URL = "strategy:home"
+
+# E-mail (invitations): printed on the console unless GTI_EMAIL_HOST names an SMTP server
+# (GTI_EMAIL_PORT, GTI_EMAIL_USER, GTI_EMAIL_PASSWORD, GTI_EMAIL_TLS, GTI_EMAIL_FROM).
+from django import VERSION as DJANGO_VERSION  # noqa: E402
+
+_smtp = {
+    "host": os.environ.get("GTI_EMAIL_HOST", ""),
+    "port": int(os.environ.get("GTI_EMAIL_PORT", "587")),
+    "username": os.environ.get("GTI_EMAIL_USER", ""),
+    "password": os.environ.get("GTI_EMAIL_PASSWORD", ""),
+    "use_tls": os.environ.get("GTI_EMAIL_TLS", "1") in {"1", "true", "yes"},
+}
+_mail_backend = "django.core.mail.backends." + ("smtp" if _smtp["host"] else "console")
+DEFAULT_FROM_EMAIL = os.environ.get("GTI_EMAIL_FROM", "gti@localhost")
+if DJANGO_VERSION >= (6, 1):
+    MAILERS = {
+        "default": {
+            "BACKEND": _mail_backend + ".EmailBackend",
+            "OPTIONS": _smtp if _smtp["host"] else {},
+        }
+    }
+else:  # Django 5.2 / 6.0 know only the settings that MAILERS replaces
+    EMAIL_BACKEND = _mail_backend + ".EmailBackend"
+    EMAIL_HOST, EMAIL_PORT = _smtp["host"] or "localhost", _smtp["port"]
+    EMAIL_HOST_USER, EMAIL_HOST_PASSWORD = _smtp["username"], _smtp["password"]
+    EMAIL_USE_TLS = _smtp["use_tls"]

@@ -91,3 +91,40 @@ def test_plain_values_hash_the_same_everywhere():
         "b": "1.50",
         "c": None,
     }
+
+
+def visible(name) -> set[str]:
+    from tests.factories import person
+
+    return set(AuditEvent.objects.visible_to(person(name)).values_list("action", flat=True))
+
+
+def test_the_secretariat_sees_its_citys_events_but_never_a_draft():
+    from tests.factories import draft, person
+
+    proposal = draft()
+    person("secretariat_antwerpen"), person("applicant_gent"), person("auditor")
+    saved = {"proposals.proposal.created"}
+    assert not visible("secretariat_gent") & saved  # the draft is the applicant's own
+    assert saved <= visible("auditor") and saved <= visible("managing_authority")
+    from gti.proposals.services import submit_proposal
+
+    submit_proposal(proposal, by=person("applicant_gent"))
+    gent = visible("secretariat_gent")
+    assert {"proposals.proposal.created", "proposals.proposal.submitted"} <= gent
+    antwerp = AuditEvent.objects.visible_to(person("secretariat_antwerpen"))
+    assert antwerp.exists() and not antwerp.exclude(city="antwerpen").exists()
+    assert visible("applicant_gent") == set() and visible("steering_gent") == set()
+
+
+def test_the_audit_page_reads_only_the_scoped_events(client):
+    from tests.factories import draft, person
+
+    proposal = draft(title="Geheim ontwerp")
+    client.force_login(person("secretariat_gent"))
+    page = client.get("/accounts/audit/").content.decode()
+    assert proposal.reference not in page and "Geheim ontwerp" not in page
+    client.force_login(person("auditor"))
+    assert proposal.reference in client.get("/accounts/audit/").content.decode()
+    client.force_login(person("applicant_gent"))
+    assert client.get("/accounts/audit/").status_code == 403

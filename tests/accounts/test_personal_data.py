@@ -64,3 +64,44 @@ def test_assessor_does_not_see_contact_details(client):
     client.force_login(person("assessor_gent"))
     page = client.get(f"/proposals/{proposal.reference}/").content.decode()
     assert proposal.title in page and EMAIL not in page
+
+
+def antwerp_draft():
+    from tests.factories import draft, open_call
+
+    return draft(
+        open_call("antwerpen"),
+        applicant="applicant_antwerpen",
+        contact_email="jan.janssens@example.org",
+        areas=["borgerhout"],
+        justifications={code: "Zo." for code in ("A-1", "A-2", "A-3", "A-4", "A-5")},
+        policy_references=["BA2"],
+    )
+
+
+def test_an_account_with_anothers_email_exports_nothing_of_their_proposals(client):
+    from gti.accounts.services import create_user
+    from gti.strategy.models import City
+    from tests.factories import PASSWORD
+
+    proposal = antwerp_draft()
+    jan = create_user(
+        "jan", password=PASSWORD, role="applicant", city=City.objects.get(code="gent"),
+        email="jan.janssens@example.org", by=person("secretariat_gent"),
+    )  # fmt: skip
+    client.force_login(jan)
+    body = client.get("/accounts/my-data/").content.decode()
+    data = json.loads(body)
+    assert data["proposals"] == []
+    assert proposal.reference not in body and proposal.title not in body
+    assert data["account"]["email"] == "jan.janssens@example.org"
+
+
+def test_export_holds_the_names_of_api_tokens_but_never_a_key(client):
+    from gti.accounts.services import create_token
+
+    key = create_token(person("applicant_gent"), name="Excel-koppeling")
+    client.force_login(person("applicant_gent"))
+    body = client.get("/accounts/my-data/").content.decode()
+    assert [t["name"] for t in json.loads(body)["api_tokens"]] == ["Excel-koppeling"]
+    assert key not in body

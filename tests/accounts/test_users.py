@@ -1,11 +1,12 @@
-"""The secretariat manages the users of its own city, and only those."""
+"""The secretariat manages the users of its own city, and only those; new people set their own
+password through an invitation."""
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 
 from gti.accounts import permissions
-from gti.accounts.models import Role
+from gti.accounts.models import AuditEvent, Role
 from gti.accounts.services import grant_role, revoke_role
 from gti.strategy.models import City
 from tests.factories import person
@@ -15,18 +16,26 @@ FORM = {
     "username": "nieuw",
     "name": "Nieuwe Persoon",
     "email": "nieuw@example.org",
-    "role": "assessor",
+    "role": "applicant",
     "city": "gent",
-    "password": "een lang genoeg wachtwoord",
 }
 
 
-def test_secretariat_creates_a_user_of_its_city(client):
-    client.force_login(person("secretariat_gent"))
+def test_secretariat_creates_an_applicant_of_its_city_who_is_invited(client, mailoutbox):
+    secretariat = person("secretariat_gent")
+    client.force_login(secretariat)
     response = client.post("/accounts/users/", FORM)
     assert response.status_code == 302
     user = get_user_model().objects.get(username="nieuw")
-    assert permissions.roles(user, City.objects.get(code="gent")) == {Role.ASSESSOR}
+    assert permissions.roles(user, City.objects.get(code="gent")) == {Role.APPLICANT}
+    assert not user.has_usable_password()  # the person chooses it
+    assert user.role_grants.get().granted_by == secretariat
+    [mail] = mailoutbox
+    assert mail.to == ["nieuw@example.org"] and "/accounts/invitation/" in mail.body
+    actors = set(
+        AuditEvent.objects.filter(object_label="nieuw").values_list("actor_name", flat=True)
+    )
+    assert actors == {"secretariat_gent"}  # the person who did it, never "system"
 
 
 def test_secretariat_cannot_choose_another_city(client):
@@ -54,12 +63,12 @@ def test_taken_user_name_is_refused_by_field(client):
 def test_grants_stay_inside_the_city():
     gent, antwerpen = City.objects.get(code="gent"), City.objects.get(code="antwerpen")
     secretariat, someone = person("secretariat_gent"), person("applicant_gent_2")
-    grant_role(someone, Role.ASSESSOR, gent, by=secretariat)
     with pytest.raises(PermissionDenied):
-        grant_role(someone, Role.ASSESSOR, antwerpen, by=secretariat)
+        grant_role(someone, Role.APPLICANT, antwerpen, by=secretariat)
     with pytest.raises(PermissionDenied):
         grant_role(someone, Role.AUDITOR, None, by=secretariat)
-    revoke_role(someone, Role.ASSESSOR, gent, by=secretariat)
+    grant_role(someone, Role.ASSESSOR, gent)  # the system (set-up)
+    revoke_role(someone, Role.ASSESSOR, gent, by=secretariat, reason="Leaves the working group")
     assert permissions.roles(someone, gent) == {Role.APPLICANT}
 
 

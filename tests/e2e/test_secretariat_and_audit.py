@@ -1,5 +1,5 @@
-"""The secretariat sets up a call and a colleague; the auditor browses the audit trail; lists
-filter and sort. In the browser, with axe on each page."""
+"""The secretariat sets up a call and an applicant's account; the auditor browses the audit
+trail; lists filter and sort. In the browser, with axe on each page."""
 
 import pytest
 from playwright.sync_api import expect
@@ -31,14 +31,14 @@ def test_secretariat_creates_and_publishes_a_call_and_an_assessor_account(site, 
     assert axe_violations(page) == []
 
     page.get_by_role("link", name="Gebruikers").click()
-    page.get_by_label("Gebruikersnaam").fill("nieuwe-beoordelaar")
+    page.get_by_label("Gebruikersnaam").fill("nieuwe-aanvrager")
     page.get_by_label("Volledige naam").fill("Sara De Smet")
-    page.get_by_label("Rol").select_option("assessor")
-    page.get_by_label("Eerste wachtwoord").fill("een lang genoeg wachtwoord")
+    page.get_by_label("E-mail").fill("sara.desmet@example.org")
+    page.get_by_label("Rol").select_option("applicant")
     assert axe_violations(page) == []
     page.get_by_role("button", name="Account aanmaken").click()
-    expect(page.get_by_role("status")).to_contain_text("nieuwe-beoordelaar")
-    expect(page.get_by_role("cell", name="nieuwe-beoordelaar")).to_be_visible()
+    expect(page.get_by_role("status")).to_contain_text("nieuwe-aanvrager")
+    expect(page.get_by_role("cell", name="nieuwe-aanvrager")).to_be_visible()
 
 
 def test_auditor_filters_the_audit_trail(site, page):

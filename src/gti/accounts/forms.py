@@ -4,25 +4,48 @@ from django.utils.translation import gettext_lazy as _
 from gti.accounts.models import PROGRAMME_ROLES, Role
 
 
-class NewUserForm(forms.Form):
-    username = forms.CharField(label=_("User name"), max_length=150)
-    name = forms.CharField(label=_("Full name"), max_length=150, required=False)
-    email = forms.EmailField(label=_("E-mail"), required=False)
-    role = forms.ChoiceField(
-        label=_("Role"),
-        choices=[(r.value, r.label) for r in Role if r not in PROGRAMME_ROLES],
-    )
-    city = forms.ChoiceField(label=_("City"))
-    password = forms.CharField(
-        label=_("First password"),
-        widget=forms.PasswordInput,
-        min_length=12,
-        help_text=_("At least 12 characters; the person changes it after the first login."),
+class RoleForm(forms.Form):
+    """A role in a city (or, where the role allows it, the whole programme) and why."""
+
+    role = forms.ChoiceField(label=_("Role"))
+    city = forms.ChoiceField(label=_("City"), required=False)
+    reason = forms.CharField(
+        label=_("Why"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "Needed when the role is asked for: a second person (the managing authority) "
+            "approves it. The secretariat grants the applicant role directly."
+        ),
     )
 
-    def __init__(self, *args, cities=(), **kwargs):
+    def __init__(self, *args, cities=(), programme=False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["city"].choices = [(c.code, c.name) for c in cities]
+        roles = [r for r in Role if programme or r not in PROGRAMME_ROLES]
+        self.fields["role"].choices = [(r.value, r.label) for r in roles]
+        choices = [(c.code, c.name) for c in cities]
+        if programme:
+            choices.insert(0, ("", _("Whole programme")))
+        self.fields["city"].choices = choices
+
+
+class NewUserForm(RoleForm):
+    username = forms.CharField(label=_("User name"), max_length=150)
+    name = forms.CharField(label=_("Full name"), max_length=150, required=False)
+    email = forms.EmailField(
+        label=_("E-mail"),
+        help_text=_("The person receives a link here to set their own password."),
+    )
+    field_order = ["username", "name", "email", "role", "city", "reason"]
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Why"), max_length=1000)
+
+
+class DecisionForm(forms.Form):
+    reason = forms.CharField(label=_("Why"), max_length=1000, required=False)
 
 
 class AuditFilterForm(forms.Form):

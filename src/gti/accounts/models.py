@@ -19,6 +19,8 @@ class Role(models.TextChoices):
 
 # Roles that work for the whole programme: their grant has no city.
 PROGRAMME_ROLES = {Role.MANAGING_AUTHORITY, Role.AUDITOR}
+# Roles held either for the whole programme or in one city (an expert may assess for both cities).
+EITHER_SCOPE_ROLES = {Role.ASSESSOR}
 
 
 class RoleGrant(models.Model):
@@ -49,6 +51,78 @@ class RoleGrant(models.Model):
         return f"{self.user} {self.role}@{where}"
 
 
+class RoleRequest(models.Model):
+    """A role asked for one person by another, waiting for a second person's decision."""
+
+    class State(models.TextChoices):
+        REQUESTED = "requested", _("requested")
+        APPROVED = "approved", _("approved")
+        REFUSED = "refused", _("refused")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="role_requests",
+        verbose_name=_("for whom"),
+    )  # fmt: skip
+    role = models.CharField(_("role"), max_length=30, choices=Role.choices)
+    city = models.ForeignKey(
+        "strategy.City", models.CASCADE, null=True, blank=True, verbose_name=_("city")
+    )
+    reason = models.TextField(_("why"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("asked by")
+    )
+    requested_at = models.DateTimeField(_("asked at"), auto_now_add=True)
+    state = models.CharField(
+        _("state"), max_length=20, choices=State.choices, default=State.REQUESTED
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("decided by"),
+    )  # fmt: skip
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_reason = models.TextField(_("why (decision)"), blank=True)
+
+    class Meta:
+        verbose_name = _("role request")
+        verbose_name_plural = _("role requests")
+        ordering = ["requested_at", "id"]
+
+    def __str__(self):
+        where = self.city.code if self.city_id else "*"
+        return f"{self.user} {self.role}@{where} ({self.state})"
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The only way the audit trail is read: auditors and the managing authority see every
+        event; a secretariat sees its city's events, and those about a proposal only when it may
+        see that proposal (drafts stay hidden); everyone else sees nothing."""
+        from django.db.models.functions import Cast
+
+        from gti.accounts import permissions
+        from gti.proposals.models import Proposal
+        from gti.strategy.models import City
+
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        if user.is_superuser or any(
+            permissions.cities(user, role) is None
+            for role in (Role.AUDITOR, Role.MANAGING_AUTHORITY)
+        ):
+            return self
+        city_ids = permissions.cities(user, Role.SECRETARIAT)
+        if not city_ids:
+            return self.none()
+        visible = (
+            Proposal.objects.visible_to(user)
+            .annotate(key=Cast("pk", models.CharField()))
+            .values("key")
+        )
+        return self.filter(city__in=City.objects.filter(pk__in=city_ids).values("code")).filter(
+            ~models.Q(object_type="proposals.proposal") | models.Q(object_id__in=visible)
+        )
+
+
 class AuditEvent(models.Model):
     """One state change: who, when, what (before/after), why. Never updated, never deleted.
 
@@ -72,6 +146,8 @@ class AuditEvent(models.Model):
     request_id = models.CharField(max_length=40, blank=True)
     previous_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+
+    objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("audit event")

@@ -56,7 +56,9 @@ ACTIONS: dict[str, set[str]] = {
     "validation.prepare": {S},  # the steering committee's validation round of its city
     "validation.sign": {VALIDATE},
     "decision.sign": {DECIDE},
-    "users.manage": {S},
+    "users.manage": {S},  # accounts of the city, the applicant role, revoke, deactivate
+    "users.request": {S, MA},  # ask a role for someone; a second person decides
+    "users.approve": {MA},  # never the person who asked (administrators may too)
 }
 
 
@@ -139,6 +141,25 @@ def _owner(user, obj) -> bool:
     return getattr(owned, "applicant_id", None) == user.pk
 
 
+def _role_allows(user, role: str, action: str, obj) -> bool:
+    """Whether holding `role` lets `user` do `action` to `obj`: each role held is judged by its
+    own rule, so a second role neither widens nor narrows the first."""
+    proposal = getattr(obj, "proposal", obj)
+    if role == A and action in OWN_ONLY:
+        return _owner(user, obj)
+    if role == AS and action in {"proposal.view", "proposal.assess"}:
+        from gti.proposals.models import Assignment
+
+        assignments = Assignment.objects.filter(proposal=proposal, assessor=user, active=True)
+        if action == "proposal.view":
+            return assignments.filter(declared_at__isnull=False).exists()
+        return assignments.exists()
+    if action in {"proposal.view", "proposal.view_contact"}:
+        # Drafts are the applicant's own (as in Proposal.objects.visible_to).
+        return getattr(proposal, "state", None) != "draft"
+    return True
+
+
 def can(user, action: str, obj=None, *, city=None, procedure=None) -> bool:
     allowed = allowed_roles(action, obj, procedure)
     held = roles(user, city if obj is None else city_of(obj)) & allowed
@@ -148,17 +169,7 @@ def can(user, action: str, obj=None, *, city=None, procedure=None) -> bool:
         return True
     if action == "assignment.act":
         return obj.assessor_id == user.pk and obj.active
-    if held == {A} and action in OWN_ONLY:
-        return _owner(user, obj)
-    if held == {AS} and action in {"proposal.view", "proposal.assess"}:
-        from gti.proposals.models import Assignment
-
-        proposal = getattr(obj, "proposal", obj)
-        assignments = Assignment.objects.filter(proposal=proposal, assessor=user, active=True)
-        if action == "proposal.view":
-            return assignments.filter(declared_at__isnull=False).exists()
-        return assignments.exists()
-    return True
+    return any(_role_allows(user, role, action, obj) for role in held)
 
 
 def require(user, action: str, obj=None, *, city=None, procedure=None) -> None:

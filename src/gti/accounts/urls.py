@@ -26,6 +26,21 @@ urlpatterns = [
     ),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("users/", views.users, name="users"),
+    path("users/<int:pk>/", views.user_detail, name="user"),
+    path("users/<int:pk>/roles/<int:grant>/revoke/", views.revoke, name="revoke"),
+    path("users/<int:pk>/deactivate/", views.deactivate, name="deactivate"),
+    path("users/<int:pk>/invite/", views.invite, name="invite"),
+    path(
+        "users/requests/<int:pk>/<str:decision>/",
+        views.decide,
+        name="decide",
+    ),
+    path("invitation/<uidb64>/<token>/", views.InvitationView.as_view(), name="invitation"),
+    path(
+        "invitation/done/",
+        auth_views.PasswordResetCompleteView.as_view(template_name="accounts/invitation_done.html"),
+        name="invitation_done",
+    ),
     path("my-data/", views.my_data, name="my_data"),
     path("audit/", views.audit_trail, name="audit"),
 ]

@@ -4,87 +4,243 @@ import datetime
 import json
 
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from gti.accounts import permissions, services
-from gti.accounts.forms import AuditFilterForm, NewUserForm
-from gti.accounts.models import AuditEvent, Role, RoleGrant
-from gti.errors import Invalid
-from gti.proposals import queries
-from gti.strategy.models import City
+from gti.accounts import permissions, queries, services
+from gti.accounts.forms import AuditFilterForm, DecisionForm, NewUserForm, ReasonForm, RoleForm
+from gti.accounts.models import AuditEvent
+from gti.accounts.queries import managed_cities
+from gti.errors import Invalid, Refused
+from gti.proposals import queries as proposal_queries
 
 
 @login_required
 def dashboard(request):
     """What waits for this person, per role they hold. Role: any signed-in person."""
-    return render(request, "accounts/dashboard.html", {"panels": queries.dashboard(request.user)})
+    return render(
+        request, "accounts/dashboard.html", {"panels": proposal_queries.dashboard(request.user)}
+    )
 
 
-def _managed_cities(user):
-    if user.is_superuser:
-        return City.objects.all()
-    ids = permissions.cities(user, Role.SECRETARIAT)
-    if ids is None:
-        return City.objects.all()
-    if not ids:
+def _require_user_manager(user):
+    """The users pages: the secretariat (its cities), the managing authority, administrators."""
+    if not (queries.manages_programme(user) or managed_cities(user).exists()):
         raise PermissionDenied
-    return City.objects.filter(pk__in=ids)
+
+
+def _add_errors(form, exc: Invalid):
+    for field, errors in exc.errors.items():
+        for error in errors:
+            form.add_error(field if field in form.fields else None, error)
+
+
+def _city(cities, code):
+    return cities.get(code=code) if code else None
+
+
+def _flash_errors(request, form):
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        for error in errors:
+            messages.error(request, f"{label}: {error}" if label else error)
 
 
 @login_required
 def users(request):
-    """Role: secretariat (its own city's users)."""
-    cities = _managed_cities(request.user)
-    form = NewUserForm(request.POST or None, cities=cities)
+    """Role: secretariat (its city's accounts), managing authority and administrators (all,
+    and the role requests waiting for their decision)."""
+    user = request.user
+    _require_user_manager(user)
+    cities = managed_cities(user)
+    programme = queries.manages_programme(user)
+    form = NewUserForm(request.POST or None, cities=cities, programme=programme)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            user = services.create_user(
-                data["username"],
-                password=data["password"],
-                role=data["role"],
-                city=cities.get(code=data["city"]),
-                email=data["email"],
-                name=data["name"],
-                by=request.user,
-            )
+            with transaction.atomic():
+                created = services.create_user(
+                    data["username"],
+                    role=data["role"],
+                    city=_city(cities, data["city"]),
+                    email=data["email"],
+                    name=data["name"],
+                    reason=data["reason"],
+                    by=user,
+                )
+                services.send_invitation(created, by=user, base_url=request.build_absolute_uri("/"))
         except Invalid as exc:
-            for field, errors in exc.errors.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
+            _add_errors(form, exc)
         else:
-            messages.success(request, _("Account %(name)s created.") % {"name": user.username})
+            if created.role_grants.exists():
+                text = _("Account %(name)s created; an invitation was sent to %(email)s.")
+            else:
+                text = _(
+                    "Account %(name)s created; an invitation was sent to %(email)s. The role "
+                    "waits for approval by the managing authority."
+                )
+            messages.success(request, text % {"name": created.username, "email": created.email})
             return redirect("accounts:users")
-    grants = (
-        RoleGrant.objects.filter(city__in=cities)
-        .select_related("user", "city")
-        .order_by("city__code", "user__username")
+    people = (
+        queries.users_visible_to(user).prefetch_related("role_grants__city").order_by("username")
     )
-    return render(request, "accounts/users.html", {"form": form, "grants": grants})
+    return render(
+        request,
+        "accounts/users.html",
+        {
+            "form": form,
+            "people": people,
+            "requests": queries.requests_visible_to(user),
+            "may_approve": programme,
+        },
+    )
+
+
+def _managed_user(request, pk):
+    _require_user_manager(request.user)
+    return get_object_or_404(queries.users_visible_to(request.user), pk=pk)
+
+
+@login_required
+def user_detail(request, pk):
+    """Role: as the users page; another city's account answers 404."""
+    person = _managed_user(request, pk)
+    cities = managed_cities(request.user)
+    form = RoleForm(
+        request.POST or None, cities=cities, programme=queries.manages_programme(request.user)
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        city = _city(cities, data["city"])
+        try:
+            if services.may_grant(request.user, data["role"], city):
+                services.grant_role(
+                    person, data["role"], city, by=request.user, reason=data["reason"]
+                )
+                messages.success(request, _("Role granted."))
+            else:
+                services.request_role(
+                    person, data["role"], city, by=request.user, reason=data["reason"]
+                )
+                messages.success(
+                    request, _("Role asked for; it waits for approval by another person.")
+                )
+        except Invalid as exc:
+            _add_errors(form, exc)
+        else:
+            return redirect("accounts:user", pk=person.pk)
+    return render(
+        request,
+        "accounts/user.html",
+        {
+            "person": person,
+            "grants": person.role_grants.select_related("city", "granted_by"),
+            "requests": person.role_requests.select_related("city", "requested_by", "decided_by"),
+            "form": form,
+            "may_manage": person.is_active
+            and person != request.user
+            and services.may_manage_account(request.user, person),
+        },
+    )
+
+
+@login_required
+@require_POST
+def revoke(request, pk, grant):
+    """Role: administrators, the managing authority, the secretariat (roles in its city)."""
+    person = _managed_user(request, pk)
+    grant = get_object_or_404(person.role_grants, pk=grant)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        _flash_errors(request, form)
+    else:
+        services.revoke_role(
+            person, grant.role, grant.city, by=request.user, reason=form.cleaned_data["reason"]
+        )
+        messages.success(request, _("Role revoked."))
+    return redirect("accounts:user", pk=person.pk)
+
+
+@login_required
+@require_POST
+def deactivate(request, pk):
+    """Role: administrators, the managing authority, the secretariat (accounts of its city)."""
+    person = _managed_user(request, pk)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        _flash_errors(request, form)
+    else:
+        try:
+            services.deactivate_user(person, by=request.user, reason=form.cleaned_data["reason"])
+        except Refused as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Account %(name)s deactivated.") % {"name": person})
+    return redirect("accounts:user", pk=person.pk)
+
+
+@login_required
+@require_POST
+def invite(request, pk):
+    """Role: as for deactivating; only while the person has not set a password."""
+    person = _managed_user(request, pk)
+    if not services.may_manage_account(request.user, person):
+        raise PermissionDenied
+    try:
+        services.send_invitation(person, by=request.user, base_url=request.build_absolute_uri("/"))
+    except (Invalid, Refused) as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Invitation sent to %(email)s.") % {"email": person.email})
+    return redirect("accounts:user", pk=person.pk)
+
+
+@login_required
+@require_POST
+def decide(request, pk, decision):
+    """Role: the managing authority or an administrator, never the person who asked."""
+    _require_user_manager(request.user)
+    role_request = get_object_or_404(queries.requests_visible_to(request.user), pk=pk)
+    form = (ReasonForm if decision == "refuse" else DecisionForm)(request.POST)
+    if not form.is_valid():
+        _flash_errors(request, form)
+        return redirect("accounts:users")
+    decide_with = {
+        "approve": services.approve_role_request,
+        "refuse": services.refuse_role_request,
+    }[decision]
+    try:
+        decide_with(role_request, by=request.user, reason=form.cleaned_data["reason"])
+    except Refused as exc:
+        messages.error(request, str(exc))
+    else:
+        done = _("Role approved.") if decision == "approve" else _("Role refused.")
+        messages.success(request, done)
+    return redirect("accounts:users")
+
+
+class InvitationView(auth_views.PasswordResetConfirmView):
+    """The invitation link: the new person sets their own password (Django's validators)."""
+
+    template_name = "accounts/invitation.html"
+    success_url = reverse_lazy("accounts:invitation_done")
 
 
 @login_required
 def audit_trail(request):
     """Role: auditor, managing authority (all cities), secretariat (its city)."""
-    user = request.user
-    allowed = set()
-    for role in (Role.AUDITOR, Role.MANAGING_AUTHORITY, Role.SECRETARIAT):
-        ids = permissions.cities(user, role)
-        if ids is None or user.is_superuser:
-            allowed = None
-            break
-        allowed |= ids
-    if allowed is not None and not allowed:
+    if not permissions.can(request.user, "audit.view") and not request.user.is_superuser:
         raise PermissionDenied
-    events = AuditEvent.objects.select_related("actor").order_by("-id")
-    if allowed is not None:
-        events = events.filter(city__in=City.objects.filter(pk__in=allowed).values("code"))
+    events = AuditEvent.objects.visible_to(request.user).select_related("actor").order_by("-id")
     form = AuditFilterForm(request.GET or None)
     if form.is_valid():
         f = form.cleaned_data
@@ -118,7 +274,7 @@ def audit_trail(request):
 @login_required
 def my_data(request):
     """GDPR art. 15: everything the platform holds about the signed-in person, as JSON."""
-    data = queries.personal_data(request.user)
+    data = proposal_queries.personal_data(request.user)
     response = HttpResponse(
         json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json"
     )

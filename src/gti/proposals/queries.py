@@ -170,12 +170,13 @@ def filter_proposals(user, params) -> tuple:
 
 
 def personal_data(user) -> dict:
-    """GDPR art. 15: what the platform holds about this person."""
+    """GDPR art. 15: what the platform holds about this person, never more than they may see: a
+    proposal naming their e-mail as contact is theirs only when it is visible to them."""
     from gti.proposals.services import snapshot
 
-    proposals = Proposal.objects.filter(
+    proposals = Proposal.objects.visible_to(user).filter(
         Q(applicant=user) | Q(contact_email__iexact=user.email or "-")
-    ).distinct()
+    )
     return plain(
         {
             "account": {
@@ -188,6 +189,10 @@ def personal_data(user) -> dict:
             "roles": [
                 {"role": g.role, "city": g.city.code if g.city_id else None, "since": g.granted_at}
                 for g in user.role_grants.select_related("city")
+            ],
+            "api_tokens": [
+                {"name": t.name, "created": t.created_at, "last_used": t.last_used_at}
+                for t in user.api_tokens.order_by("created_at")
             ],
             "proposals": [
                 {"reference": p.reference, "state": p.state, **snapshot(p)} for p in proposals
