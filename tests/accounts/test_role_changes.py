@@ -19,7 +19,8 @@ from gti.accounts.services import (
     request_role,
 )
 from gti.errors import Invalid, Refused
-from gti.strategy.models import City
+from gti.proposals.services import procedure_named
+from gti.strategy.models import City, Programme
 from tests.factories import PASSWORD, draft, person, submitted
 
 pytestmark = pytest.mark.usefixtures("loaded")
@@ -310,8 +311,9 @@ def test_applicant_in_ghent_and_secretariat_in_antwerp():
     assert not permissions.can(someone, "proposal.view", others_draft)
     assert not permissions.can(someone, "proposal.edit", others_draft)
     assert not permissions.can(someone, "proposal.screen", submitted(others_draft.call))
-    assert permissions.can(someone, "call.create", city=antwerpen())
-    assert not permissions.can(someone, "call.create", city=gent())
+    city_led = procedure_named(Programme.objects.current().get(), "city-led")
+    assert permissions.can(someone, "call.create", city=antwerpen(), procedure=city_led)
+    assert not permissions.can(someone, "call.create", city=gent(), procedure=city_led)
 
 
 # --- the users pages: each role × each action ---------------------------------------------------
