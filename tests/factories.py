@@ -133,7 +133,7 @@ PASS_ALL = PASS_ITEMS | {
 }
 
 
-def eligible(call=None, **changes):
+def admissible(call=None, **changes):
     proposal = submitted(call, **changes)
     secretariat = person("secretariat_gent")
     proposal = services.start_screening(proposal, by=secretariat)
@@ -141,7 +141,7 @@ def eligible(call=None, **changes):
 
 
 def in_assessment(call=None, **changes):
-    proposal = eligible(call, **changes)
+    proposal = admissible(call, **changes)
     return services.assign_assessors(
         proposal,
         by=person("secretariat_gent"),
@@ -182,5 +182,86 @@ def assessed(call, title: str, total: int, score: int, priority: str = "P2", are
     proposal = in_assessment(call, **changes)
     score_all(proposal, "assessor_gent", score)
     score_all(proposal, "assessor_gent_2", score)
+    proposal.refresh_from_db()
+    return proposal
+
+
+# --- the default procedure (efro-vlaanderen): a call of the managing authority -----------------
+
+BOTH_CITIES_THEMES = ["klimaatadaptatie", "mobiliteit", "energie-efficientie"]
+
+
+def gti_call(**overrides):
+    """A published two-step call of the managing authority for both cities, open for
+    pre-registration and for full proposals."""
+    now = timezone.now()
+    args = {
+        "city": None,
+        "procedure": "efro-vlaanderen",
+        "title": "GTI-oproep Antwerpen en Gent",
+        "opens_at": now - datetime.timedelta(days=1),
+        "preregistration_closes_at": now + datetime.timedelta(days=10),
+        "closes_at": now + datetime.timedelta(days=40),
+        "themes": BOTH_CITIES_THEMES,
+        "envelopes": {"P1": Decimal("1200000.00"), "P2": Decimal("800000.00")},
+    }
+    args.update(overrides)
+    authority = person("managing_authority")
+    call = services.create_call(by=authority, **args)
+    return services.publish_call(call, by=authority)
+
+
+def preregistered(call, applicant="applicant_gent", city="gent", advice="go", **changes):
+    """A pre-registration with the managing authority's advice."""
+    data = {
+        "city": city,
+        "promoter": "Stad Gent, Groendienst",
+        "title": "Wijkpark Ledeberg: ontharding en waterbuffering",
+        "idea": "Een nieuw wijkpark met waterbuffering.",
+        "theme": "klimaatadaptatie",
+        "specific_objective": "SD 2.4",
+        "total_cost": "150000.00",
+        "erdf_requested": "60000.00",
+        **changes,
+    }
+    prereg = services.preregister(call, data, by=person(applicant))
+    if advice:
+        prereg = services.give_feedback(
+            prereg, by=person("managing_authority"), advice=advice, remarks="Ga verder."
+        )
+    return prereg
+
+
+def gti_submitted(call=None, **changes):
+    """A full proposal of Ghent in a two-step call, opened from its pre-registration, submitted."""
+    call = call or gti_call()
+    prereg = preregistered(call)
+    proposal = services.open_proposal(prereg, by=person("applicant_gent"))
+    services.save_proposal(
+        call, proposal_data(**changes), by=person("applicant_gent"), proposal=proposal
+    )
+    return services.submit_proposal(proposal, by=person("applicant_gent"))
+
+
+def gti_assessed(call=None, strategic: int = 8, operational: int = 8, **changes):
+    """Through admissibility (the managing authority) and two experts of the Technical Working
+    Group, who give every criterion of a block `strategic` or `operational` tenths of its
+    maximum (rounded down)."""
+    proposal = gti_submitted(call, **changes)
+    authority = person("managing_authority")
+    services.start_screening(proposal, by=authority)
+    proposal = services.screen_proposal(proposal, by=authority, checklist=PASS_ITEMS)
+    proposal = services.assign_assessors(
+        proposal, by=authority, assessors=[person("expert"), person("expert_2")]
+    )
+    for name in ("expert", "expert_2"):
+        assignment = proposal.assignments.get(assessor__username=name)
+        services.declare_no_conflict(assignment, by=person(name))
+        part = {"strategic": strategic, "operational": operational}
+        scores = {
+            c.code: (c.max_score * part[c.block] // 10, f"Motivering {c.code}")
+            for c in proposal.call.criteria.all()
+        }
+        services.score_proposal(assignment, by=person(name), scores=scores)
     proposal.refresh_from_db()
     return proposal

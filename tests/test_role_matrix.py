@@ -12,8 +12,8 @@ from gti.proposals.services import create_call, snapshot
 from gti.strategy.models import City
 from tests.factories import (
     PASS_ALL,
+    admissible,
     draft,
-    eligible,
     in_assessment,
     open_call,
     person,
@@ -61,6 +61,7 @@ def draft_call():
     return create_call(
         by=person("secretariat_gent"),
         city=City.objects.get(code="gent"),
+        procedure="city-led",
         title="Nieuwe oproep",
         opens_at=now,
         closes_at=now + timezone.timedelta(days=10),
@@ -91,7 +92,8 @@ def draft_meeting():
 
 
 SCORES = {"scores": {c: {"score": 5, "justification": "ok"} for c in (
-    "principles", "indicators", "urban-impact", "maturity", "value-for-money", "additionality",
+    "relevance", "target-groups", "objectives", "partners-expertise", "lasting-effect",
+    "indicators", "activities", "planning", "management", "budget", "financing", "risks",
 )}}  # fmt: skip
 CHECKLIST = {"checklist": {k: {"result": v[0], "note": v[1]} for k, v in PASS_ALL.items()}}
 
@@ -119,7 +121,7 @@ ACTIONS = {
         "/proposals/{ref}/return/", {"reason": "Budget"},
     ),
     "assign": (
-        eligible, "post", "/api/v1/proposals/{ref}/assign",
+        admissible, "post", "/api/v1/proposals/{ref}/assign",
         {"assessors": ["assessor_gent", "assessor_gent_2"]},
         "/proposals/{ref}/assessment/", lambda: {
             "assign": "1",

@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import axe_violations
 from tests.e2e.test_proposal_flow import log_in
-from tests.factories import eligible, person, submitted
+from tests.factories import admissible, person, submitted
 
 pytestmark = pytest.mark.e2e
 
@@ -56,7 +56,7 @@ def test_auditor_filters_the_audit_trail(site, page):
 
 
 def test_secretariat_filters_and_sorts_proposals(site, page):
-    first = eligible(title="Wijkpark Ledeberg")
+    first = admissible(title="Wijkpark Ledeberg")
     second = submitted(first.call, title="Fietsstraat Dampoort", theme="mobiliteit",
                        specific_objective="SD 2.8", areas=["dampoort"],
                        indicator_targets=[{"indicator": "RCO58", "target": "0.4"}])  # fmt: skip

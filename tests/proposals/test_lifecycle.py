@@ -13,8 +13,8 @@ from gti.proposals import services
 from gti.proposals.models import Proposal
 from tests.factories import (
     PASS_ALL,
+    admissible,
     draft,
-    eligible,
     in_assessment,
     open_call,
     person,
@@ -226,7 +226,7 @@ def test_conflict_of_interest_removes_the_assignment():
 
 
 def test_at_least_two_assessors_of_the_city():
-    proposal = eligible()
+    proposal = admissible()
     secretariat = person("secretariat_gent")
     with pytest.raises(Invalid, match="at least 2 experts"):
         services.assign_assessors(proposal, by=secretariat, assessors=[person("assessor_gent")])
@@ -267,7 +267,7 @@ def test_screening_failure_of_a_preferred_principle_is_recorded_only():
 
 
 def test_research_infrastructure_is_ineligible_at_screening():
-    proposal = eligible(research_infrastructure=True)
+    proposal = admissible(research_infrastructure=True)
     assert proposal.state == S.INADMISSIBLE
     assert proposal.screening_reasons[0]["rule"] == "research_infrastructure"
 
@@ -324,7 +324,7 @@ def test_secretariat_corrects_a_submitted_proposal_with_a_reason():
 
 
 @pytest.mark.parametrize(
-    "make", [draft, submitted, eligible, in_assessment], ids=lambda f: f.__name__
+    "make", [draft, submitted, admissible, in_assessment], ids=lambda f: f.__name__
 )
 def test_withdraw_from_any_open_state(make):
     proposal = make()

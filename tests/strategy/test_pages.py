@@ -13,7 +13,7 @@ from gti.strategy import geo
         ("/programme/", "Indicatoren van SD 1.1"),
         ("/en/programme/", "Indicators of SD 1.1"),
         ("/programme/", "De EU betaalt hoogstens 40% van de subsidiabele kosten"),
-        ("/en/programme/", "The EU pays at most 40% of the eligible costs"),
+        ("/en/programme/", "The EU pays at most 40% of the admissible costs"),
         ("/strategies/antwerpen/", "Medebepalend voor het stedelijke weefsel"),
         ("/en/strategies/antwerpen/", "Help shape the urban fabric"),
         ("/strategies/gent/", "Rechtstreekse impact hebben op het leven"),

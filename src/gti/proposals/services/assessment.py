@@ -98,6 +98,7 @@ def declare_conflict(assignment: Assignment, *, by, reason: str) -> Assignment:
     if assignment.scored_at:
         raise Refused(_("Scores were already given; ask the secretariat."))
     with transaction.atomic():
+        proposal = Proposal.objects.select_for_update().get(pk=assignment.proposal_id)
         assignment.active = False
         assignment.conflict_declared = True
         assignment.save(update_fields=["active", "conflict_declared"])
@@ -110,6 +111,9 @@ def declare_conflict(assignment: Assignment, *, by, reason: str) -> Assignment:
             reason=reason,
             city=assignment.proposal.city.code,
         )
+        # The experts left may all have scored already: then the assessment is complete.
+        if proposal.state == S.IN_ASSESSMENT:
+            _consolidate(proposal, by, permission=None)
     return assignment
 
 
@@ -205,7 +209,7 @@ def consolidated(proposal: Proposal) -> dict | None:
     }
 
 
-def _consolidate(proposal: Proposal, by) -> None:
+def _consolidate(proposal: Proposal, by, permission: str | None = "proposal.assess") -> None:
     result = consolidated(proposal)
     if result is None:
         return
@@ -220,7 +224,7 @@ def _consolidate(proposal: Proposal, by) -> None:
     transition(
         proposal,
         by=by,
-        permission="proposal.assess",
+        permission=permission,
         action="assessed",
         extra_after={
             "consolidated_score": result["total"],

@@ -326,7 +326,7 @@ def transition(
     proposal: Proposal,
     *,
     by,
-    permission: str,
+    permission: str | None,
     action: str,
     reason: str = "",
     extra_after: dict | None = None,
@@ -334,8 +334,10 @@ def transition(
 ) -> Proposal:
     """The one way a proposal changes state: role, the move from the procedure's table of states
     and moves (`procedure.moves`), the change and its audit event, in one transaction. The state
-    is read again under the row lock."""
-    permissions.require(by, permission, proposal)
+    is read again under the row lock. `permission` None: a consequence of an action whose
+    caller already checked the role (e.g. a declaration that completes the assessment)."""
+    if permission is not None:
+        permissions.require(by, permission, proposal)
     with transaction.atomic():
         proposal = Proposal.objects.select_for_update().select_related("call").get(pk=proposal.pk)
         allowed_from, to = procedure.moves(proposal.call.rules)[action]
