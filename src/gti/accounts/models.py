@@ -20,6 +20,9 @@ class Role(models.TextChoices):
 # Roles that work for the whole programme: their grant has no city.
 PROGRAMME_ROLES = {Role.MANAGING_AUTHORITY, Role.AUDITOR}
 
+# Roles that decide on money: they log in with a second factor (TOTP).
+MONEY_ROLES = {Role.ASSESSOR, Role.STEERING_COMMITTEE, Role.MANAGING_AUTHORITY}
+
 
 class RoleGrant(models.Model):
     """A role for one person in one city (or, for programme roles, everywhere)."""
@@ -116,7 +119,10 @@ class AuditHead(models.Model):
 
 
 class ApiToken(models.Model):
-    """A personal key for the API. Only its hash is kept; the key is shown once, when made."""
+    """A personal key for the API. Only its hash is kept; the key is shown once, when made.
+
+    A key works until it expires or its owner (or an administrator) revokes it.
+    """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="api_tokens")
     name = models.CharField(_("name"), max_length=100, blank=True)
@@ -124,6 +130,8 @@ class ApiToken(models.Model):
     key_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires"))
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("API token")
@@ -131,6 +139,9 @@ class ApiToken(models.Model):
 
     def __str__(self):
         return f"{self.user} {self.prefix}…"
+
+    def is_active(self, now) -> bool:
+        return self.revoked_at is None and now < self.expires_at
 
     @staticmethod
     def hash(key: str) -> str:
