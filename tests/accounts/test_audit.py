@@ -161,3 +161,31 @@ def test_strategy_load_records_each_file_with_its_hash():
         f.name: hashlib.sha256(f.read_text(encoding="utf-8").encode()).hexdigest() for f in files
     }
     assert {e.actor_name for e in newest} == {"system"}
+
+
+def test_an_auditor_checks_the_chain_from_the_page(client):
+    from tests.factories import person
+
+    in_assessment()
+    client.force_login(person("auditor"))
+    page = client.get("/en/accounts/audit/").content.decode()
+    assert "Check the whole audit trail now" in page
+    response = client.post("/en/accounts/audit/verify/", follow=True)
+    body = response.content.decode()
+    assert f"{AuditEvent.objects.count()} events checked" in body and "Intact" in body
+
+    victim = AuditEvent.objects.filter(action="proposals.proposal.eligible").get()
+    raw("UPDATE accounts_auditevent SET reason = %s WHERE id = %s", "stil aangepast", victim.pk)
+    body = client.post("/en/accounts/audit/verify/", follow=True).content.decode()
+    assert "Broken" in body
+    assert f"audit event #{victim.pk}: content changed after it was written" in body
+
+
+def test_the_secretariat_cannot_run_the_chain_check(client):
+    from tests.factories import person
+
+    client.force_login(person("secretariat_gent"))
+    assert (
+        "Check the whole audit trail now" not in client.get("/en/accounts/audit/").content.decode()
+    )
+    assert client.post("/en/accounts/audit/verify/").status_code == 403
