@@ -189,3 +189,23 @@ def test_the_secretariat_cannot_run_the_chain_check(client):
         "Check the whole audit trail now" not in client.get("/en/accounts/audit/").content.decode()
     )
     assert client.post("/en/accounts/audit/verify/").status_code == 403
+
+
+def test_admin_edits_are_on_the_trail(client):
+    """An administrator removes a lost authenticator in the admin: that is recorded."""
+    from django.contrib.auth import get_user_model
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.factories import person
+
+    admin = get_user_model().objects.create_superuser("admin", password="x")
+    device = TOTPDevice.objects.create(user=person("managing_authority"), name="phone")
+    client.force_login(admin)
+    response = client.post(f"/en/admin/otp_totp/totpdevice/{device.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not TOTPDevice.objects.exists()
+    event = AuditEvent.objects.filter(action="admin.deleted").get()
+    assert event.actor == admin and event.object_id == str(device.pk)
+    assert event.after["model"] == "otp_totp.totpdevice"
+    code, _out = verify()
+    assert code == 0
