@@ -78,3 +78,25 @@ def test_too_many_wrong_passwords_show_the_lock_out_page(site, page, settings):
     expect(page.locator("html")).to_have_attribute("lang", "nl")
     expect(page.get_by_role("alert")).to_be_visible()
     accessible(page)
+
+
+def test_pages_and_the_api_docs_run_within_the_content_security_policy(site, page):
+    refused = []
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    person("applicant_gent")
+    password_step(page, "applicant_gent")
+    expect(page.get_by_role("heading", level=1)).to_have_text("My work")
+    page.goto("/en/accounts/api-keys/")
+    page.get_by_label("What the key is for").fill("script")
+    page.get_by_role("button", name="Make a key").click()
+    expect(page.locator("[data-new-key]")).to_contain_text("gti_")
+    accessible(page)
+    page.goto("/en/strategies/gent/")
+    page.goto("/api/v1/docs")
+    expect(page.get_by_text("GTI Platform API").first).to_be_visible()
+    assert refused == []
