@@ -62,7 +62,7 @@ def test_cli_create_with_days_and_revoke():
     token = ApiToken.objects.get(key_hash=ApiToken.hash(key))
     assert (token.expires_at - timezone.now()).days == 6  # 7 days minus a moment
     out = io.StringIO()
-    call_command("token", "revoke", token.prefix, stdout=out)
+    call_command("token", "revoke", f"gti_{token.prefix}", stdout=out)  # as the pages show it
     token.refresh_from_db()
     assert token.revoked_at is not None
     with pytest.raises(CommandError, match="no key"):

@@ -8,8 +8,8 @@ from gti.errors import Invalid
 
 class Command(BaseCommand):
     help = (
-        "API keys. `create USER` makes a key for USER and prints it once; `revoke PREFIX` stops "
-        "the key that starts with gti_PREFIX."
+        "API keys. `create USER` makes a key for USER and prints it once; `revoke gti_PREFIX` "
+        "stops the key that starts with gti_PREFIX."
     )
 
     def add_arguments(self, parser):
@@ -21,7 +21,9 @@ class Command(BaseCommand):
             "--days", type=int, default=None, help="how long it works (default GTI_API_KEY_DAYS)"
         )
         revoke = sub.add_parser("revoke", help="stop a key at once")
-        revoke.add_argument("prefix", help="the 8 characters after gti_ (the pages show them)")
+        revoke.add_argument(
+            "prefix", help="gti_ and the 8 characters after it, as the API keys page shows them"
+        )
 
     def handle(self, *args, action, **options):
         if action == "revoke":
