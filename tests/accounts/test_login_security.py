@@ -179,3 +179,8 @@ def test_the_switch_lets_money_roles_in_and_the_login_page_says_so(client, setti
     settings.GTI_REQUIRE_2FA = True
     assert "Two-step login is switched off" not in client.get(LOGIN).content.decode()
     assert client.get("/en/accounts/dashboard/").status_code == 302
+
+
+def test_the_login_page_tells_the_limit(client, settings):
+    settings.AXES_FAILURE_LIMIT = 7
+    assert "After 7 wrong passwords in a row" in client.get(LOGIN).content.decode()

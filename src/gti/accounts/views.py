@@ -153,7 +153,11 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(**kwargs, second_factor_off=not settings.GTI_REQUIRE_2FA)
+        return super().get_context_data(
+            **kwargs,
+            second_factor_off=not settings.GTI_REQUIRE_2FA,
+            failure_limit=settings.AXES_FAILURE_LIMIT,
+        )
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
