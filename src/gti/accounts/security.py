@@ -3,6 +3,8 @@ roles deciding on money need after their password."""
 
 from __future__ import annotations
 
+from base64 import b32encode
+
 import segno
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -80,8 +82,6 @@ def pending_device(user) -> TOTPDevice:
 
 def secret(device: TOTPDevice) -> str:
     """The key as an authenticator app takes it when typed (base32, in groups of four)."""
-    from base64 import b32encode
-
     text = b32encode(device.bin_key).decode().rstrip("=")
     return " ".join(text[i : i + 4] for i in range(0, len(text), 4))
 

@@ -197,7 +197,7 @@ def second_factor_setup(request):
     context = {
         "form": form,
         "secret": security.secret(device),
-        "qr": mark_safe(security.qr_svg(device)),  # noqa: S308 (drawn by segno, no user text)
+        "qr": mark_safe(security.qr_svg(device)),  # SVG drawn by segno; holds no text of a person
         "uri": device.config_url,
         "next": _next(request),
     }
