@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 from django.utils import translation
 
 from gti.strategy import services
@@ -30,9 +31,14 @@ def nothing_loaded(db):
 def _fast_and_isolated(tmp_path, settings):
     """Each test gets its own data folder, passwords hash fast (security is not tested through
     the hash's cost), and messages outside a request read in English; pages choose their own
-    language per request, as for a person."""
+    language per request, as for a person. The second factor and the API rate limits are
+    tested in their own tests (tests/accounts/test_login_security.py, tests/api/test_keys.py)
+    and stay out of the way elsewhere."""
     settings.DATA_DIR = tmp_path / "var"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.GTI_REQUIRE_2FA = False
+    settings.GTI_API_RATE_ANONYMOUS = settings.GTI_API_RATE_KEY = "100000/min"
+    cache.clear()
     with translation.override("en"):
         yield
 

@@ -48,3 +48,42 @@ def test_demo_runs_once(demo):
     count = Proposal.objects.count()
     call_command("demo", stdout=io.StringIO(), stderr=io.StringIO())
     assert Proposal.objects.count() == count
+
+
+def test_demo_refuses_a_database_with_other_data(loaded):
+    from django.core.management.base import CommandError
+
+    from gti.accounts.models import AuditEvent
+    from tests.factories import person
+
+    person("applicant_gent")
+    events = AuditEvent.objects.count()
+    with pytest.raises(
+        CommandError, match=r"data the demo did not make \(1 user\(s\) such as applicant_gent\)"
+    ):
+        call_command("demo", stdout=io.StringIO(), stderr=io.StringIO())
+    assert not Proposal.objects.exists() and AuditEvent.objects.count() == events
+
+
+def test_demo_refusal_exits_with_1(loaded):
+    from tests.factories import person
+
+    person("applicant_gent")
+    with pytest.raises(SystemExit) as exit_:
+        from django.core.management import execute_from_command_line
+
+        execute_from_command_line(["gti", "demo"])
+    assert exit_.value.code == 1
+    assert not Proposal.objects.exists()
+
+
+def test_demo_runs_with_force_and_beside_an_administrator(loaded):
+    from django.contrib.auth import get_user_model
+
+    from tests.factories import person
+
+    get_user_model().objects.create_superuser("admin", password="x")
+    call_command("demo", stdout=io.StringIO(), stderr=io.StringIO())  # an admin is no data
+    person("applicant_gent")
+    call_command("demo", "--force", stdout=io.StringIO(), stderr=io.StringIO())
+    assert Proposal.objects.exists()

@@ -307,6 +307,21 @@ def _envelopes(call: Call, people: dict) -> None:
             )  # fmt: skip
 
 
+def foreign_data() -> list[str]:
+    """What the demo did not make: other people's accounts and proposals. The demo refuses to
+    mix its data (and its published passwords) into such a database. Administrators are tools
+    of the installation (`gti localadmin`), not data."""
+    User = get_user_model()
+    others = User.objects.exclude(username__in=DEMO_USERS).exclude(is_superuser=True)
+    proposals = Proposal.objects.exclude(applicant__username__in=DEMO_USERS)
+    found = []
+    if others.exists():
+        found.append(f"{others.count()} user(s) such as {others.order_by('pk').first()}")
+    if proposals.exists():
+        found.append(f"{proposals.count()} proposal(s) such as {proposals.order_by('pk').first()}")
+    return found
+
+
 def run(progress=print) -> dict:
     """Make the demo data once; return the demo users."""
     people = users()

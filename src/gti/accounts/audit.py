@@ -7,7 +7,9 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -99,3 +101,59 @@ def verify(progress=None) -> Break | None:
 
 def _events() -> Iterator[AuditEvent]:
     return AuditEvent.objects.order_by("id").iterator(chunk_size=2000)
+
+
+# Anchors: the head of the chain written outside the database, now and then (`gti audit anchor`).
+# Whoever can rewrite the database can also rewrite the head; they cannot reach the anchors file
+# (or the printout filed elsewhere), so removing the newest events shows up against it.
+
+
+def default_anchors() -> Path:
+    return settings.DATA_DIR / "audit-anchors.log"
+
+
+def anchor_line() -> str | None:
+    """`<ISO time> <event id> <head hash>` for the newest event; None while the trail is empty."""
+    newest = AuditEvent.objects.order_by("-id").first()
+    if newest is None:
+        return None
+    return f"{timezone.now().isoformat(timespec='seconds')} {newest.pk} {newest.hash}"
+
+
+def anchor(path: Path | None = None) -> str | None:
+    """Append the anchor line to the append-only file and return it."""
+    line = anchor_line()
+    if line is None:
+        return None
+    path = path or default_anchors()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as file:
+        file.write(line + "\n")
+    return line
+
+
+def verify_anchors(path: Path) -> Break | None:
+    """Every anchored (id, hash) must still be in the chain, unchanged."""
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            when, event_id, event_hash = line.split()
+            event_id = int(event_id)
+        except ValueError:
+            return Break(0, f"{path} line {number} is not '<time> <event id> <hash>'")
+        event = AuditEvent.objects.filter(pk=event_id).first()
+        if event is None:
+            return Break(event_id, f"anchored at {when} but no longer in the trail (removed)")
+        if event.hash != event_hash:
+            return Break(event_id, f"differs from the hash anchored at {when} (rewritten)")
+    return None
+
+
+def verify_all(anchors: Path | None = None, progress=None) -> Break | None:
+    """The chain, then the anchors (the given file, or the default one when it exists)."""
+    broken = verify(progress=progress)
+    if broken:
+        return broken
+    anchors = anchors or default_anchors()
+    return verify_anchors(anchors) if anchors.exists() else None

@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from gti.accounts.models import PROGRAMME_ROLES, Role
@@ -58,4 +59,19 @@ class AuditFilterForm(forms.Form):
     )
     until = forms.DateField(
         label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class SecondFactorForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code from your authenticator app"),
+        max_length=10,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(label=_("What the key is for"), max_length=100, required=False)
+    days = forms.IntegerField(
+        label=_("Valid for (days)"), min_value=1, max_value=366, initial=settings.GTI_API_KEY_DAYS
     )

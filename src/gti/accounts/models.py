@@ -22,6 +22,9 @@ PROGRAMME_ROLES = {Role.MANAGING_AUTHORITY, Role.AUDITOR}
 # Roles held either for the whole programme or in one city (an expert may assess for both cities).
 EITHER_SCOPE_ROLES = {Role.ASSESSOR}
 
+# Roles that decide on money: they log in with a second factor (TOTP).
+MONEY_ROLES = {Role.ASSESSOR, Role.STEERING_COMMITTEE, Role.MANAGING_AUTHORITY}
+
 
 class RoleGrant(models.Model):
     """A role for one person in one city (or, for programme roles, everywhere)."""
@@ -192,7 +195,10 @@ class AuditHead(models.Model):
 
 
 class ApiToken(models.Model):
-    """A personal key for the API. Only its hash is kept; the key is shown once, when made."""
+    """A personal key for the API. Only its hash is kept; the key is shown once, when made.
+
+    A key works until it expires or its owner (or an administrator) revokes it.
+    """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="api_tokens")
     name = models.CharField(_("name"), max_length=100, blank=True)
@@ -200,6 +206,8 @@ class ApiToken(models.Model):
     key_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires"))
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("API token")
@@ -207,6 +215,9 @@ class ApiToken(models.Model):
 
     def __str__(self):
         return f"{self.user} {self.prefix}…"
+
+    def is_active(self, now) -> bool:
+        return self.revoked_at is None and now < self.expires_at
 
     @staticmethod
     def hash(key: str) -> str:

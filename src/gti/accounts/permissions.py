@@ -50,6 +50,7 @@ ACTIONS: dict[str, set[str]] = {
     "proposal.assess": {AS},  # assigned only
     "assignment.act": {AS},  # own, active assignment only
     "audit.view": {AU, MA, S},
+    "audit.verify": {AU, MA},  # walk the whole chain from the audit trail page
     "portfolio.view": {S, SC, MA, AU},
     "portfolio.envelopes": {RUN},
     "portfolio.prepare": {RUN},  # scenarios and decision rounds

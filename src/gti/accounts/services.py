@@ -353,29 +353,79 @@ def send_invitation(user, *, by, base_url: str) -> None:
         send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
 
 
-def create_token(user, *, name: str = "", by=None) -> str:
-    """A new API key for `user`; returns the key (shown once, only its hash is kept)."""
+def _require_key_owner(user, by) -> None:
+    """A key is made and revoked by its owner; `by` None is the command line (an operator)."""
+    if by is not None and by != user and not by.is_superuser:
+        raise PermissionDenied(_("Only the owner manages their API keys."))
+
+
+def create_token(user, *, name: str = "", days: int | None = None, by=None) -> str:
+    """A new API key for `user`, valid `days` (default GTI_API_KEY_DAYS); returns the key,
+    shown once: only its hash is kept."""
+    import datetime
     import secrets
+
+    from django.conf import settings
+    from django.utils import timezone
 
     from gti.accounts.models import ApiToken
 
+    days = settings.GTI_API_KEY_DAYS if days is None else days
+    if days < 1:
+        raise Invalid.one("days", _("a key lives at least one day"))
+    _require_key_owner(user, by)
     key = "gti_" + secrets.token_urlsafe(32)
+    expires_at = timezone.now() + datetime.timedelta(days=days)
     with transaction.atomic():
         token = ApiToken.objects.create(
-            user=user, name=name, prefix=key[4:12], key_hash=ApiToken.hash(key)
+            user=user,
+            name=name,
+            prefix=key[4:12],
+            key_hash=ApiToken.hash(key),
+            expires_at=expires_at,
         )
-        audit.record("accounts.token.created", token, by=by or user, after={"name": name})
+        audit.record(
+            "accounts.token.created",
+            token,
+            by=by or user,
+            after={"name": name, "expires_at": expires_at},
+        )
     return key
 
 
-def user_for_token(key: str):
-    """The active user a key belongs to, or None."""
+def revoke_token(token, *, by=None) -> None:
+    """Stop a key at once. Revoking a revoked key changes nothing."""
+    from django.utils import timezone
+
+    from gti.accounts.models import ApiToken
+
+    _require_key_owner(token.user, by)
+    with transaction.atomic():
+        token = ApiToken.objects.select_for_update().get(pk=token.pk)
+        if token.revoked_at is not None:
+            return
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit.record(
+            "accounts.token.revoked", token, by=by or token.user, after={"name": token.name}
+        )
+
+
+def active_token(key: str):
+    """The key's ApiToken when it is neither expired nor revoked and its owner is active."""
     from django.utils import timezone
 
     from gti.accounts.models import ApiToken
 
     token = ApiToken.objects.select_related("user").filter(key_hash=ApiToken.hash(key)).first()
-    if token is None or not token.user.is_active:
+    now = timezone.now()
+    if token is None or not token.is_active(now) or not token.user.is_active:
         return None
-    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
-    return token.user
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token
+
+
+def user_for_token(key: str):
+    """The active user a key belongs to, or None."""
+    token = active_token(key)
+    return token.user if token else None

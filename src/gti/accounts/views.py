@@ -3,7 +3,9 @@
 import datetime
 import json
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -11,14 +13,24 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from gti.accounts import permissions, queries, services
-from gti.accounts.forms import AuditFilterForm, DecisionForm, NewUserForm, ReasonForm, RoleForm
-from gti.accounts.models import AuditEvent
+from gti.accounts import audit, permissions, queries, security, services
+from gti.accounts.forms import (
+    ApiKeyForm,
+    AuditFilterForm,
+    DecisionForm,
+    NewUserForm,
+    ReasonForm,
+    RoleForm,
+    SecondFactorForm,
+)
+from gti.accounts.models import ApiToken, AuditEvent
 from gti.accounts.queries import managed_cities
 from gti.errors import Invalid, Refused
 from gti.proposals import queries as proposal_queries
@@ -267,7 +279,13 @@ def audit_trail(request):
     return render(
         request,
         "accounts/audit.html",
-        {"form": form, "page": page, "query": query.urlencode()},
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "can_verify": permissions.can(request.user, "audit.verify"),
+            "audit_check": request.session.pop("audit_check", None),
+        },
     )
 
 
@@ -282,3 +300,129 @@ def my_data(request):
         f'attachment; filename="gti-persoonsgegevens-{request.user.username}.json"'
     )
     return response
+
+
+def locked_out(request, response=None, credentials=None):
+    """Shown instead of the login page after too many wrong passwords. Role: anyone."""
+    until = timezone.localtime(timezone.now() + settings.AXES_COOLOFF_TIME)
+    return render(request, "accounts/locked_out.html", {"until": until}, status=429)
+
+
+class LoginView(auth_views.LoginView):
+    """Role: anyone. The page says plainly when the second factor is switched off."""
+
+    template_name = "accounts/login.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            **kwargs,
+            second_factor_off=not settings.GTI_REQUIRE_2FA,
+            failure_limit=settings.AXES_FAILURE_LIMIT,
+        )
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Role: any signed-in person; the change is on the audit trail."""
+
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("accounts:password_change_done")
+
+    def form_valid(self, form):
+        security.change_password(form)
+        update_session_auth_hash(self.request, form.user)
+        return redirect(self.get_success_url())
+
+
+def _next(request) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return reverse("accounts:dashboard")
+
+
+@login_required
+def second_factor_setup(request):
+    """Link an authenticator app: the secret and its QR code, then a first code. Role: a person
+    who needs a second factor and has none confirmed yet."""
+    if not security.required(request.user) and not request.user.is_verified():
+        return redirect("accounts:dashboard")
+    if security.confirmed_device(request.user):
+        return redirect("accounts:second_factor")
+    device = security.pending_device(request.user)
+    form = SecondFactorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if security.confirm(request, form.cleaned_data["code"]):
+            messages.success(request, _("Two-step login is set up."))
+            return redirect(_next(request))
+        form.add_error("code", _("This code is not right; check the time on your phone."))
+    context = {
+        "form": form,
+        "secret": security.secret(device),
+        "qr": mark_safe(security.qr_svg(device)),  # SVG drawn by segno; holds no text of a person
+        "uri": device.config_url,
+        "next": _next(request),
+    }
+    return render(request, "accounts/second_factor_setup.html", context)
+
+
+@login_required
+def second_factor(request):
+    """The code asked at each login after the password. Role: a person with a confirmed app."""
+    if security.confirmed_device(request.user) is None:
+        return redirect("accounts:second_factor_setup")
+    form = SecondFactorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if security.verify(request, form.cleaned_data["code"]):
+            return redirect(_next(request))
+        form.add_error("code", _("This code is not right; check the time on your phone."))
+    return render(request, "accounts/second_factor.html", {"form": form, "next": _next(request)})
+
+
+@login_required
+def api_keys(request):
+    """A person's own API keys: make one (shown once), revoke one. Role: any signed-in person."""
+    form = ApiKeyForm(request.POST or None)
+    new_key = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            new_key = services.create_token(
+                request.user, name=data["name"], days=data["days"], by=request.user
+            )
+        except Invalid as exc:
+            for field, errors in exc.errors.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+        else:
+            form = ApiKeyForm()
+    tokens = ApiToken.objects.filter(user=request.user).order_by("-created_at")
+    return render(
+        request,
+        "accounts/api_keys.html",
+        {"form": form, "new_key": new_key, "tokens": tokens, "now": timezone.now()},
+    )
+
+
+@login_required
+@require_POST
+def api_key_revoke(request, pk: int):
+    """Role: the key's owner."""
+    token = get_object_or_404(ApiToken, pk=pk, user=request.user)
+    services.revoke_token(token, by=request.user)
+    messages.success(request, _("The key %(prefix)s… no longer works.") % {"prefix": token.prefix})
+    return redirect("accounts:api_keys")
+
+
+@login_required
+@require_POST
+def audit_verify(request):
+    """Walk the audit chain from a page. Role: auditor, managing authority."""
+    permissions.require(request.user, "audit.verify")
+    total = AuditEvent.objects.count()
+    broken = audit.verify_all()
+    request.session["audit_check"] = {
+        "checked": total,
+        "broken": str(broken) if broken else "",
+        "at": timezone.localtime().strftime("%Y-%m-%d %H:%M:%S"),
+    }
+    return redirect("accounts:audit")

@@ -1,13 +1,16 @@
 """The JSON API under /api/v1/: one router per app, no logic of its own."""
 
+import math
+
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from ninja import NinjaAPI
-from ninja.errors import ValidationError
+from ninja.errors import Throttled, ValidationError
 
 from gti.api.portfolio import router as portfolio_router
 from gti.api.proposals import router as proposals_router
 from gti.api.strategy import router as strategy_router
+from gti.api.throttling import AnonymousRate, KeyRate
 from gti.errors import Invalid, Refused
 from gti.proposals.inputs import field_path
 
@@ -18,9 +21,12 @@ api = NinjaAPI(
         "The programme and the cities' GTI strategies (published data, no key needed), and calls "
         "and proposals (a personal key: `Authorization: Bearer gti_…`, made with "
         "`gti token create USER`). Refused input answers 422 with `errors` by field, a refused "
-        "role 403, an object outside the caller's view 404, a move the state does not allow 409."
+        "role 403, an object outside the caller's view 404, a move the state does not allow 409. "
+        "Keys expire (an expired or revoked key answers 401). Calls are rate limited per address "
+        "without a key and per key: too many answer 429 with a Retry-After header."
     ),
     urls_namespace="api",
+    throttle=[AnonymousRate(), KeyRate()],
 )
 api.add_router("/", strategy_router)
 api.add_router("/", proposals_router)
@@ -40,6 +46,14 @@ def malformed(request, exc: ValidationError):
         loc = [p for p in err.get("loc", []) if p not in {"body", "payload", "query", "filters"}]
         errors.setdefault(field_path(loc) or "(body)", []).append(err.get("msg", "invalid"))
     return api.create_response(request, {"errors": errors}, status=422)
+
+
+@api.exception_handler(Throttled)
+def throttled(request, exc: Throttled):
+    message = "too many requests; try again later"
+    if exc.wait:
+        message = f"too many requests; try again in {math.ceil(exc.wait)} s"
+    return api.create_response(request, {"errors": {"(request)": [message]}}, status=429)
 
 
 @api.exception_handler(Refused)

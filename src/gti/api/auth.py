@@ -1,13 +1,16 @@
 from ninja.security import HttpBearer
 
-from gti.accounts.services import user_for_token
+from gti.accounts.services import active_token
 
 
 class TokenAuth(HttpBearer):
-    """`Authorization: Bearer gti_…`; make a key with `gti token create USER`."""
+    """`Authorization: Bearer gti_…`; make a key on the "API keys" page or with
+    `gti token create USER`. An expired or revoked key answers 401."""
 
     def authenticate(self, request, token):
-        user = user_for_token(token)
-        if user is not None:
-            request.user = user
-        return user
+        found = active_token(token)
+        if found is None:
+            return None
+        request.user = found.user
+        request.api_token = found
+        return found.user

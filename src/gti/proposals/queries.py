@@ -54,6 +54,7 @@ def dashboard(user) -> list[dict]:
                 _("Nothing submitted yet."),
             )
         )
+
     def runs(qs):
         """Of these, the proposals whose call this person runs (admissibility, experts)."""
         return [p for p in qs[:200] if permissions.can(user, "proposal.screen", p)]
@@ -101,8 +102,9 @@ def dashboard(user) -> list[dict]:
         panels.append(
             _panel(
                 _("Assessed: for the steering committee"),
-                base.filter(state=S.ASSESSED, meets_minimums=True, needs_consensus=False)
-                .order_by("-consolidated_score"),
+                base.filter(state=S.ASSESSED, meets_minimums=True, needs_consensus=False).order_by(
+                    "-consolidated_score"
+                ),
                 _("No assessed proposal waits for the steering committee."),
             )
         )

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from django.db import transaction
 
+from gti.accounts import audit
 from gti.strategy import schema
 from gti.strategy.models import (
     Area,
@@ -64,13 +65,35 @@ def load_files(
     with transaction.atomic():
         for item in programmes:
             results.append(_load_programme(item))
+            _record_load(item, results[-1])
             if progress:
                 progress(f"programme {item.content.code}")
         for item in strategies:
             results.append(_load_strategy(item))
+            _record_load(item, results[-1])
             if progress:
                 progress(f"strategy {item.content.city}")
     return results
+
+
+def _record_load(item: schema.Parsed, loaded: Loaded) -> None:
+    """One audit event per file, loaded or unchanged, with the hash of exactly what was read."""
+    if loaded.kind == "programme":
+        row = Programme.objects.get(code=loaded.code, version=loaded.version)
+    else:
+        row = Strategy.objects.get(city__code=loaded.code, version=loaded.version)
+    audit.record(
+        "strategy.file.loaded" if loaded.created else "strategy.file.unchanged",
+        row,
+        by=None,
+        after={
+            "file": item.path.name,
+            "sha256": hashlib.sha256(item.text.encode()).hexdigest(),
+            "version": loaded.version,
+        },
+        reason="gti strategy load",
+        city=loaded.code if loaded.kind == "strategy" else "",
+    )
 
 
 def _next_version(queryset, content_hash: str):

@@ -10,9 +10,24 @@ class Command(BaseCommand):
         "and a demo user per role (printed with their password: for demonstration only)."
     )
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="add the demo to a database that holds other data (never on real data)",
+        )
+
+    def handle(self, *args, force, **options):
         if not Strategy.objects.current().exists():
             raise CommandError("no strategy loaded: run `gti strategy load` first")
+        foreign = demo.foreign_data()
+        if foreign and not force:
+            raise CommandError(
+                "this database holds data the demo did not make ("
+                + "; ".join(foreign)
+                + "). The demo adds users with a published password: run it on an empty "
+                "database (another GTI_DATA_DIR or DATABASE_URL), or add --force if you are sure."
+            )
         demo.run(progress=lambda line: self.stderr.write(line))
         self.stdout.write(
             f"DEMO users (demonstration only, password for all: {demo.DEMO_PASSWORD}):"
