@@ -42,6 +42,7 @@ ACTIONS: dict[str, set[str]] = {
     "portfolio.prepare": {S},  # envelopes, scenarios, meetings
     "portfolio.decide": {SC},  # confirm a meeting's decisions
     "users.manage": {S},
+    "strategy.approve": {SC},  # sign a new strategy version (GTI strategy, footnote 21)
 }
 
 
