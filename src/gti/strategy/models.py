@@ -212,11 +212,12 @@ class Area(models.Model):
     position = models.PositiveSmallIntegerField(default=0)
 
     decision = Translated("decision")
+    all_areas = models.Manager()
     # the default manager, so `strategy.areas` leaves out what the strategy does not admit
     objects = AdmittedAreas()
-    all_areas = models.Manager()
 
     class Meta:
+        default_manager_name = "objects"
         verbose_name = _("area")
         verbose_name_plural = _("areas")
         ordering = ["strategy", "position"]

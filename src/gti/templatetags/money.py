@@ -1,7 +1,8 @@
 """`{% load money %}` `{{ amount|eur }}`: an amount in euro as the reader's language writes it.
 
 Dutch `EUR 1.234.567,89`, English `EUR 1,234,567.89`, from a Decimal (or its text) and never via
-float, so a cent is never lost. USE_THOUSAND_SEPARATOR stays off: it would reformat ids and years too.
+float arithmetic, so a cent is never lost. USE_THOUSAND_SEPARATOR stays off: it would reformat ids
+and years too.
 """
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
