@@ -76,6 +76,11 @@ class Priority(models.Model):
     def __str__(self):
         return f"{self.code} ({self.reference})"
 
+    @property
+    def label(self) -> str:
+        """How pages name a priority: "P1 Slimmer Vlaanderen"."""
+        return f"{self.code} {self.short_title or self.title}"
+
 
 class Indicator(models.Model):
     OUTPUT, RESULT = "output", "result"
@@ -300,6 +305,14 @@ class PolicyReference(models.Model):
 
     title = Translated("title")
 
+    KIND_LABELS = {
+        "coalition-agreement": _("coalition agreement"),
+        "coalition-agreement-action": _("coalition-agreement action"),
+        "policy-note": _("policy note"),
+        "multi-year-plan": _("multi-year plan"),
+        "plan": _("plan"),
+    }
+
     class Meta:
         verbose_name = _("policy reference")
         verbose_name_plural = _("policy references")
@@ -307,6 +320,10 @@ class PolicyReference(models.Model):
 
     def __str__(self):
         return self.code
+
+    @property
+    def kind_label(self):
+        return self.KIND_LABELS.get(self.kind, self.kind)
 
 
 class StrategyApproval(models.Model):

@@ -10,6 +10,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from gti.accounts import audit, permissions
 from gti.errors import Refused
@@ -286,6 +287,35 @@ def differences(old: dict, new: dict) -> list[dict]:
     return out
 
 
+PARTS = {
+    "areas": _l("areas"),
+    "principles": _l("principles"),
+    "themes": _l("themes"),
+    "policy_references": _l("policy references"),
+    "territory": _l("territory"),
+    "title": _l("title"),
+    "steering_committee": _l("steering committee"),
+}
+
+
+def describe_changes(changes: list[dict]) -> list[str]:
+    """The differences summary as sentences in the reader's language."""
+    lines = []
+    for c in changes:
+        part = str(PARTS.get(c["part"], c["part"].replace("_", " ")))
+        if c.get("changed") is True:
+            lines.append(_("%(part)s: changed") % {"part": part})
+            continue
+        said = [
+            _("%(what)s %(codes)s") % {"what": label, "codes": ", ".join(c[key])}
+            for key, label in (("added", _("added")), ("removed", _("removed")),
+                               ("changed", _("changed")))
+            if c.get(key)
+        ]  # fmt: skip
+        lines.append(f"{part}: " + "; ".join(said))
+    return lines
+
+
 def awaiting_approval(city: City) -> Strategy | None:
     """The version of a city's strategy waiting for its steering committee, if any."""
     return (
@@ -293,6 +323,15 @@ def awaiting_approval(city: City) -> Strategy | None:
         .prefetch_related("approvals")
         .order_by("-version")
         .first()
+    )
+
+
+def approval_quorum(strategy: Strategy) -> int:
+    """Signatures a version needs: its own quorum, or the one in force if higher, so a new file
+    cannot lower the bar that approves it."""
+    in_force = Strategy.objects.filter(city=strategy.city_id, is_current=True).first()
+    return max(
+        strategy.steering_committee_quorum, in_force.steering_committee_quorum if in_force else 0
     )
 
 
@@ -308,11 +347,7 @@ def sign_approval(strategy: Strategy, *, by) -> Strategy:
             raise Refused(_("You have already signed the approval of this version."))
         StrategyApproval.objects.create(strategy=strategy, member=by)
         in_force = Strategy.objects.filter(city=strategy.city, is_current=True).first()
-        # the committee in force sets the bar, so a new file cannot lower the quorum approving it
-        quorum = max(
-            strategy.steering_committee_quorum,
-            in_force.steering_committee_quorum if in_force else 0,
-        )
+        quorum = approval_quorum(strategy)
         signed = strategy.approvals.count()
         audit.record(
             "strategy.approval_signed",
