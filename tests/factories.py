@@ -26,6 +26,8 @@ PEOPLE = {
     "assessor_gent_3": (Role.ASSESSOR, "gent"),
     "assessor_antwerpen": (Role.ASSESSOR, "antwerpen"),
     "steering_gent": (Role.STEERING_COMMITTEE, "gent"),
+    "steering_gent_2": (Role.STEERING_COMMITTEE, "gent"),
+    "steering_antwerpen": (Role.STEERING_COMMITTEE, "antwerpen"),
     "managing_authority": (Role.MANAGING_AUTHORITY, None),
     "auditor": (Role.AUDITOR, None),
 }
