@@ -63,7 +63,7 @@ def test_secretariat_filters_and_sorts_proposals(site, page):
     log_in(page, "secretariat_gent")
     expect(page.get_by_role("link", name=second.reference)).to_be_visible()  # "to screen"
     assert axe_violations(page) == []
-    page.get_by_role("link", name="Voorstellen", exact=True).click()
+    page.get_by_role("link", name="Projectvoorstellen", exact=True).click()
     expect(page.locator("tbody tr")).to_have_count(2)
     page.get_by_label("Thema").select_option("mobiliteit")
     page.get_by_role("button", name="Tonen").click()
