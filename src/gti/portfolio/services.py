@@ -107,6 +107,7 @@ def names(call: Call) -> dict:
         "themes": {t.code: t.name for t in strategy.themes.all()},
         "areas": {a.code: a.name for a in Area.all_areas.filter(strategy=strategy)},
         "priorities": list(strategy.programme.priorities.all()),
+        "priority_labels": {p.code: p.label for p in strategy.programme.priorities.all()},
     }
 
 

@@ -20,6 +20,12 @@ def name(names, key):
 
 
 @register.filter
+def join_names(codes, names):
+    """`{{ ids|join_names:names }}`: the names of the codes, comma-separated."""
+    return ", ".join(str(name(names, c)) for c in codes or [])
+
+
+@register.filter
 def bars(mapping):
     """(label, value, width %) for a horizontal bar chart, widest first."""
     items = sorted((mapping or {}).items(), key=lambda kv: -kv[1])
