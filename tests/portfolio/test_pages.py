@@ -70,3 +70,13 @@ def test_scenario_and_compare_name_envelopes_themes_and_priorities(client, setup
     assert "Share of P1 Smarter Flanders" in text and "Share of P2 Greener" in text
     assert "Envelope Ghent · P2 Greener, CO₂-neutral Flanders" in text
     assert "EUR 200,000.00" in text
+
+
+def test_envelopes_page_states_60_40_as_the_programmes_and_the_split_as_a_proposal(client, setup):
+    page = client.get("/portfolio/gent/").content.decode()
+    assert "De verdeling van het programma: P1 60% / P2 40%." in page
+    assert "geen regel voor elke stad" in page
+    assert "EUR 300.000,00" in page and "P2 Groener en CO₂-neutraal Vlaanderen" in page
+    page = client.post("/portfolio/gent/", {"split": "1", "total": "1000000"}).content.decode()
+    assert "Voorstel: de bedragen hieronder verdelen het totaal van de stad" in page
+    assert "Voorgesteld bedrag (EUR)" in page
