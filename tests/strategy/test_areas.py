@@ -26,3 +26,12 @@ def test_a_proposal_in_borsbeek_is_refused(loaded):
         draft(call, applicant="applicant_antwerpen", areas=["borsbeek"])
     assert any(key.startswith("areas") for key in refused.value.errors)
     assert Proposal.objects.count() == before
+
+
+def test_the_admin_lists_every_area_with_whether_it_is_admitted(client, loaded, admin_user):
+    client.force_login(admin_user)
+    page = client.get("/admin/strategy/area/?q=&admitted__exact=0").content.decode()
+    assert "Borsbeek" in page and "Borgerhout" not in page
+    antwerp = Strategy.objects.current().get(city__code="antwerpen")
+    page = client.get(f"/admin/strategy/strategy/{antwerp.pk}/change/").content.decode()
+    assert "Borsbeek" in page
