@@ -35,3 +35,11 @@ def test_the_admin_lists_every_area_with_whether_it_is_admitted(client, loaded, 
     antwerp = Strategy.objects.current().get(city__code="antwerpen")
     page = client.get(f"/admin/strategy/strategy/{antwerp.pk}/change/").content.decode()
     assert "Borsbeek" in page
+
+
+def test_the_api_and_the_cli_give_the_areas_not_admitted(client, loaded):
+    data = client.get("/api/v1/strategies/antwerpen").json()
+    assert [a["code"] for a in data["areas_not_admitted"]] == ["borsbeek"]
+    assert "not part of the GTI territory" in data["areas_not_admitted"][0]["decision"]["en"]
+    assert len(data["areas"]) == 9 and data["steering_committee_quorum"] == 2
+    assert "borsbeek" not in [a["code"] for a in client.get("/api/v1/areas").json()]

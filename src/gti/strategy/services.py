@@ -483,11 +483,16 @@ def strategy_dict(strategy: Strategy) -> dict:
             for t in strategy.themes.all()
         ],
         "areas": [{"code": a.code, "name": a.name, "kind": a.kind} for a in strategy.areas.all()],
+        "areas_not_admitted": [
+            {"code": a.code, "name": a.name, "decision": both(a, "decision")}
+            for a in Area.all_areas.filter(strategy=strategy, admitted=False)
+        ],
         "policy_references": [
             {"code": r.code, "kind": r.kind, "title": both(r, "title"), "url": r.url or None}
             for r in strategy.policy_references.all()
         ],
         "attribution": both(strategy, "attribution"),
+        "steering_committee_quorum": strategy.steering_committee_quorum,
     }
 
 

@@ -96,4 +96,5 @@ def _as_text(data: dict, lang: str) -> str:
             lines.append(f"  {t['name'][lang]}: {', '.join(t['specific_objectives'])}")
             lines.extend(f"    - {a[lang]}" for a in t["example_actions"])
         lines.append("  " + ", ".join(a["name"] for a in s["areas"]))
+        lines.extend(f"  {a['name']}: {a['decision'][lang]}" for a in s["areas_not_admitted"])
     return "\n".join(lines)
