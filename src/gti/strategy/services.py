@@ -326,6 +326,10 @@ def awaiting_approval(city: City) -> Strategy | None:
     )
 
 
+def has_signed(strategy: Strategy, user) -> bool:
+    return any(a.member_id == user.pk for a in strategy.approvals.all())
+
+
 def approval_quorum(strategy: Strategy) -> int:
     """Signatures a version needs: its own quorum, or the one in force if higher, so a new file
     cannot lower the bar that approves it."""

@@ -62,8 +62,7 @@ def strategy(request, city):
             "city": strategy.city,
             "awaiting": awaiting,
             "changes": services.describe_changes(awaiting.changes) if awaiting else [],
-            "signed": awaiting
-            and any(a.member_id == request.user.pk for a in awaiting.approvals.all()),
+            "signed": awaiting and services.has_signed(awaiting, request.user),
             "quorum": awaiting and services.approval_quorum(awaiting),
             "areas": [a for a in areas if a.admitted],
             "not_admitted": [a for a in areas if not a.admitted],
