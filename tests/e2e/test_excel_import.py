@@ -29,7 +29,7 @@ def test_bad_row_is_listed_then_a_corrected_file_imports(site, page, tmp_path):
     wb[excel.PROPOSALS].append([dict(ROW, nr="2", areas="borgerhout").get(k) for k in keys])
     wb.save(path)
 
-    page.get_by_role("link", name="Voorstellen uit Excel importeren").click()
+    page.get_by_role("link", name="Projectvoorstellen uit Excel importeren").click()
     page.get_by_label("Ingevuld Excel-sjabloon").set_input_files(path)
     page.get_by_role("button", name="Importeren").click()
     expect(page.get_by_role("heading", name="Er is niets geïmporteerd")).to_be_visible()
@@ -44,5 +44,5 @@ def test_bad_row_is_listed_then_a_corrected_file_imports(site, page, tmp_path):
     wb.save(path)
     page.get_by_label("Ingevuld Excel-sjabloon").set_input_files(path)
     page.get_by_role("button", name="Importeren").click()
-    expect(page.get_by_role("status")).to_contain_text("1 voorstel geïmporteerd als ontwerp")
+    expect(page.get_by_role("status")).to_contain_text("1 projectvoorstel geïmporteerd als ontwerp")
     expect(page.get_by_role("link", name=f"{call.reference}-001")).to_be_visible()

@@ -20,15 +20,15 @@ def test_two_scenarios_compared_and_a_decision_confirmed(site, page):
 
     log_in(page, "secretariat_gent")
     page.get_by_role("link", name="Selectie Gent").click()
-    page.get_by_label("Totale EFRO van de stad (EUR): stel de programmaverdeling voor").fill(
-        "750000"
-    )
-    page.get_by_role("button", name="Verdeling voorstellen").click()
+    page.get_by_label(
+        "Totale EFRO van de stad (EUR): stel bedragen voor volgens de verdeling van het programma"
+    ).fill("750000")
+    page.get_by_role("button", name="Bedragen voorstellen").click()
     expect(page.get_by_label("Nieuw bedrag voor P1")).to_have_value("450000,00")
     expect(page.get_by_label("Nieuw bedrag voor P2")).to_have_value("300000,00")
     assert axe_violations(page) == []
     page.get_by_role("button", name="Enveloppen opslaan").click()
-    expect(page.locator('tr[data-priority="P2"]')).to_contain_text("300000")
+    expect(page.locator('tr[data-priority="P2"]')).to_contain_text("EUR 300.000,00")
 
     page.get_by_role("link", name="Scenario's").click()
     page.get_by_label("Naam").fill("Basis")
@@ -75,4 +75,4 @@ def test_two_scenarios_compared_and_a_decision_confirmed(site, page):
     expect(page.locator('tr[data-envelope="gent-P2"] .committed')).to_have_text("€ 300000,00")
     assert axe_violations(page) == []
     page.get_by_role("link", name="Selectie Gent").click()
-    expect(page.locator('tr[data-priority="P2"] .committed')).to_have_text("€ 300000,00")
+    expect(page.locator('tr[data-priority="P2"] .committed')).to_have_text("EUR 300.000,00")

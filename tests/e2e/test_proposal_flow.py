@@ -32,7 +32,7 @@ def test_applicant_submits_secretariat_screens_two_assessors_score(site, page):
     accessible(page)
     page.goto(f"/calls/{call.reference}/")
     accessible(page)
-    page.get_by_role("link", name="Voorstel starten").click()
+    page.get_by_role("link", name="Projectvoorstel starten").click()
     page.get_by_label("Promotor (organisatie)").fill("Stad Gent, Groendienst")
     page.get_by_label("Rol van de stad").select_option("initiator")
     page.get_by_label("Titel").fill("Wijkpark Ledeberg")
@@ -77,7 +77,7 @@ def test_applicant_submits_secretariat_screens_two_assessors_score(site, page):
     page.get_by_role("button", name="Opslaan en verder").click()
     expect(page.get_by_role("heading", name="Nakijken en indienen")).to_be_visible()
     accessible(page)
-    page.get_by_role("button", name="Voorstel indienen").click()
+    page.get_by_role("button", name="Projectvoorstel indienen").click()
     expect(page.locator(".state").first).to_have_text("ingediend")
     reference = page.locator("h1").inner_text().split(":")[0]
 
@@ -92,7 +92,7 @@ def test_applicant_submits_secretariat_screens_two_assessors_score(site, page):
         page.locator(f"#check-{code}").get_by_label("voldoet", exact=True).check()
     accessible(page)
     page.get_by_role("button", name="Screening vastleggen en beslissen").click()
-    expect(page.locator(".state").first).to_have_text("subsidiabel")
+    expect(page.locator(".state").first).to_have_text("ontvankelijk")
 
     page.get_by_role("link", name="Beoordeling").click()
     page.get_by_label("assessor_gent", exact=True).check()

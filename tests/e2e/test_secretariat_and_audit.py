@@ -17,17 +17,17 @@ def test_secretariat_creates_and_publishes_a_call_and_an_assessor_account(site, 
     page.get_by_role("link", name="Oproepen", exact=True).click()
     page.get_by_role("link", name="Nieuwe oproep voor Gent").click()
     page.get_by_label("Titel").fill("Oproep klimaatadaptatie 2027")
-    page.get_by_label("EFRO-envelop voor P1 (EUR)").fill("0")
-    page.get_by_label("EFRO-envelop voor P2 (EUR)").fill("-5")
+    page.get_by_label("EFRO-enveloppe voor P1 (EUR)").fill("0")
+    page.get_by_label("EFRO-enveloppe voor P2 (EUR)").fill("-5")
     page.get_by_role("button", name="Ontwerp-oproep opslaan").click()
     expect(page.locator(".errorlist").first).to_be_visible()
     assert axe_violations(page) == []
-    page.get_by_label("EFRO-envelop voor P2 (EUR)").fill("1500000")
+    page.get_by_label("EFRO-enveloppe voor P2 (EUR)").fill("1500000")
     page.get_by_role("button", name="Ontwerp-oproep opslaan").click()
     expect(page.get_by_role("status")).to_contain_text("als ontwerp aangemaakt")
     page.get_by_role("button", name="Publiceren").click()
     expect(page.locator(".state").first).to_have_text("gepubliceerd")
-    expect(page.get_by_text("open voor voorstellen")).to_be_visible()
+    expect(page.get_by_text("open voor projectvoorstellen")).to_be_visible()
     assert axe_violations(page) == []
 
     page.get_by_role("link", name="Gebruikers").click()
@@ -45,7 +45,7 @@ def test_auditor_filters_the_audit_trail(site, page):
     proposal = submitted()
     person("auditor")
     log_in(page, "auditor")
-    page.get_by_role("link", name="Auditspoor").click()
+    page.get_by_role("link", name="Controlespoor").click()
     page.get_by_label("Actie bevat").fill("submitted")
     page.get_by_role("button", name="Filteren").click()
     rows = page.locator("table.audit tbody tr")
@@ -63,7 +63,7 @@ def test_secretariat_filters_and_sorts_proposals(site, page):
     log_in(page, "secretariat_gent")
     expect(page.get_by_role("link", name=second.reference)).to_be_visible()  # "to screen"
     assert axe_violations(page) == []
-    page.get_by_role("link", name="Voorstellen", exact=True).click()
+    page.get_by_role("link", name="Projectvoorstellen", exact=True).click()
     expect(page.locator("tbody tr")).to_have_count(2)
     page.get_by_label("Thema").select_option("mobiliteit")
     page.get_by_role("button", name="Tonen").click()

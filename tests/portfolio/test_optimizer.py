@@ -155,8 +155,11 @@ def test_scalable_proposal_takes_what_is_left_and_value_scales():
     result = opt.solve(opt.parse_instance(example()))
     assert amounts(result) == {"A": 500000, "C": 400000, "D": 200000, "E": 600000}
     assert result["objective"] == pytest.approx(80 + 60 + 90 + 50 * 2 / 3, abs=1e-6)
-    assert "excluded by its alternative A" in result["explanations"]["B"]
-    assert result["explanations"]["D"].startswith("selected: EUR 200,000.00 of EUR 300,000.00")
+    assert {"code": "excluded_by_alternative", "alternative": "A", "alternative_value": 80,
+            "value": 70} in result["explanations"]["B"]  # fmt: skip
+    assert result["explanations"]["D"] == [
+        {"code": "selected", "funded": 200000, "requested": 300000, "value": 50}
+    ]
     assert {"P1", "P2", "exclusion:A:B"} <= set(result["binding"])
 
 
@@ -172,8 +175,10 @@ def test_optimum_beats_rank_and_fill_where_it_leaves_money():
     result = opt.solve(opt.parse_instance(data))
     assert set(amounts(result)) == {"s1", "s2"} and result["objective"] == 100
     assert result["greedy"]["objective"] == 90
-    assert "envelope all has EUR 0.00 left" in result["explanations"]["big"]
-    assert "or its value rise above 100 (now 90)" in result["explanations"]["big"]
+    assert result["explanations"]["big"] == [
+        {"code": "envelope_short", "envelope": "all", "left": 0, "asks": 600, "short": 600,
+         "value": 90, "displace_value": 100}
+    ]  # fmt: skip
 
 
 def test_value_can_replace_the_score():

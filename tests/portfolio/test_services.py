@@ -86,7 +86,8 @@ def test_scenario_finds_the_optimum_beside_rank_and_fill(call, round_):
     summary = services.summary(scenario)
     assert summary["optimal"]["per_priority"] == {"P2": 300000.0, "P1": 100000.0}
     assert summary["optimal"]["shares"]["P2"] == pytest.approx(0.75)
-    assert "left out" in summary["explanations"][props["big"].reference]
+    reasons = summary["explanations"][props["big"].reference]
+    assert reasons[0]["code"] == "envelope_short"
 
 
 def test_scenario_options_are_checked(call, round_):

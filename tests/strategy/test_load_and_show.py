@@ -79,9 +79,10 @@ def test_show_json_has_both_strategies_complete(loaded):
 
 def test_antwerp_cites_its_coalition_agreement_actions(loaded):
     strategy = show_json("--city", "antwerpen")["strategies"][0]
-    codes = [r["code"] for r in strategy["policy_references"]]
-    assert codes[0] == "BA2" and codes[-1] == "BA588"
-    assert len(codes) == len(set(codes)) == 92
+    kinds = {r["code"]: r["kind"] for r in strategy["policy_references"]}
+    actions = [c for c, k in kinds.items() if k == "coalition-agreement-action"]
+    assert actions[0] == "BA2" and actions[-1] == "BA588"
+    assert len(actions) == len(set(actions)) == 92
     ba37 = next(r for r in strategy["policy_references"] if r["code"] == "BA37")
     assert ba37["kind"] == "coalition-agreement-action" and ba37["title"]["en"]
 
@@ -90,6 +91,24 @@ def test_ghent_cites_its_policy_notes(loaded):
     strategy = show_json("--city", "gent")["strategies"][0]
     kinds = {r["code"]: r["kind"] for r in strategy["policy_references"]}
     assert kinds["beleidsnota-openbaar-groen"] == "policy-note"
+    assert "coalition-agreement" in kinds.values() and "multi-year-plan" in kinds.values()
+
+
+@pytest.mark.parametrize(
+    "city, plans",
+    [
+        ("antwerpen", {"klimaatplan-2030", "groenplan", "waterplan", "digitale-toekomst"}),
+        (
+            "gent",
+            {"klimaatplan-2020-2025", "water-in-de-stad", "ruimte-voor-gent", "mobiliteitsplan"},
+        ),
+    ],
+)
+def test_both_cities_name_the_plans_of_their_strategy(loaded, city, plans):
+    """Annex 6 of the strategy: the policy plans each city builds on, beside its agreement."""
+    strategy = show_json("--city", city)["strategies"][0]
+    kinds = {r["code"]: r["kind"] for r in strategy["policy_references"]}
+    assert {c for c, k in kinds.items() if k == "plan"} >= plans
     assert "coalition-agreement" in kinds.values() and "multi-year-plan" in kinds.values()
 
 
@@ -145,10 +164,18 @@ def test_changed_file_becomes_a_new_version_and_keeps_the_old(loaded, tmp_path):
     )
     out = io.StringIO()
     call_command("strategy", "load", *sorted(tmp_path.glob("*.yaml")), stdout=out)
-    assert "strategy gent: version 2 (new version)" in out.getvalue()
+    assert (
+        "strategy gent: version 2 (new version, awaiting the steering committee's approval)"
+        in out.getvalue()
+    )
     assert "strategy antwerpen: version 1 (unchanged)" in out.getvalue()
     versions = Strategy.objects.filter(city__code="gent").order_by("version")
-    assert [(s.version, s.is_current) for s in versions] == [(1, False), (2, True)]
+    # the version in force stays until the steering committee approves the new one
+    assert [(s.version, s.is_current, s.status) for s in versions] == [
+        (1, True, "approved"),
+        (2, False, "awaiting_approval"),
+    ]
+    assert Strategy.objects.current().get(city__code="gent").version == 1
     old, new = versions
     assert old.principles.filter(text_nl__startswith="Brede en laagdrempelige").exists()
     assert new.principles.filter(text_nl__startswith="Zeer brede").exists()

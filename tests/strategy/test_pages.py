@@ -55,3 +55,40 @@ def test_svg_paths_fit_the_width_and_keep_north_up():
     assert 150 < height < 170  # 0.1 degree of latitude is longer than 0.1 of longitude at 51°N
     assert paths["a"].startswith("M0.0,") and paths["a"].endswith("Z")
     assert "0.0,0.0" in paths["a"]  # the north-west corner is drawn top left
+
+
+def test_borsbeek_is_shown_as_not_admitted(client, loaded):
+    page = client.get("/en/strategies/antwerpen/").content.decode()
+    assert "Not part of the GTI territory" in page
+    assert "Borsbeek</strong>: Borsbeek has been a district of Antwerp since 1 January 2025" in page
+    assert 'data-area="borsbeek"><title>' not in page  # no boundary in the data: not drawn
+    assert "9 areas" in page
+
+
+def test_programme_page_states_the_split_as_the_programmes(client, loaded):
+    from decimal import Decimal
+
+    from gti.portfolio import services as portfolio
+    from gti.strategy.models import City, Programme
+    from tests.factories import person
+
+    programme = Programme.objects.current().get()
+    for city, code in (("gent", "secretariat_gent"), ("antwerpen", "secretariat_antwerpen")):
+        portfolio.set_envelope(
+            by=person(code), programme=programme, city=City.objects.get(code=city),
+            priority=programme.priorities.get(code="P1"), amount=Decimal("2940000.50"),
+        )  # fmt: skip
+    page = client.get("/programme/").content.decode()
+    assert "Verdeling van de GTI-middelen van het programma" in page
+    assert "P1 Slimmer Vlaanderen" in page and "60%" in page and "40%" in page
+    assert "EUR 5.880.001,00" in page
+    page = client.get("/en/programme/").content.decode()
+    assert "not a rule for each city" in page and "EUR 5,880,001.00" in page
+
+
+def test_policy_references_show_their_kind(client, loaded):
+    page = client.get("/en/strategies/antwerpen/").content.decode()
+    assert (
+        '<tr id="ref-klimaatplan-2030"><th scope="row">klimaatplan-2030</th><td>plan</td>' in page
+    )
+    assert "coalition-agreement action" in page

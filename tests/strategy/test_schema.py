@@ -113,11 +113,30 @@ def test_unknown_indicator_and_unknown_field(tmp_path):
 
 def test_area_without_boundary(tmp_path):
     def change(d):
-        d["areas"].append({"code": "borsbeek", "name": "Borsbeek"})
+        d["areas"].append({"code": "schoten", "name": "Schoten"})
 
     path = broken_copy(tmp_path, "antwerpen.yaml", change)
     assert problems_of(path) == [
-        "antwerpen.yaml:areas[9].name: no boundary named 'Borsbeek' in the file"
+        "antwerpen.yaml:areas[10].name: no boundary named 'Schoten' in the file"
+    ]
+
+
+def test_area_not_admitted_needs_no_boundary_but_a_decision(tmp_path):
+    def change(d):
+        borsbeek = next(a for a in d["areas"] if a["code"] == "borsbeek")
+        assert borsbeek["admitted"] is False  # the shipped file: no boundary, a decision
+        del borsbeek["decision"]
+
+    path = broken_copy(tmp_path, "antwerpen.yaml", change)
+    assert problems_of(path) == [
+        "antwerpen.yaml:areas[9].decision: an area not admitted needs its decision"
+    ]
+
+
+def test_steering_committee_quorum_is_at_least_two(tmp_path):
+    path = broken_copy(tmp_path, "gent.yaml", lambda d: d.update(steering_committee={"quorum": 1}))
+    assert problems_of(path) == [
+        "gent.yaml:steering_committee.quorum: Input should be greater than or equal to 2"
     ]
 
 

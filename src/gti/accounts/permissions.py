@@ -60,6 +60,7 @@ ACTIONS: dict[str, set[str]] = {
     "users.manage": {S},  # accounts of the city, the applicant role, revoke, deactivate
     "users.request": {S, MA},  # ask a role for someone; a second person decides
     "users.approve": {MA},  # never the person who asked (administrators may too)
+    "strategy.approve": {SC},  # sign a new strategy version (GTI strategy, footnote 21)
 }
 
 

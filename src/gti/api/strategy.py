@@ -89,6 +89,12 @@ class AreaOut(Schema):
     kind: str
 
 
+class AreaNotAdmittedOut(Schema):
+    code: str
+    name: str
+    decision: Text
+
+
 class AreaItem(AreaOut):
     city: str
 
@@ -110,8 +116,10 @@ class StrategyOut(Schema):
     principles: list[PrincipleOut]
     themes: list[ThemeOut]
     areas: list[AreaOut]
+    areas_not_admitted: list[AreaNotAdmittedOut]
     policy_references: list[PolicyReferenceOut]
     attribution: Text
+    steering_committee_quorum: int
 
 
 def _programme():

@@ -32,6 +32,20 @@ class Envelope(models.Model):
         return f"{self.city.code} {self.priority.code}{theme}"
 
     @property
+    def label(self) -> str:
+        """How pages name it: "Antwerpen · P1 Slimmer Vlaanderen" (· the theme's name)."""
+        label = f"{self.city.name} · {self.priority.label}"
+        if self.theme:
+            from gti.strategy.models import Theme
+
+            theme = (
+                Theme.objects.filter(strategy__city=self.city_id, strategy__is_current=True,
+                                     code=self.theme).first()
+            )  # fmt: skip
+            label += f" · {theme.name if theme else self.theme}"
+        return label
+
+    @property
     def key(self) -> str:
         return f"{self.city.code}-{self.priority.code}" + (f"-{self.theme}" if self.theme else "")
 

@@ -494,9 +494,7 @@ def solve(
             "selected": [],
             "binding": conflict,
             "conflicting": conflict,
-            "explanations": {
-                "(instance)": "These constraints cannot all hold: " + ", ".join(conflict)
-            },
+            "explanations": {"(instance)": [{"code": "conflict", "constraints": conflict}]},
         }
     elif result.x is None:
         out = {"status": "time limit" if result.status == 1 else "error", "objective": None,
@@ -533,24 +531,23 @@ def _amounts(inst: Instance, model: Model, x: np.ndarray) -> dict[str, float]:
     return {inst.proposals[i].id: round(a, 2) for i, a in sorted(funded.items())}
 
 
-def _money(amount: float) -> str:
-    return f"EUR {amount:,.2f}"
-
-
 def explanations(inst: Instance, model: Model, amounts: dict[str, float]):
     """The constraints that bind, and for each proposal why it is in or out.
 
-    For a proposal an envelope keeps out: how much its ERDF would have to fall to fit what is
-    left, and how much value it would need to displace the selected proposals of that envelope
-    with the least value per euro that free enough money (an estimate from the solution, not a
-    new solve).
+    An explanation is data, not text: a list of reasons, each `{"code": …, parameters}`, that the
+    pages render in the reader's language (`portfolio/explain.py`). The first reason of a selected
+    proposal is `selected`; a left-out one has `excluded_by_alternative`, `requires_unselected`,
+    `envelope_short` or `no_gain`. For a proposal an envelope keeps out: how much its ERDF would
+    have to fall to fit what is left, and how much value it would need to displace the selected
+    proposals of that envelope with the least value per euro that free enough money (an
+    estimate from the solution, not a new solve).
     """
     props = inst.proposals
     selected = np.array([p.id in amounts for p in props])
     funded = np.array([amounts.get(p.id, 0.0) for p in props])
     value = np.array([p.value for p in props])
     ask = np.array([p.min_erdf if p.scalable else p.erdf for p in props])
-    texts: dict[str, str] = {}
+    reasons_of: dict[str, list[dict]] = {}
     binding: list[str] = []
     room, ladders = {}, {}
     for e in inst.envelopes:
@@ -575,51 +572,40 @@ def explanations(inst: Instance, model: Model, amounts: dict[str, float]):
             envelopes_of[i].append(e)
     for i, p in enumerate(props):
         if selected[i]:
-            share = "" if funded[i] >= p.erdf - 0.005 else f" of {_money(p.erdf)} requested"
-            texts[p.id] = f"selected: {_money(funded[i])}{share}, value {p.value:g}"
+            reason = {"code": "selected", "funded": round(float(funded[i]), 2), "value": p.value}
+            if funded[i] < p.erdf - 0.005:
+                reason["requested"] = p.erdf
+            reasons_of[p.id] = [reason]
             continue
         reasons = []
         for r in sorted(excluded_by[p.id] & amounts.keys()):
             rival = props[by_id[r]].value
-            reasons.append(
-                f"excluded by its alternative {r} (selected, value {rival:g}); "
-                f"its value would have to rise above {rival:g} (now {p.value:g})"
-            )
+            reasons.append({"code": "excluded_by_alternative", "alternative": r,
+                            "alternative_value": rival, "value": p.value})  # fmt: skip
             binding.append(f"exclusion:{min(p.id, r)}:{max(p.id, r)}")
         for r in p.requires:
             if r not in amounts:
-                reasons.append(f"requires {r}, which is not selected")
+                reasons.append({"code": "requires_unselected", "required": r})
                 binding.append(f"requires:{p.id}:{r}")
         for e in envelopes_of[i]:
             left = room[e.id]
             if ask[i] <= left + EPS:
                 continue
             short = ask[i] - left
-            text = (
-                f"envelope {e.id} has {_money(max(left, 0))} left and it asks "
-                f"{_money(ask[i])}: its ERDF would have to fall by {_money(short)}"
-            )
+            reason = {"code": "envelope_short", "envelope": e.id,
+                      "left": round(float(max(left, 0)), 2), "asks": round(float(ask[i]), 2),
+                      "short": round(float(short), 2), "value": p.value}  # fmt: skip
             freed, lost = ladders[e.id]
             k = int(np.searchsorted(freed, short - EPS))
             if k < len(freed):
-                if lost[k] > p.value:
-                    text += (
-                        f", or its value rise above {lost[k]:g} (now {p.value:g}) to displace "
-                        "selected proposals worth that much"
-                    )
-                else:
-                    text += (
-                        f"; taking the place of selected proposals worth {lost[k]:g} would "
-                        "break another constraint (a minimum, an exclusion or a dependency)"
-                    )
-            reasons.append(text)
+                # above the value it would displace; or displacing them breaks another rule
+                key = "displace_value" if lost[k] > p.value else "displace_breaks"
+                reason[key] = round(float(lost[k]), 6)
+            reasons.append(reason)
         if not reasons:
-            reasons.append(
-                f"fits every constraint, but adding it would not raise the total value "
-                f"(value {p.value:g})"
-            )
-        texts[p.id] = "left out: " + "; ".join(reasons)
-    return sorted(set(binding)), texts
+            reasons.append({"code": "no_gain", "value": p.value})
+        reasons_of[p.id] = reasons
+    return sorted(set(binding)), reasons_of
 
 
 def conflicting(inst: Instance, matcher: Matcher, time_limit: float) -> list[str]:

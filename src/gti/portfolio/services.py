@@ -7,6 +7,7 @@ from collections import defaultdict
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -18,7 +19,7 @@ from gti.portfolio.models import Commitment, Decision, Envelope, Meeting, Scenar
 from gti.proposals import procedure
 from gti.proposals.models import Call, CoFinancing, Proposal
 from gti.proposals.services.proposals import transition
-from gti.strategy.models import City, Priority, Programme, Strategy
+from gti.strategy.models import Area, City, Priority, Programme, Strategy
 
 S = Proposal.State
 CENT = Decimal("0.01")
@@ -28,8 +29,10 @@ CENT = Decimal("0.01")
 
 
 def proposed_split(programme: Programme, total: Decimal) -> dict[str, Decimal]:
-    """A city's amount split over the priorities by their programme shares (60/40 in EFRO
-    Vlaanderen, GTI strategy section 2); the last priority takes the rounding."""
+    """A proposal, not a rule: a city's amount split by the programme's shares. The 60/40 of EFRO
+    Vlaanderen (GTI strategy section 2) is the split of all the programme's GTI resources, not of
+    each city's; the secretariat changes the amounts before saving them. The last priority takes
+    the rounding."""
     priorities = list(programme.priorities.all())
     split, given = {}, Decimal("0")
     for p in priorities[:-1]:
@@ -83,6 +86,16 @@ def envelopes_of_city(city: City, programme: Programme):
     )
 
 
+def envelope_totals(programme: Programme) -> dict[str, Decimal]:
+    """The cities' envelopes added up per priority (code → amount): the programme's figures."""
+    totals = (
+        Envelope.objects.filter(programme=programme)
+        .values("priority__code")
+        .annotate(total=Sum("amount"))
+    )
+    return {t["priority__code"]: t["total"] for t in totals}
+
+
 def envelopes_of(call: Call):
     """The city envelopes a call's proposals draw on: those of each of its cities."""
     return Envelope.objects.filter(
@@ -116,6 +129,19 @@ def call_envelopes(call: Call) -> list[dict]:
             }
         )
     return out
+
+
+def names(call: Call) -> dict:
+    """Names for the codes a scenario holds: envelopes, themes and areas of the call's strategy,
+    and the programme's priorities in their order (read from the data, never from a page)."""
+    strategy = call.strategy
+    return {
+        "envelopes": {e.key: e.label for e in envelopes_of(call)},
+        "themes": {t.code: t.name for t in strategy.themes.all()},
+        "areas": {a.code: a.name for a in Area.all_areas.filter(strategy=strategy)},
+        "priorities": list(strategy.programme.priorities.all()),
+        "priority_labels": {p.code: p.label for p in strategy.programme.priorities.all()},
+    }
 
 
 # --- scenarios --------------------------------------------------------------------------------

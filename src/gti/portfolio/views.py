@@ -87,6 +87,7 @@ def envelopes(request, city):
             "themed": [e for e in existing.values() if e.theme],
             "can_prepare": can_prepare,
             "split_error": errors.get("total"),
+            "split_proposed": proposal is not None,
             "calls": calls,
             "meetings": Meeting.objects.filter(call__city=city).select_related("call"),
         },
@@ -204,6 +205,7 @@ def scenario(request, pk):
             "city": scenario.call.city,
             "s": services.summary(scenario),
             "titles": titles,
+            "names": services.names(scenario.call),
             "can_prepare": permissions.can(request.user, "portfolio.prepare", scenario.call),
         },
     )
@@ -227,6 +229,7 @@ def compare(request, reference):
             "envelopes": envelopes,
             "themes": themes,
             "areas": areas,
+            "names": services.names(call),
         },
     )
 

@@ -67,15 +67,25 @@ class ThemeInline(InlineReadOnly):
 
 class AreaInline(InlineReadOnly):
     model = models.Area
-    fields = ["code", "name", "kind"]
+    fields = ["code", "name", "kind", "admitted"]
+
+    def get_queryset(self, request):
+        return models.Area.all_areas.all()  # the areas the strategy does not admit too
+
+
+class ApprovalInline(InlineReadOnly):
+    model = models.StrategyApproval
+    fields = ["member", "signed_at"]
+    readonly_fields = ["signed_at"]
+    show_change_link = False
 
 
 @admin.register(models.Strategy)
 class StrategyAdmin(ReadOnlyAdmin):
-    list_display = ["city", "version", "is_current", "programme", "loaded_at"]
-    list_filter = ["city", "is_current"]
+    list_display = ["city", "version", "is_current", "status", "programme", "loaded_at"]
+    list_filter = ["city", "is_current", "status"]
     exclude = ["source", "content_hash"]
-    inlines = [PrincipleInline, ThemeInline, AreaInline]
+    inlines = [PrincipleInline, ThemeInline, AreaInline, ApprovalInline]
 
 
 class ExampleActionInline(InlineReadOnly):
@@ -98,5 +108,15 @@ class PolicyReferenceAdmin(ReadOnlyAdmin):
 
 
 admin.site.register(models.City, ReadOnlyAdmin)
-admin.site.register(models.Area, ReadOnlyAdmin)
+
+
+@admin.register(models.Area)
+class AreaAdmin(ReadOnlyAdmin):
+    list_display = ["name", "kind", "admitted", "strategy"]
+    list_filter = ["strategy__city", "admitted", "strategy__is_current"]
+
+    def get_queryset(self, request):
+        return models.Area.all_areas.select_related("strategy__city")
+
+
 admin.site.register(models.Principle, ReadOnlyAdmin)

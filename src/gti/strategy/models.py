@@ -5,6 +5,7 @@ made under them keep pointing at what was in force then (GTI strategy, footnote 
 revised). `is_current` marks the version new work uses.
 """
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -59,10 +60,13 @@ class Priority(models.Model):
     reference = models.CharField(_("programme reference"), max_length=20)
     title_nl = models.TextField(_("title (Dutch)"))
     title_en = models.TextField(_("title (English)"))
+    short_title_nl = models.CharField(_("short title (Dutch)"), max_length=100, blank=True)
+    short_title_en = models.CharField(_("short title (English)"), max_length=100, blank=True)
     share = models.DecimalField(_("budget share"), max_digits=5, decimal_places=4)
     position = models.PositiveSmallIntegerField(default=0)
 
     title = Translated("title")
+    short_title = Translated("short_title")
 
     class Meta:
         verbose_name = _("priority")
@@ -71,6 +75,11 @@ class Priority(models.Model):
 
     def __str__(self):
         return f"{self.code} ({self.reference})"
+
+    @property
+    def label(self) -> str:
+        """How pages name a priority: "P1 Slimmer Vlaanderen"."""
+        return f"{self.code} {self.short_title or self.title}"
 
 
 class Indicator(models.Model):
@@ -139,6 +148,16 @@ class City(models.Model):
 
 
 class Strategy(models.Model):
+    """One version of a city's strategy. The first load of a city is the strategy as adopted and
+    applies at once; a changed file waits until a quorum of the city's steering committee signs
+    its approval (GTI strategy, footnote 21: the steering group may adapt principles and themes).
+    """
+
+    class Status(models.TextChoices):
+        AWAITING = "awaiting_approval", _("awaiting approval")
+        APPROVED = "approved", _("approved")
+        REPLACED = "replaced", _("replaced before approval")
+
     city = models.ForeignKey(City, models.PROTECT, related_name="strategies")
     programme = models.ForeignKey(Programme, models.PROTECT, related_name="strategies")
     version = models.PositiveIntegerField(_("version"))
@@ -153,6 +172,14 @@ class Strategy(models.Model):
     area_kind = models.CharField(_("kind of area"), max_length=20)
     attribution_nl = models.CharField(_("map attribution (Dutch)"), max_length=300)
     attribution_en = models.CharField(_("map attribution (English)"), max_length=300)
+    status = models.CharField(_("approval"), max_length=20, choices=Status, default=Status.APPROVED)
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    steering_committee_quorum = models.PositiveSmallIntegerField(
+        _("steering-committee quorum"),
+        default=2,
+        help_text=_("Members of the city's steering committee who must sign a new version."),
+    )
+    changes = models.JSONField(_("differences from the version in force"), default=list, blank=True)
 
     title = Translated("title")
     territory = Translated("territory")
@@ -171,15 +198,31 @@ class Strategy(models.Model):
         return f"{self.title} (v{self.version})"
 
 
+class AdmittedAreas(models.Manager):
+    """Areas the strategy admits: the only ones a proposal, a form or a rule ever sees."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(admitted=True)
+
+
 class Area(models.Model):
     strategy = models.ForeignKey(Strategy, models.CASCADE, related_name="areas")
     code = models.SlugField(_("code"), max_length=100)
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=20)
     boundary = models.JSONField(_("boundary (GeoJSON geometry, WGS84)"), null=True, blank=True)
+    admitted = models.BooleanField(_("part of the GTI territory"), default=True)
+    decision_nl = models.TextField(_("decision (Dutch)"), blank=True)
+    decision_en = models.TextField(_("decision (English)"), blank=True)
     position = models.PositiveSmallIntegerField(default=0)
 
+    decision = Translated("decision")
+    all_areas = models.Manager()
+    # the default manager, so `strategy.areas` leaves out what the strategy does not admit
+    objects = AdmittedAreas()
+
     class Meta:
+        default_manager_name = "objects"
         verbose_name = _("area")
         verbose_name_plural = _("areas")
         ordering = ["strategy", "position"]
@@ -262,6 +305,14 @@ class PolicyReference(models.Model):
 
     title = Translated("title")
 
+    KIND_LABELS = {
+        "coalition-agreement": _("coalition agreement"),
+        "coalition-agreement-action": _("coalition-agreement action"),
+        "policy-note": _("policy note"),
+        "multi-year-plan": _("multi-year plan"),
+        "plan": _("plan"),
+    }
+
     class Meta:
         verbose_name = _("policy reference")
         verbose_name_plural = _("policy references")
@@ -269,3 +320,26 @@ class PolicyReference(models.Model):
 
     def __str__(self):
         return self.code
+
+    @property
+    def kind_label(self):
+        return self.KIND_LABELS.get(self.kind, self.kind)
+
+
+class StrategyApproval(models.Model):
+    """One steering-committee member's signature under a strategy version awaiting approval."""
+
+    strategy = models.ForeignKey(Strategy, models.PROTECT, related_name="approvals")
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    signed_at = models.DateTimeField(_("signed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("strategy approval")
+        verbose_name_plural = _("strategy approvals")
+        ordering = ["strategy", "signed_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["strategy", "member"], name="strategy_approval_once")
+        ]
+
+    def __str__(self):
+        return f"{self.strategy} — {self.member}"

@@ -65,6 +65,7 @@ class PriorityFile(Strict):
     code: NonEmpty
     reference: NonEmpty
     title: Text
+    short_title: Text | None = None  # how pages name it beside its code: "P1 Slimmer Vlaanderen"
     share: Fraction
     specific_objectives: list[SpecificObjectiveFile] = Field(min_length=1)
 
@@ -93,6 +94,15 @@ class ProgrammeFile(Strict):
 class AreaFile(Strict):
     code: NonEmpty
     name: NonEmpty
+    # an area of the city the strategy does not (yet) cover, e.g. Borsbeek, part of Antwerp since
+    # 2025: shown as such, never offered to a proposal; `decision` says what was decided and by whom
+    admitted: bool = True
+    decision: Text | None = None
+
+
+class SteeringCommittee(Strict):
+    # at least two, so no single login approves a new version of the strategy
+    quorum: int = Field(default=2, ge=2)
 
 
 class Boundaries(Strict):
@@ -146,6 +156,7 @@ class StrategyFile(Strict):
     principles: list[PrincipleFile] = Field(min_length=1)
     themes: list[ThemeFile] = Field(min_length=1)
     policy_references: list[PolicyReferenceFile] = []
+    steering_committee: SteeringCommittee = SteeringCommittee()
 
 
 # --- validation -------------------------------------------------------------------------------
@@ -291,7 +302,11 @@ def _check_strategy(
         problems.append(Problem(file, "boundaries.file", f"cannot read boundaries: {exc}"))
         return
     for ai, area in enumerate(strat.areas):
-        if area.name not in features:
+        if not area.admitted and area.decision is None:
+            problems.append(
+                Problem(file, f"areas[{ai}].decision", "an area not admitted needs its decision")
+            )
+        if area.admitted and area.name not in features:
             problems.append(
                 Problem(file, f"areas[{ai}].name", f"no boundary named {area.name!r} in the file")
             )

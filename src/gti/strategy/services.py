@@ -8,8 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
-from gti.accounts import audit
+from gti.accounts import audit, permissions
+from gti.errors import Refused
 from gti.strategy import schema
 from gti.strategy.models import (
     Area,
@@ -22,6 +26,7 @@ from gti.strategy.models import (
     Programme,
     SpecificObjective,
     Strategy,
+    StrategyApproval,
     Theme,
 )
 from gti.translation import both
@@ -41,6 +46,7 @@ class Loaded:
     code: str
     version: int
     created: bool  # False: the same content was already loaded
+    awaiting: bool = False  # a changed strategy, waiting for its steering committee
 
 
 def _hash(text: str, *extra: str) -> str:
@@ -150,6 +156,8 @@ def _load_programme(item: schema.Parsed) -> Loaded:
             reference=p.reference,
             title_nl=p.title.nl,
             title_en=p.title.en,
+            short_title_nl=p.short_title.nl if p.short_title else "",
+            short_title_en=p.short_title.en if p.short_title else "",
             share=p.share,
             position=n,
         )
@@ -175,17 +183,35 @@ def _load_strategy(item: schema.Parsed) -> Loaded:
     city, _ = City.objects.get_or_create(
         code=data.city, defaults={"name_nl": data.name.nl, "name_en": data.name.en}
     )
-    same, version = _next_version(Strategy.objects.filter(city=city), content_hash)
+    versions = Strategy.objects.filter(city=city)
+    same, version = _next_version(versions, content_hash)
     if same:
         return Loaded("strategy", data.city, version, created=False)
-    City.objects.filter(pk=city.pk).update(name_nl=data.name.nl, name_en=data.name.en)
-    Strategy.objects.filter(city=city, is_current=True).update(is_current=False)
+    in_force = versions.filter(is_current=True).first()
+    awaiting = versions.filter(status=Strategy.Status.AWAITING)
+    waiting = awaiting.filter(content_hash=content_hash).first()
+    if waiting:
+        return Loaded("strategy", data.city, waiting.version, created=False, awaiting=True)
+    source = data.model_dump(mode="json")
+    if in_force is None:
+        # the first load of a city is the strategy as adopted: it applies at once
+        City.objects.filter(pk=city.pk).update(name_nl=data.name.nl, name_en=data.name.en)
+        status, changes = Strategy.Status.APPROVED, []
+    else:
+        # a changed file waits for the steering committee; an older file still waiting is replaced
+        awaiting.update(status=Strategy.Status.REPLACED)
+        status, changes = Strategy.Status.AWAITING, differences(in_force.source, source)
     strategy = Strategy.objects.create(
         city=city,
         programme=programme,
         version=version,
+        is_current=in_force is None,
+        status=status,
+        approved_at=timezone.now() if in_force is None else None,
+        steering_committee_quorum=data.steering_committee.quorum,
+        changes=changes,
         content_hash=content_hash,
-        source=data.model_dump(mode="json"),
+        source=source,
         title_nl=data.title.nl,
         title_en=data.title.en,
         territory_nl=data.territory.nl,
@@ -200,7 +226,10 @@ def _load_strategy(item: schema.Parsed) -> Loaded:
             code=a.code,
             name=a.name,
             kind=data.area_kind,
-            boundary=boundaries[a.name],
+            boundary=boundaries.get(a.name),
+            admitted=a.admitted,
+            decision_nl=a.decision.nl if a.decision else "",
+            decision_en=a.decision.en if a.decision else "",
             position=n,
         )
         for n, a in enumerate(data.areas)
@@ -249,7 +278,128 @@ def _load_strategy(item: schema.Parsed) -> Loaded:
         )
         for n, r in enumerate(data.policy_references)
     )
-    return Loaded("strategy", data.city, version, created=True)
+    return Loaded("strategy", data.city, version, created=True, awaiting=in_force is not None)
+
+
+# parts of a strategy file compared item by item (by code); the rest as a whole
+_LISTS = ("areas", "principles", "themes", "policy_references")
+
+
+def differences(old: dict, new: dict) -> list[dict]:
+    """What a new version changes, part by part: `{"part", "added", "removed", "changed"}` with
+    the codes of the items for lists, and `{"part", "changed": True}` for the other parts."""
+    out = []
+    for part in sorted(set(old) | set(new)):
+        before, after = old.get(part), new.get(part)
+        if before == after:
+            continue
+        if part in _LISTS:
+            was = {i["code"]: i for i in before or []}
+            now = {i["code"]: i for i in after or []}
+            out.append(
+                {
+                    "part": part,
+                    "added": [c for c in now if c not in was],
+                    "removed": [c for c in was if c not in now],
+                    "changed": [c for c in now if c in was and now[c] != was[c]],
+                }
+            )
+        else:
+            out.append({"part": part, "changed": True})
+    return out
+
+
+PARTS = {
+    "areas": _l("areas"),
+    "principles": _l("principles"),
+    "themes": _l("themes"),
+    "policy_references": _l("policy references"),
+    "territory": _l("territory"),
+    "title": _l("title"),
+    "steering_committee": _l("steering committee"),
+}
+
+
+def describe_changes(changes: list[dict]) -> list[str]:
+    """The differences summary as sentences in the reader's language."""
+    lines = []
+    for c in changes:
+        part = str(PARTS.get(c["part"], c["part"].replace("_", " ")))
+        if c.get("changed") is True:
+            lines.append(_("%(part)s: changed") % {"part": part})
+            continue
+        said = [
+            _("%(what)s %(codes)s") % {"what": label, "codes": ", ".join(c[key])}
+            for key, label in (("added", _("added")), ("removed", _("removed")),
+                               ("changed", _("changed")))
+            if c.get(key)
+        ]  # fmt: skip
+        lines.append(f"{part}: " + "; ".join(said))
+    return lines
+
+
+def awaiting_approval(city: City) -> Strategy | None:
+    """The version of a city's strategy waiting for its steering committee, if any."""
+    return (
+        Strategy.objects.filter(city=city, status=Strategy.Status.AWAITING)
+        .prefetch_related("approvals")
+        .order_by("-version")
+        .first()
+    )
+
+
+def has_signed(strategy: Strategy, user) -> bool:
+    return any(a.member_id == user.pk for a in strategy.approvals.all())
+
+
+def approval_quorum(strategy: Strategy) -> int:
+    """Signatures a version needs: its own quorum, or the one in force if higher, so a new file
+    cannot lower the bar that approves it."""
+    in_force = Strategy.objects.filter(city=strategy.city_id, is_current=True).first()
+    return max(
+        strategy.steering_committee_quorum, in_force.steering_committee_quorum if in_force else 0
+    )
+
+
+def sign_approval(strategy: Strategy, *, by) -> Strategy:
+    """A member of the city's steering committee signs a version awaiting approval; when a
+    quorum has signed, it becomes the version in force. Each signature is an audit event."""
+    permissions.require(by, "strategy.approve", city=strategy.city)
+    with transaction.atomic():
+        strategy = Strategy.objects.select_for_update().get(pk=strategy.pk)
+        if strategy.status != Strategy.Status.AWAITING:
+            raise Refused(_("This version is not awaiting approval."))
+        if strategy.approvals.filter(member=by).exists():
+            raise Refused(_("You have already signed the approval of this version."))
+        StrategyApproval.objects.create(strategy=strategy, member=by)
+        in_force = Strategy.objects.filter(city=strategy.city, is_current=True).first()
+        quorum = approval_quorum(strategy)
+        signed = strategy.approvals.count()
+        audit.record(
+            "strategy.approval_signed",
+            strategy,
+            by=by,
+            after={"version": strategy.version, "signatures": signed, "quorum": quorum},
+            city=strategy.city.code,
+        )
+        if signed >= quorum:
+            Strategy.objects.filter(city=strategy.city, is_current=True).update(is_current=False)
+            strategy.is_current = True
+            strategy.status = Strategy.Status.APPROVED
+            strategy.approved_at = timezone.now()
+            strategy.save(update_fields=["is_current", "status", "approved_at"])
+            City.objects.filter(pk=strategy.city_id).update(
+                name_nl=strategy.source["name"]["nl"], name_en=strategy.source["name"]["en"]
+            )
+            audit.record(
+                "strategy.version_approved",
+                strategy,
+                by=by,
+                before={"version_in_force": in_force.version if in_force else None},
+                after={"version_in_force": strategy.version, "signatures": signed},
+                city=strategy.city.code,
+            )
+    return strategy
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -359,11 +509,16 @@ def strategy_dict(strategy: Strategy) -> dict:
             for t in strategy.themes.all()
         ],
         "areas": [{"code": a.code, "name": a.name, "kind": a.kind} for a in strategy.areas.all()],
+        "areas_not_admitted": [
+            {"code": a.code, "name": a.name, "decision": both(a, "decision")}
+            for a in Area.all_areas.filter(strategy=strategy, admitted=False)
+        ],
         "policy_references": [
             {"code": r.code, "kind": r.kind, "title": both(r, "title"), "url": r.url or None}
             for r in strategy.policy_references.all()
         ],
         "attribution": both(strategy, "attribution"),
+        "steering_committee_quorum": strategy.steering_committee_quorum,
     }
 
 

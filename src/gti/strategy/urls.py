@@ -8,4 +8,5 @@ urlpatterns = [
     path("programme/", views.programme, name="programme"),
     path("strategies/themes/", views.cross_table, name="cross-table"),
     path("strategies/<slug:city>/", views.strategy, name="strategy"),
+    path("strategies/<slug:city>/approve/", views.sign_approval, name="sign-approval"),
 ]

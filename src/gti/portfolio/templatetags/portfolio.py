@@ -1,5 +1,8 @@
 from django import template
 
+from gti.portfolio import explain as explaining
+from gti.templatetags.money import format_eur
+
 register = template.Library()
 
 
@@ -10,11 +13,30 @@ def get(mapping, key):
 
 
 @register.filter
+def name(names, key):
+    """`{{ names|name:code }}`: the name of a theme, area or envelope by its code; the code if
+    it has none (an item of a scenario no longer in the strategy)."""
+    return (names or {}).get(key) or key
+
+
+@register.filter
+def join_names(codes, names):
+    """`{{ ids|join_names:names }}`: the names of the codes, comma-separated."""
+    return ", ".join(str(name(names, c)) for c in codes or [])
+
+
+@register.filter
 def bars(mapping):
     """(label, value, width %) for a horizontal bar chart, widest first."""
     items = sorted((mapping or {}).items(), key=lambda kv: -kv[1])
     top = max((v for _k, v in items), default=0) or 1
-    return [(k, f"{v:,.0f}" if isinstance(v, float) else v, round(100 * v / top)) for k, v in items]
+    return [(k, v, round(100 * v / top)) for k, v in items]
+
+
+@register.filter
+def money_bars(mapping):
+    """`bars` of amounts in euro, written as the reader's language writes them."""
+    return [(k, format_eur(v), width) for k, v, width in bars(mapping)]
 
 
 @register.filter
@@ -25,3 +47,10 @@ def share_bars(mapping):
 @register.filter
 def percent(value):
     return f"{100 * (value or 0):.1f}%"
+
+
+@register.simple_tag(takes_context=True)
+def explain(context, explanation):
+    """`{% explain text %}`: an optimiser explanation in the reader's language."""
+    names = context.get("names") or {}
+    return explaining.render(explanation, names.get("envelopes"))

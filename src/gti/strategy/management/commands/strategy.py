@@ -24,7 +24,8 @@ class Command(BaseCommand):
         load = sub.add_parser(
             "load",
             help="Load programme and strategies; unchanged files change nothing, a changed "
-            "file becomes a new version (the old one is kept).",
+            "strategy becomes a new version awaiting its steering committee's approval (the "
+            "version in force stays until then).",
         )
         load.add_argument("files", nargs="*", type=Path, help="default: the shipped files")
         show = sub.add_parser("show", help="Print the loaded programme and strategies.")
@@ -56,6 +57,8 @@ class Command(BaseCommand):
             sys.exit(1)
         for r in results:
             state = "new version" if r.created else "unchanged"
+            if r.awaiting:
+                state += ", awaiting the steering committee's approval"
             self.stdout.write(f"{r.kind} {r.code}: version {r.version} ({state})")
 
     def handle_show(self, city, format, language, **options):
@@ -93,4 +96,5 @@ def _as_text(data: dict, lang: str) -> str:
             lines.append(f"  {t['name'][lang]}: {', '.join(t['specific_objectives'])}")
             lines.extend(f"    - {a[lang]}" for a in t["example_actions"])
         lines.append("  " + ", ".join(a["name"] for a in s["areas"]))
+        lines.extend(f"  {a['name']}: {a['decision'][lang]}" for a in s["areas_not_admitted"])
     return "\n".join(lines)
