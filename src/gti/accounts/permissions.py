@@ -134,8 +134,11 @@ def city_of(obj):
 
 
 def _owner(user, obj) -> bool:
-    proposal = getattr(obj, "proposal", obj)
-    return getattr(proposal, "applicant_id", None) == user.pk
+    # A proposal or pre-registration names its applicant; other objects hang on a proposal.
+    owner = getattr(obj, "applicant_id", None)
+    if owner is None:
+        owner = getattr(getattr(obj, "proposal", None), "applicant_id", None)
+    return owner is not None and owner == user.pk
 
 
 def can(user, action: str, obj=None, *, city=None, procedure=None) -> bool:
