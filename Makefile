@@ -36,7 +36,8 @@ run: $(BIN)/.installed
 
 # Debian's chromium (browser tests), postgresql (second database run) and gettext (messages).
 system-test-deps:
-	scripts/install-system-deps chromium postgresql gettext
+	scripts/install-system-deps chromium postgresql gettext \
+		libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 
 node_modules/axe-core/axe.min.js: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
