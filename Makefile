@@ -34,7 +34,8 @@ run: $(BIN)/.installed
 	@echo
 	$(BIN)/gti runserver $(HOST):$(PORT)
 
-# Debian's chromium (browser tests), postgresql (second database run) and gettext (messages).
+# Debian's chromium (browser tests), postgresql (second database run), gettext (messages), and
+# pango with the DejaVu fonts (WeasyPrint's PDFs of the decision documents).
 system-test-deps:
 	scripts/install-system-deps chromium postgresql gettext \
 		libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
