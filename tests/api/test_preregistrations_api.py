@@ -1,7 +1,10 @@
 """Pre-registrations over the API: send, see, advise, open the proposal; refusals by field,
 404 outside the caller's view; answers checked against the OpenAPI schema."""
 
+import datetime
+
 import pytest
+from django.utils import timezone
 
 from gti.proposals.models import PreRegistration, PreRegistrationFeedback, Proposal
 from tests.api.test_proposals_api import Api
@@ -87,3 +90,15 @@ def test_feedback_roles_and_views(spec):
     assert set(errors) == {"advice", "remarks"}
     assert not PreRegistrationFeedback.objects.exists() and not Proposal.objects.exists()
     assert PreRegistration.objects.get(reference=ref).state == "submitted"
+
+
+def test_after_the_deadline_nothing_is_sent(spec):
+    now = timezone.now()
+    call = two_step_call(
+        opens_at=now - datetime.timedelta(days=20),
+        preregistration_closes_at=now - datetime.timedelta(days=1),
+        closes_at=now + datetime.timedelta(days=20),
+    )
+    url = f"/api/v1/calls/{call.reference}/preregistrations"
+    Api("applicant_gent", spec)("post", url, PREREGISTRATION, 409)
+    assert not PreRegistration.objects.exists()

@@ -196,3 +196,12 @@ def test_inadmissibility_letter_lists_every_failed_item(loaded):
         client_of("applicant_gent").get(f"/proposals/{proposal.reference}/decision/").status_code
         == 404
     )
+
+
+def test_reserve_letter_gives_the_rank(loaded):
+    proposal = decided(outcome="reserve", rank=2)
+    assert proposal.state == "reserve"
+    text = client_of("applicant_gent").get(f"/en/proposals/{proposal.reference}/decision/")
+    text = re.sub(r"\s+", " ", text.content.decode())
+    assert "placed your proposal on the reserve list, at rank 2" in text
+    assert "How to file a complaint" in text
