@@ -89,3 +89,32 @@ def test_other_people_get_404():
         == 200
     )
     assert not Proposal.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "name, status, advises",
+    [
+        ("applicant_gent", 200, False),  # the applicant
+        ("applicant_gent_2", 404, False),
+        ("applicant_antwerpen", 404, False),
+        ("secretariat_gent", 200, True),
+        ("secretariat_antwerpen", 404, False),
+        ("assessor_gent", 404, False),
+        ("steering_gent", 404, False),
+        ("managing_authority", 200, True),
+        ("auditor", 200, False),
+        (None, 302, False),  # to the login page
+    ],
+)
+def test_who_sees_and_who_advises(name, status, advises):
+    prereg = preregistration()
+    client = client_of(name) if name else Client()
+    response = client.get(f"/en/preregistrations/{prereg.reference}/")
+    assert response.status_code == status
+    assert ("Give feedback" in response.content.decode()) is advises
+    if not advises:
+        response = client.post(
+            f"/en/preregistrations/{prereg.reference}/", {"advice": "go", "remarks": "Goed."}
+        )
+        assert response.status_code in {302, 403, 404}
+        assert not PreRegistrationFeedback.objects.exists()
