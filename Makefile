@@ -35,9 +35,11 @@ run: $(BIN)/.installed
 	@echo "Two-step login is off for this local demo (GTI_REQUIRE_2FA=0)."
 	GTI_REQUIRE_2FA=0 $(BIN)/gti runserver $(HOST):$(PORT)
 
-# Debian's chromium (browser tests), postgresql (second database run) and gettext (messages).
+# Debian's chromium (browser tests), postgresql (second database run), gettext (messages), and
+# pango with the DejaVu fonts (WeasyPrint's PDFs of the decision documents).
 system-test-deps:
-	scripts/install-system-deps chromium postgresql gettext
+	scripts/install-system-deps chromium postgresql gettext \
+		libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 
 node_modules/axe-core/axe.min.js: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error

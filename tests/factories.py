@@ -265,3 +265,40 @@ def gti_assessed(call=None, strategic: int = 8, operational: int = 8, **changes)
         services.score_proposal(assignment, by=person(name), scores=scores)
     proposal.refresh_from_db()
     return proposal
+
+
+def two_step_call(**overrides):
+    """A published call of the managing authority for both cities, under the default procedure
+    (pre-registration, then the full proposal)."""
+    now = timezone.now()
+    args = {
+        "procedure": "efro-vlaanderen",
+        "title": "GTI-oproep Antwerpen en Gent",
+        "opens_at": now - datetime.timedelta(days=1),
+        "preregistration_closes_at": now + datetime.timedelta(days=10),
+        "closes_at": now + datetime.timedelta(days=40),
+        "themes": ["klimaatadaptatie", "digitalisering-vaardigheden", "mobiliteit"],
+        "envelopes": {"P1": Decimal("1200000.00"), "P2": Decimal("800000.00")},
+    }
+    args.update(overrides)
+    authority = person("managing_authority")
+    call = services.create_call(by=authority, city=None, **args)
+    return services.publish_call(call, by=authority)
+
+
+PREREGISTRATION = {
+    "city": "gent",
+    "promoter": "Stad Gent, Groendienst",
+    "partners": "Farys\nVZW Buurtwerk Ledeberg",
+    "title": "Wijkpark Ledeberg",
+    "idea": "Ontharding en waterbuffering in een nieuw wijkpark.",
+    "theme": "klimaatadaptatie",
+    "specific_objective": "SD 2.4",
+    "total_cost": "150000.00",
+    "erdf_requested": "60000.00",
+}
+
+
+def preregistration(call=None, applicant="applicant_gent", **changes):
+    call = call or two_step_call()
+    return services.preregister(call, {**PREREGISTRATION, **changes}, by=person(applicant))

@@ -8,6 +8,7 @@ from ninja import NinjaAPI
 from ninja.errors import Throttled, ValidationError
 
 from gti.api.portfolio import router as portfolio_router
+from gti.api.preregistrations import router as preregistrations_router
 from gti.api.proposals import router as proposals_router
 from gti.api.strategy import router as strategy_router
 from gti.api.throttling import AnonymousRate, KeyRate
@@ -31,6 +32,7 @@ api = NinjaAPI(
 api.add_router("/", strategy_router)
 api.add_router("/", proposals_router)
 api.add_router("/", portfolio_router)
+api.add_router("/", preregistrations_router)
 
 
 @api.exception_handler(Invalid)

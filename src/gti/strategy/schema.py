@@ -84,6 +84,9 @@ class ProgrammeFile(Strict):
     priorities: list[PriorityFile] = Field(min_length=1)
     indicators: list[IndicatorFile] = []
     source: Text | None = None
+    # Where and how an applicant may complain about a decision (CPR art. 69(7)), stated in every
+    # decision and letter; without it the documents use a neutral default text.
+    complaints: Text | None = None
     default_procedure: str | None = None
     procedures: list[ProcedureFile] = []
 
