@@ -92,7 +92,7 @@ def test_refused_input_answers_422_with_one_message_per_field(spec):
     assert errors == {
         "erdf_rate": ["50% is above the programme maximum of 40%"],
         "erdf_requested": [
-            "60000.00 does not match the rate: 50% of the total cost 150000.00 is 75000.00"
+            "60000.00 does not match the rate: 50% of the eligible cost 150000.00 is 75000.00"
         ],
         "areas[0]": ["borgerhout is not an area of this city's GTI territory"],
         "end_date": ["the end comes before the start"],
