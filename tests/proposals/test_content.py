@@ -180,3 +180,101 @@ def test_real_costs_only_are_fine_for_state_aid():
     proposal = draft(budget_lines=lines, state_aid=True)
     proposal = services.submit_proposal(proposal, by=person("applicant_gent"))
     assert proposal.state == S.SUBMITTED
+
+
+# --- the pages ---------------------------------------------------------------------------------
+
+
+def budget_post(proposal, **extra) -> dict:
+    data = {
+        "line0_category": "works",
+        "line0_cost_option": "real",
+        "line0_eligible": "on",
+        "line0_amount": "100000.00",
+        "line1_category": "staff",
+        "line1_description": "Projectleiding",
+        "line1_cost_option": "unit_cost",
+        "line1_eligible": "on",
+        "line1_units": "1000",
+        "line1_unit_rate": "50.00",
+        "erdf_rate_percent": "40",
+        "erdf_requested": "60000.00",
+        "co_city": "70000.00",
+        "co_flemish_government": "20000.00",
+    }
+    return {**data, **extra}
+
+
+def test_the_budget_step_computes_a_unit_cost_line_while_typing(client):
+    proposal = draft()
+    client.force_login(person("applicant_gent"))
+    url = f"/en/proposals/{proposal.reference}/edit/budget/"
+    response = client.post(url, budget_post(proposal, line1_units="999"), HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert "computed: € 49950.00" in html
+    assert "does not match the rate" in html  # 40% of 149,950.00 is 59,980.00
+    proposal.refresh_from_db()
+    assert proposal.total_cost == Decimal("150000.00")  # checking while typing saves nothing
+
+
+def test_the_budget_step_saves_cost_options_and_eligibility(client):
+    proposal = draft()
+    client.force_login(person("applicant_gent"))
+    url = f"/en/proposals/{proposal.reference}/edit/budget/"
+    posted = budget_post(
+        proposal,
+        line2_category="other",
+        line2_cost_option="flat_rate",
+        line2_eligible="",
+        line2_flat_rate="7",
+        line2_flat_rate_base="direct",
+        co_city="80500.00",
+    )
+    response = client.post(url, posted)
+    assert response.status_code == 302, response.content.decode()
+    flat = proposal.budget_lines.get(category="other")
+    assert flat.amount == Decimal("10500.00") and not flat.eligible  # 7% of 150,000
+    assert proposal.budget_lines.get(category="staff").amount == Decimal("50000.00")
+
+
+def test_the_general_step_takes_partners_and_names_a_bad_enterprise_number(client):
+    proposal = draft()
+    client.force_login(person("applicant_gent"))
+    url = f"/en/proposals/{proposal.reference}/edit/general/"
+    data = {k: v for k, v in services.snapshot(proposal).items() if isinstance(v, str)}
+    data.update(
+        partner0_name="Stad Gent, Groendienst",
+        partner0_country="BE",
+        partner0_enterprise_number="0207.451.228",
+        partner0_legal_personality="on",
+        partner0_share="100",
+    )
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "0207.451.228 is not a valid enterprise number" in response.content.decode()
+    assert proposal.partners.count() == 2  # nothing changed
+    data["partner0_enterprise_number"] = "0207451227"
+    assert client.post(url, data).status_code == 302
+    assert proposal.partners.get().share == 1
+
+
+def test_the_proposal_page_shows_everything_it_holds(client):
+    proposal = draft()
+    client.force_login(person("applicant_gent"))
+    html = client.get(f"/en/proposals/{proposal.reference}/").content.decode()
+    for text in (
+        "Ontharding van 1,5 ha",  # description
+        "Ontharding in de dichtst bebouwde wijk",  # urban angle
+        "Geen steun uit de reguliere EFRO-oproepen",  # additionality
+        "Buurtwerk Ledeberg vzw",
+        "0412.345.614",
+        "unit cost",
+        "1000.00 × € 50.00",
+        "Eligible cost",
+        "Co-financing by Flemish government",
+        "RCO26",
+        "Reference value",
+        "Hoe het project G-1 invult.",
+        "beleidsnota-openbaar-groen",
+    ):
+        assert text in html, text

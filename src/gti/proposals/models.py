@@ -264,6 +264,10 @@ class BudgetLine(models.Model):
     class Meta:
         ordering = ["proposal", "id"]
 
+    @property
+    def flat_rate_percent(self) -> Decimal | None:
+        return None if self.flat_rate is None else (self.flat_rate * 100).normalize()
+
 
 class Partner(models.Model):
     """An organisation carrying out the project; the first (position 0) is the promoter."""
@@ -289,6 +293,10 @@ class Partner(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def share_percent(self) -> Decimal:
+        return (self.share * 100).normalize()
 
     @property
     def is_lead(self) -> bool:
