@@ -55,3 +55,11 @@ def test_svg_paths_fit_the_width_and_keep_north_up():
     assert 150 < height < 170  # 0.1 degree of latitude is longer than 0.1 of longitude at 51°N
     assert paths["a"].startswith("M0.0,") and paths["a"].endswith("Z")
     assert "0.0,0.0" in paths["a"]  # the north-west corner is drawn top left
+
+
+def test_strategy_page_shows_the_strategy_level_indicators(client, loaded):
+    html = client.get("/en/strategies/antwerpen/").content.decode()
+    assert 'id="indicator-RCO74"' in html and "531862 persons" in html
+    assert "Inhabitants of Antwerp in 2022" in html
+    ghent = client.get("/en/strategies/gent/").content.decode()
+    assert 'id="indicator-RCO75"' in ghent and "The strategy gives no population figure" in ghent

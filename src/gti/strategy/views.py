@@ -41,6 +41,7 @@ def strategy(request, city):
             "strategy": strategy,
             "city": strategy.city,
             "areas": areas,
+            "strategy_indicators": services.strategy_indicators(strategy),
             "map": {
                 "view_box": view_box,
                 "areas": [(a, paths[a.code]) for a in areas if a.code in paths],
