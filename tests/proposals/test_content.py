@@ -278,3 +278,16 @@ def test_the_proposal_page_shows_everything_it_holds(client):
         "beleidsnota-openbaar-groen",
     ):
         assert text in html, text
+
+
+def test_the_assessment_page_shows_the_proposal_only_after_the_declaration(client):
+    from tests.factories import in_assessment
+
+    proposal = in_assessment()
+    assessor = person("assessor_gent")
+    client.force_login(assessor)
+    url = f"/en/proposals/{proposal.reference}/assessment/"
+    assert "Ontharding in de dichtst bebouwde wijk" not in client.get(url).content.decode()
+    services.declare_no_conflict(proposal.assignments.get(assessor=assessor), by=assessor)
+    html = client.get(url).content.decode()
+    assert "Ontharding in de dichtst bebouwde wijk" in html and "Buurtwerk Ledeberg vzw" in html
