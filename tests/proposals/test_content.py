@@ -51,6 +51,17 @@ def test_an_ineligible_line_counts_in_the_total_but_not_in_the_eligible_cost():
     assert proposal.erdf_requested == Decimal("60000.00")
 
 
+def test_a_partner_abroad_keeps_its_own_registration_number():
+    partners = [
+        {"name": "Stad Gent, Groendienst", "enterprise_number": "0207451227", "share": "0.9"},
+        {"name": "Ville de Lille", "country": "fr", "enterprise_number": "21590350100017",
+         "share": "0.1"},
+    ]  # fmt: skip
+    proposal = services.submit_proposal(draft(partners=partners), by=person("applicant_gent"))
+    abroad = proposal.partners.get(country="FR")
+    assert abroad.enterprise_number == "21590350100017" and proposal.state == S.SUBMITTED
+
+
 def test_the_enterprise_number_is_stored_with_dots():
     partners = [{"name": "Stad Gent, Groendienst", "enterprise_number": "BE0207451227",
                  "share": "1"}]  # fmt: skip

@@ -18,7 +18,7 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
 Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 Money = Annotated[Decimal, Field(max_digits=14, decimal_places=2)]
 Country = Annotated[
-    str, StringConstraints(strip_whitespace=True, to_upper=True, pattern="^[A-Z]{2}$")
+    str, StringConstraints(strip_whitespace=True, to_upper=True, pattern="^[A-Za-z]{2}$")
 ]
 
 

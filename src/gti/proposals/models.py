@@ -278,7 +278,7 @@ class Partner(models.Model):
     country = models.CharField(_("country"), max_length=2, default="BE")
     enterprise_number = models.CharField(
         _("enterprise number"),
-        max_length=12,
+        max_length=20,
         blank=True,
         help_text=_("Belgian KBO/BCE number 0123.456.789; optional for partners abroad."),
     )
