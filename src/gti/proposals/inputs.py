@@ -56,7 +56,12 @@ class CoFinancingInput(Model):
 
 class IndicatorTargetInput(Model):
     indicator: Short
-    baseline: Annotated[Decimal, Field(max_digits=16, decimal_places=2)] = Decimal("0")
+    baseline: Annotated[
+        Decimal,
+        Field(
+            max_digits=16, decimal_places=2, description="The reference value (referentiewaarde)."
+        ),
+    ] = Decimal("0")
     target: Annotated[Decimal, Field(max_digits=16, decimal_places=2)]
 
 
