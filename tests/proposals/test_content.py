@@ -223,6 +223,8 @@ def test_the_budget_step_computes_a_unit_cost_line_while_typing(client):
     response = client.post(url, budget_post(proposal, line1_units="999"), HTTP_HX_REQUEST="true")
     html = response.content.decode()
     assert "computed: € 49950.00" in html
+    amount = html.split('name="line1_amount"')[1].split(">")[0]
+    assert 'value="49950.00"' in amount and "readonly" in amount  # typed amounts do not count
     assert "does not match the rate" in html  # 40% of 149,950.00 is 59,980.00
     proposal.refresh_from_db()
     assert proposal.total_cost == Decimal("150000.00")  # checking while typing saves nothing

@@ -334,6 +334,11 @@ class BudgetForm(StepForm):
         for row, line in zip(self.line_rows, self.current.get("budget_lines", []), strict=False):
             if line["cost_option"] in computed_options:
                 row["computed"] = line["amount"]
+        for i in range(LINE_ROWS):
+            # the amount of a unit cost or a flat rate is computed: not typed
+            option = (self.data if self.is_bound else self.initial).get(f"line{i}_cost_option")
+            if option in computed_options:
+                self.fields[f"line{i}_amount"].widget.attrs["readonly"] = True
 
     def to_input(self):
         d = self.cleaned_data
@@ -369,6 +374,10 @@ class BudgetForm(StepForm):
         }
         for row, p in zip(self.line_rows, [f"line{i}_" for i in range(LINE_ROWS)], strict=True):
             row["computed"] = self.computed.get(p)
+        if self.computed and hasattr(self.data, "copy"):
+            self.data = self.data.copy()  # show what the line comes to
+            for p, amount in self.computed.items():
+                self.data[p + "amount"] = "" if amount is None else str(amount)
         for v in CoFinancing.Source.values:
             if d.get(f"co_{v}") is not None:
                 co.append({"source": v, "amount": d[f"co_{v}"]})
