@@ -89,13 +89,35 @@ GHENT_PROPOSAL = {
     "theme": "klimaatadaptatie",
     "specific_objective": "SD 2.4",
     "areas": ["ledeberg"],
+    "urban_angle": "Ontharding in de dichtst bebouwde wijk van de 19de-eeuwse gordel.",
+    "additionality": "Geen steun uit de reguliere EFRO-oproepen of andere subsidieprogramma's.",
     "start_date": "2026-01-01",
     "end_date": "2027-12-31",
     "erdf_requested": "60000.00",
     "erdf_rate": "0.40",
+    "partners": [
+        {
+            "name": "Stad Gent, Groendienst",
+            "legal_form": "gemeente",
+            "enterprise_number": "0207.451.227",
+            "share": "0.8",
+        },
+        {
+            "name": "Buurtwerk Ledeberg vzw",
+            "legal_form": "vzw",
+            "enterprise_number": "0412.345.614",
+            "share": "0.2",
+        },
+    ],
     "budget_lines": [
         {"category": "works", "description": "Aanleg", "amount": "100000.00"},
-        {"category": "staff", "description": "Projectleiding", "amount": "50000.00"},
+        {
+            "category": "staff",
+            "description": "Projectleiding",
+            "cost_option": "unit_cost",
+            "units": "1000",
+            "unit_rate": "50.00",
+        },
     ],
     "co_financing": [
         {"source": "city", "amount": "70000.00"},
@@ -173,7 +195,7 @@ def assessed(call, title: str, total: int, score: int, priority: str = "P2", are
     erdf = Decimal(total) * Decimal("0.4")
     changes = {
         "title": title,
-        "budget_lines": [{"category": "works", "amount": str(total)}],
+        "budget_lines": [{"category": "works", "cost_option": "lump_sum", "amount": str(total)}],
         "erdf_requested": str(erdf),
         "co_financing": [{"source": "city", "amount": str(Decimal(total) - erdf)}],
         **(P1_CHANGES if priority == "P1" else {}),

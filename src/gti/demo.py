@@ -108,6 +108,12 @@ def _call(people) -> Call:
     return services.publish_call(call, by=by)
 
 
+def _enterprise_number(n: int) -> str:
+    """A made-up Belgian enterprise number that passes the mod-97 check."""
+    first = f"0{7000000 + 37 * n:07d}"
+    return f"{first}{97 - int(first) % 97:02d}"
+
+
 def _proposal_data(strategy: Strategy, n: int, rng: random.Random) -> dict:
     themes = list(strategy.themes.prefetch_related("example_actions", "specific_objectives"))
     theme = themes[n % len(themes)]
@@ -133,13 +139,22 @@ def _proposal_data(strategy: Strategy, n: int, rng: random.Random) -> dict:
         ),
         "contact_email": f"projectleider{n}@demo.example",
         "contact_phone": f"+32 3 555 {n:02d} {n:02d}",
-        "city_role": rng.choice(["initiator", "initiator", "regierol", "partner"]),
+        "city_role": rng.choice(["initiator", "initiator", "regierol"]),
         "title": title,
         "summary": action.text_nl,
         "description": f"{action.group_nl + ': ' if action.group_nl else ''}{action.text_nl}",
         "theme": theme.code,
         "specific_objective": objective.code,
         "areas": [a.code for a in rng.sample(areas, k=min(len(areas), 1 + n % 3))],
+        "urban_angle": f"Een stedelijke uitdaging: {theme.name_nl.lower()}.",
+        "additionality": "Geen steun uit de reguliere EFRO-oproepen of andere programma's.",
+        "partners": [
+            {
+                "name": PROMOTERS[strategy.city.code][n % 4],
+                "enterprise_number": _enterprise_number(n),
+                "share": "1",
+            }
+        ],
         "start_date": start.isoformat(),
         "end_date": start.replace(year=2028).isoformat(),
         "erdf_requested": str(erdf),
@@ -147,7 +162,13 @@ def _proposal_data(strategy: Strategy, n: int, rng: random.Random) -> dict:
         "research_infrastructure": n % 17 == 5,
         "budget_lines": [
             {"category": "works", "description": "Uitvoering", "amount": str(works)},
-            {"category": "staff", "description": "Projectteam", "amount": str(staff)},
+            {
+                "category": "staff",
+                "description": "Projectteam",
+                "cost_option": "unit_cost",
+                "units": str(staff / 50),
+                "unit_rate": "50.00",
+            },
         ],
         "co_financing": [
             {"source": "city", "amount": str(total - erdf - partners)},

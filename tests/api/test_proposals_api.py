@@ -101,7 +101,7 @@ def test_refused_input_answers_422_with_one_message_per_field(spec):
     assert errors == {
         "erdf_rate": ["50% is above the programme maximum of 40%"],
         "erdf_requested": [
-            "60000.00 does not match the rate: 50% of the total cost 150000.00 is 75000.00"
+            "60000.00 does not match the rate: 50% of the eligible cost 150000.00 is 75000.00"
         ],
         "areas[0]": ["borgerhout is not an area of this city's GTI territory"],
         "end_date": ["the end comes before the start"],
@@ -140,3 +140,25 @@ def test_contact_details_only_for_roles_that_need_them(spec):
 def test_a_wrong_key_is_401(client):
     response = client.get("/api/v1/proposals", HTTP_AUTHORIZATION="Bearer gti_wrong")
     assert response.status_code == 401
+
+
+def test_partners_and_cost_options_over_the_api(spec):
+    call = open_call()
+    applicant = Api("applicant_gent", spec)
+    url = f"/api/v1/calls/{call.reference}/proposals"
+    made = applicant("post", url, proposal_data(), 201)
+    assert [p["name"] for p in made["partners"]] == [
+        "Stad Gent, Groendienst", "Buurtwerk Ledeberg vzw"
+    ]  # fmt: skip
+    staff = made["budget_lines"][1]
+    assert staff["cost_option"] == "unit_cost" and staff["amount"] == "50000.00"
+    assert made["urban_angle"].startswith("Ontharding")
+    bad = proposal_data(
+        partners=[{"name": "Stad Gent, Groendienst", "enterprise_number": "0207451228",
+                   "share": "1"}],
+        whole_city=True,
+        city_role="partner",
+    )  # fmt: skip
+    errors = applicant("post", url, bad, 422)["errors"]
+    assert set(errors) == {"partners[0].enterprise_number", "areas", "city_role"}
+    assert Proposal.objects.count() == 1

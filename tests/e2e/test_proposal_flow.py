@@ -22,6 +22,26 @@ def accessible(page):
     assert axe_violations(page) == [], page.url
 
 
+def fill_content(page):
+    """The urban angle, additionality and the lead partner (by field name: stable across
+    translations)."""
+    page.locator("[name=urban_angle]").fill("Ontharding in de dichtst bebouwde wijk.")
+    page.locator("[name=additionality]").fill("Geen steun uit reguliere EFRO-oproepen.")
+    page.locator("[name=partner0_name]").fill("Stad Gent, Groendienst")
+    page.locator("[name=partner0_enterprise_number]").fill("0207.451.227")
+    page.locator("[name=partner0_share]").fill("100")
+
+
+def fill_costs(page):
+    """Works as a real cost, project management as a unit cost (1000 hours at EUR 50)."""
+    page.locator("[name=line0_category]").select_option("works")
+    page.locator("[name=line0_amount]").fill("100000")
+    page.locator("[name=line1_category]").select_option("staff")
+    page.locator("[name=line1_cost_option]").select_option("unit_cost")
+    page.locator("[name=line1_units]").fill("1000")
+    page.locator("[name=line1_unit_rate]").fill("50")
+
+
 def test_applicant_submits_secretariat_screens_two_assessors_score(site, page):
     call = open_call("gent")
     for name in ("applicant_gent", "assessor_gent", "assessor_gent_2"):
@@ -37,6 +57,7 @@ def test_applicant_submits_secretariat_screens_two_assessors_score(site, page):
     page.get_by_label("Rol van de stad").select_option("initiator")
     page.get_by_label("Titel").fill("Wijkpark Ledeberg")
     page.get_by_label("Samenvatting").fill("Ontharding en waterbuffering in Ledeberg.")
+    fill_content(page)
     accessible(page)
     page.get_by_role("button", name="Opslaan en verder").click()
     expect(page.get_by_role("status")).to_contain_text("opgeslagen")
@@ -52,8 +73,7 @@ def test_applicant_submits_secretariat_screens_two_assessors_score(site, page):
     accessible(page)
     page.get_by_role("button", name="Opslaan en verder").click()
 
-    page.get_by_label("Werken en investeringen (EUR)").fill("100000")
-    page.get_by_label("Personeel (EUR)").fill("50000")
+    fill_costs(page)
     page.get_by_label("EFRO-percentage (%)").fill("50")
     page.get_by_label("Gevraagde EFRO-steun (EUR)").fill("75000")
     page.get_by_label("Cofinanciering door stad (EUR)").fill("75000")

@@ -40,11 +40,15 @@ def template(tmp_path):
     return path
 
 
-def fill(path, rows, indicators=(), principles=()):
+def fill(path, rows, indicators=(), principles=(), partners=(), costs=()):
     wb = load_workbook(path)
     keys = [k for k, _h in excel.COLUMNS]
     for row in rows:
         wb[excel.PROPOSALS].append([row.get(k) for k in keys])
+    for values in partners:
+        wb[excel.PARTNERS].append(list(values))
+    for values in costs:
+        wb[excel.COSTS].append(list(values))
     for values in indicators:
         wb[excel.INDICATORS].append(list(values))
     for values in principles:
@@ -67,7 +71,10 @@ def run_import(path, call, user="applicant_gent"):
 
 def test_template_has_the_sheets_and_drop_down_lists(tmp_path):
     wb = load_workbook(template(tmp_path))
-    assert wb.sheetnames == ["Voorstellen", "Indicatoren", "Principes", "Lijsten"]
+    assert wb.sheetnames == [
+        "Voorstellen", "Partners", "Kosten", "Indicatoren", "Principes", "Lijsten"
+    ]  # fmt: skip
+    assert wb["Indicatoren"]["C1"].value == "Referentiewaarde"
     validations = {
         str(dv.sqref): dv.formula1 for dv in wb["Voorstellen"].data_validations.dataValidation
     }
@@ -153,3 +160,130 @@ def test_template_for_one_city(tmp_path):
     lists = load_workbook(path)["Lijsten"]
     assert len([c for c in lists["C"][1:] if c.value]) == 25
     assert Strategy.objects.current().count() == 2
+
+
+def test_partners_and_cost_lines_with_their_options_are_imported(tmp_path):
+    call = open_call()
+    row = dict(ROW, cost_staff=None, urban_angle="Ontharding in de gordel",
+               additionality="Geen andere steun", whole_city="nee", state_aid="nee")  # fmt: skip
+    row["co_city"] = 90500
+    path = fill(template(tmp_path), [row], partners=[
+        ("1", "Stad Gent", "gemeente", "BE", "0207451227", "ja", 80),
+        ("1", "Buurtwerk vzw", "vzw", "BE", "0412.345.614", "ja", 20)], costs=[
+        ("1", "staff", "Projectleiding", "unit_cost", "ja", 1000, 50, None, None, None),
+        ("1", "other", "Catering", "real", "nee", None, None, None, None, 500)])  # fmt: skip
+    code, out = run_import(path, call)
+    assert code == 0, out
+    proposal = Proposal.objects.get()
+    assert [p.name for p in proposal.partners.all()] == ["Stad Gent", "Buurtwerk vzw"]
+    assert proposal.partners.all()[1].enterprise_number == "0412.345.614"
+    assert proposal.urban_angle == "Ontharding in de gordel"
+    assert proposal.budget_lines.get(category="staff").amount == Decimal("50000.00")
+    assert proposal.total_cost == Decimal("150500.00")
+    assert proposal.eligible_cost == Decimal("150000.00")
+
+
+def test_problems_in_partners_and_costs_are_placed_on_their_row(tmp_path):
+    call = open_call()
+    path = fill(
+        template(tmp_path),
+        [dict(ROW, cost_staff=None)],
+        partners=[("1", "Stad Gent", "gemeente", "BE", "0207451228", "ja", 100)],
+        costs=[("1", "staff", "Projectleiding", "unit_cost", "ja", 1000, None, None, None, None)],
+    )  # fmt: skip
+    code, out = run_import(path, call)
+    assert code == 1
+    assert ("Partners!E2: partners[0].enterprise_number: 0207451228 is not a valid enterprise "
+            "number (0123.456.789, mod-97 check)") in out  # fmt: skip
+    assert "Kosten!G2: budget_lines[1].unit_rate: a unit cost needs" in out
+    assert Proposal.objects.count() == 0
+
+
+# --- limits on an uploaded workbook -------------------------------------------------------------
+
+
+def rewrite_sheet_xml(path, change):
+    """Rewrite the first sheet's XML inside the xlsx (what a hand-made or hostile file can do)."""
+    import zipfile
+
+    members = {}
+    with zipfile.ZipFile(path) as archive:
+        for name in archive.namelist():
+            members[name] = archive.read(name)
+    name = "xl/worksheets/sheet1.xml"
+    members[name] = change(members[name].decode()).encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for member, data in members.items():
+            archive.writestr(member, data)
+    return path
+
+
+def test_a_file_above_the_size_limit_is_not_opened(tmp_path, monkeypatch):
+    opened = []
+    monkeypatch.setattr(excel, "load_workbook", lambda *a, **k: opened.append(a))
+    path = tmp_path / "groot.xlsx"
+    path.write_bytes(b"PK" + b"\0" * excel.MAX_FILE_BYTES)
+    parsed, problems = excel.read(path)
+    assert parsed == [] and opened == []
+    assert [str(p) for p in problems] == ["-!-0: the file is 5.0 MB; at most 5 MB is accepted"]
+
+
+def test_a_zip_bomb_is_refused_from_its_directory(tmp_path, monkeypatch):
+    import zipfile
+
+    opened = []
+    monkeypatch.setattr(excel, "load_workbook", lambda *a, **k: opened.append(a))
+    path = template(tmp_path)
+    with (
+        zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as archive,
+        archive.open("xl/media/bomb.bin", "w") as member,
+    ):
+        for _ in range(60):
+            member.write(bytes(1024 * 1024))  # 60 MB of zeros, a few kB compressed
+    assert path.stat().st_size < excel.MAX_FILE_BYTES
+    parsed, problems = excel.read(path)
+    assert parsed == [] and opened == []
+    assert [p.message for p in problems] == [
+        "the workbook unpacks to 60.0 MB; at most 50 MB is accepted"
+    ]
+
+
+def test_a_sheet_declaring_the_whole_grid_is_refused(tmp_path):
+    import re
+
+    path = rewrite_sheet_xml(
+        fill(template(tmp_path), [ROW]),
+        lambda xml: re.sub(r'<dimension ref="[^"]*"\s*/>', '<dimension ref="A1:XFD1048576"/>', xml),
+    )
+    parsed, problems = excel.read(path)
+    assert parsed == []
+    assert [str(p) for p in problems] == [
+        "Voorstellen!-0: the sheet has 1048576 rows; at most 1000 are read"
+    ]
+
+
+def test_rows_beyond_the_limit_are_refused_even_when_the_size_is_not_declared(tmp_path):
+    import re
+
+    rows = [dict(ROW, nr=str(n)) for n in range(1, 1001)]
+    path = rewrite_sheet_xml(
+        fill(template(tmp_path), rows), lambda xml: re.sub(r'<dimension ref="[^"]*"\s*/>', "", xml)
+    )
+    parsed, problems = excel.read(path)
+    assert parsed == []
+    assert [str(p) for p in problems] == [
+        "Voorstellen!-0: the sheet has 1001 rows; at most 1000 are read"
+    ]
+
+
+def test_the_workbook_is_read_streaming(tmp_path, monkeypatch):
+    calls = []
+    real = excel.load_workbook
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(excel, "load_workbook", spy)
+    excel.read(fill(template(tmp_path), [ROW]))
+    assert calls == [{"data_only": True, "read_only": True}]

@@ -92,3 +92,11 @@ def test_policy_references_show_their_kind(client, loaded):
         '<tr id="ref-klimaatplan-2030"><th scope="row">klimaatplan-2030</th><td>plan</td>' in page
     )
     assert "coalition-agreement action" in page
+
+
+def test_strategy_page_shows_the_strategy_level_indicators(client, loaded):
+    html = client.get("/en/strategies/antwerpen/").content.decode()
+    assert 'id="indicator-RCO74"' in html and "531862 persons" in html
+    assert "Inhabitants of Antwerp in 2022" in html
+    ghent = client.get("/en/strategies/gent/").content.decode()
+    assert 'id="indicator-RCO75"' in ghent and "The strategy gives no population figure" in ghent

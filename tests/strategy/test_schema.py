@@ -173,3 +173,27 @@ def test_every_problem_is_listed_not_only_the_first(tmp_path, name):
         d["themes"][1]["code"] = d["themes"][0]["code"]
 
     assert len(problems_of(broken_copy(tmp_path, name, change))) == 2
+
+
+def test_strategy_indicators_are_territorial_and_roles_known(tmp_path):
+    def change(d):
+        d["strategy_indicators"]["RCO26"] = {"value": "3"}
+        d["admitted_city_roles"].append("sponsor")
+
+    path = broken_copy(tmp_path, "gent.yaml", change)
+    assert problems_of(path) == [
+        "gent.yaml:admitted_city_roles[2]: Input should be 'initiator', 'regierol' or 'partner'"
+    ]
+    path = broken_copy(tmp_path, "gent.yaml", lambda d: d["strategy_indicators"].update(
+        {"RCO26": {"value": "3"}}))  # fmt: skip
+    assert problems_of(path) == [
+        "gent.yaml:strategy_indicators.RCO26: not a territorial indicator of programme "
+        "efro-vlaanderen-2021-2027"
+    ]
+
+
+def test_every_specific_objective_says_where_its_indicators_come_from():
+    programme = yaml.safe_load((DATA / "efro-vlaanderen-2021-2027.yaml").read_text("utf-8"))
+    for priority in programme["priorities"]:
+        for so in priority["specific_objectives"]:
+            assert "Annex I" in so["source"]["en"], so["code"]

@@ -9,9 +9,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
-from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from gti.proposals import rules
 from gti.proposals.models import BudgetLine, CoFinancing, Proposal, ScreeningCheck
 from gti.strategy.models import SpecificObjective
 
@@ -24,6 +24,8 @@ STEPS = [
     ("review", _("Review and submit")),
 ]
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+PARTNER_ROWS = 5
+LINE_ROWS = 8
 MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": None, "required": False}
 
 
@@ -63,12 +65,128 @@ class GeneralForm(StepForm):
     description = forms.CharField(
         label=_("Description"), widget=forms.Textarea(attrs={"rows": 8}), required=False
     )
+    urban_angle = forms.CharField(
+        label=_("Urban angle"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        help_text=_(
+            "How the project answers an urban challenge: the strategy asks for a clearly "
+            "demonstrable urban angle (sections 3.1.4 and 3.2.4)."
+        ),
+    )
+    additionality = forms.CharField(
+        label=_("Additionality"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        help_text=_(
+            "What the project adds to the regular ERDF calls and other subsidy programmes, and "
+            "why it is not funded there."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        admitted = self.call.strategy.source.get("admitted_city_roles") or []
+        if admitted:
+            self.fields["city_role"].choices = [("", "—")] + [
+                (v, label) for v, label in Proposal.CityRole.choices if v in admitted
+            ]
+        self.partner_rows = []
+        for i in range(PARTNER_ROWS):
+            p = f"partner{i}_"
+            self.fields[p + "name"] = forms.CharField(
+                label=_("Partner %(n)s: name") % {"n": i + 1}
+                if i
+                else _("Lead partner (the promoter): name"),
+                max_length=200,
+                required=False,
+            )
+            self.fields[p + "legal_form"] = forms.CharField(
+                label=_("Partner %(n)s: legal form") % {"n": i + 1}, max_length=100, required=False
+            )
+            self.fields[p + "country"] = forms.CharField(
+                label=_("Partner %(n)s: country (two letters)") % {"n": i + 1},
+                max_length=2,
+                required=False,
+                initial="BE",
+            )
+            self.fields[p + "enterprise_number"] = forms.CharField(
+                label=_("Partner %(n)s: enterprise number") % {"n": i + 1},
+                max_length=20,
+                required=False,
+                widget=forms.TextInput(attrs={"placeholder": "0123.456.789"}),
+            )
+            self.fields[p + "legal_personality"] = forms.BooleanField(
+                label=_("Partner %(n)s: has legal personality") % {"n": i + 1},
+                required=False,
+                initial=True,
+            )
+            self.fields[p + "share"] = forms.DecimalField(
+                label=_("Partner %(n)s: share of the budget (%%)") % {"n": i + 1},
+                max_digits=6,
+                decimal_places=2,
+                required=False,
+            )
+            self.partner_rows.append(
+                [
+                    self[p + name]
+                    for name in (
+                        "name",
+                        "legal_form",
+                        "country",
+                        "enterprise_number",
+                        "legal_personality",
+                        "share",
+                    )
+                ]
+            )
+        self.main_fields = [self[n] for n in self.base_fields if not n.startswith("partner")]
 
     def to_input(self):
-        data = dict(self.cleaned_data)
+        data = {k: v for k, v in self.cleaned_data.items() if not k.startswith("partner")}
         data["contact_email"] = data["contact_email"] or None
         data["city_role"] = data["city_role"] or None
+        d = self.cleaned_data
+        data["partners"], self.partner_fields = [], []
+        for i in range(PARTNER_ROWS):
+            p = f"partner{i}_"
+            if not d.get(p + "name"):
+                continue
+            share = d.get(p + "share")
+            data["partners"].append(
+                {
+                    "name": d[p + "name"],
+                    "legal_form": d.get(p + "legal_form", ""),
+                    "country": d.get(p + "country") or "BE",
+                    "enterprise_number": d.get(p + "enterprise_number", ""),
+                    "legal_personality": d.get(p + "legal_personality", False),
+                    "share": (share / 100) if share is not None else Decimal("0"),
+                }
+            )
+            self.partner_fields.append(p)
         return data
+
+    def field_for(self, path):
+        if path.startswith("partners[") and getattr(self, "partner_fields", None):
+            index = int(path.split("[")[1].split("]")[0])
+            name = self.partner_fields[index] + path.split(".", 1)[1] if "." in path else None
+            return name if name in self.fields else None
+        return super().field_for(path)
+
+
+def general_initial(current: dict) -> dict:
+    initial = {k: v for k, v in current.items() if k != "partners"}
+    for i, p in enumerate(current.get("partners", [])[:PARTNER_ROWS]):
+        for key in ("name", "legal_form", "country", "enterprise_number", "legal_personality"):
+            initial[f"partner{i}_{key}"] = p[key]
+        initial[f"partner{i}_share"] = _percent(p["share"])
+    return initial
+
+
+def _percent(fraction) -> Decimal | None:
+    if fraction is None:
+        return None
+    return (Decimal(str(fraction)) * 100).normalize()
 
 
 class StrategyForm(StepForm):
@@ -77,6 +195,11 @@ class StrategyForm(StepForm):
         label=_("Specific objective"),
         required=False,
         help_text=_("One of the specific objectives of the chosen theme."),
+    )
+    whole_city = forms.BooleanField(
+        label=_("The project covers the whole city"),
+        required=False,
+        help_text=_("Instead of chosen areas, where the city's strategy allows it."),
     )
     areas = forms.MultipleChoiceField(
         label=_("Areas"), widget=forms.CheckboxSelectMultiple, required=False
@@ -109,6 +232,8 @@ class StrategyForm(StepForm):
             (so.code, f"{so.code}: {so.title}") for so in objectives
         ]
         self.fields["areas"].choices = [(a.code, a.name) for a in strategy.areas.all()]
+        if not strategy.source.get("whole_city_allowed"):
+            del self.fields["whole_city"]
         self.fields["policy_references"].choices = [
             (r.code, f"{r.code}: {r.title}"[:140]) for r in strategy.policy_references.all()
         ]
@@ -121,49 +246,143 @@ class StrategyForm(StepForm):
 
 
 class BudgetForm(StepForm):
+    """Cost lines (each with its cost option and eligibility), the ERDF asked and co-financing.
+
+    A unit-cost line's amount is units × rate, a flat-rate line's a percentage of the eligible
+    direct (staff) costs: the form leaves them to the rules and shows what they compute.
+    """
+
     erdf_rate_percent = forms.DecimalField(
         label=_("ERDF rate (%)"),
         max_digits=6,
         decimal_places=2,
         required=False,
-        help_text=_("Share of the total cost asked from ERDF; at most the programme maximum."),
+        help_text=_("Share of the eligible cost asked from ERDF; at most the programme maximum."),
     )
     erdf_requested = forms.DecimalField(label=_("ERDF requested (EUR)"), **MONEY)
+    state_aid = forms.BooleanField(
+        label=_("The support is state aid"),
+        required=False,
+        help_text=_(
+            "A project of at most EUR 200,000 uses simplified cost options (flat rate, unit cost "
+            "or lump sum), unless it is state aid (CPR art. 53(2))."
+        ),
+    )
+
+    LINE_FIELDS = (
+        "category",
+        "description",
+        "cost_option",
+        "eligible",
+        "units",
+        "unit_rate",
+        "flat_rate",
+        "flat_rate_base",
+        "amount",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for value, label in BudgetLine.Category.choices:
-            self.fields[f"cost_{value}"] = forms.DecimalField(
-                label=capfirst(_("%(category)s (EUR)") % {"category": label}), **MONEY
-            )
-            self.fields[f"cost_{value}_description"] = forms.CharField(
-                label=capfirst(_("%(category)s: what it pays for") % {"category": label}),
-                max_length=300,
-                required=False,
-            )
+        self.line_rows = []
+        for i in range(LINE_ROWS):
+            n, p = {"n": i + 1}, f"line{i}_"
+            fields = {
+                "category": forms.ChoiceField(
+                    label=_("Line %(n)s: cost category") % n,
+                    choices=[("", "—")] + list(BudgetLine.Category.choices),
+                    required=False,
+                ),
+                "description": forms.CharField(
+                    label=_("Line %(n)s: what it pays for") % n, max_length=300, required=False
+                ),
+                "cost_option": forms.ChoiceField(
+                    label=_("Line %(n)s: cost option") % n,
+                    choices=BudgetLine.CostOption.choices,
+                    required=False,
+                ),
+                "eligible": forms.BooleanField(
+                    label=_("Line %(n)s: eligible") % n, required=False, initial=True
+                ),
+                "units": forms.DecimalField(
+                    label=_("Line %(n)s: number of units") % n,
+                    max_digits=14,
+                    decimal_places=2,
+                    required=False,
+                ),
+                "unit_rate": forms.DecimalField(
+                    label=_("Line %(n)s: rate per unit (EUR)") % n, **MONEY
+                ),
+                "flat_rate": forms.DecimalField(
+                    label=_("Line %(n)s: flat rate (%%)") % n,
+                    max_digits=6,
+                    decimal_places=2,
+                    required=False,
+                ),
+                "flat_rate_base": forms.ChoiceField(
+                    label=_("Line %(n)s: flat rate of") % n,
+                    choices=[("", "—")] + list(BudgetLine.FlatRateBase.choices),
+                    required=False,
+                ),
+                "amount": forms.DecimalField(label=_("Line %(n)s: amount (EUR)") % n, **MONEY),
+            }
+            for name, field in fields.items():
+                self.fields[p + name] = field
+            row = {name: self[p + name] for name in self.LINE_FIELDS}
+            self.line_rows.append({**row, "computed": None})
         for value, label in CoFinancing.Source.choices:
             self.fields[f"co_{value}"] = forms.DecimalField(
                 label=_("Co-financing by %(source)s (EUR)") % {"source": label}, **MONEY
             )
-        self.cost_fields = [
-            (self[f"cost_{v}"], self[f"cost_{v}_description"]) for v in BudgetLine.Category.values
-        ]
         self.co_fields = [self[f"co_{v}"] for v in CoFinancing.Source.values]
+        self.computed = {}
+        computed_options = (BudgetLine.CostOption.UNIT_COST, BudgetLine.CostOption.FLAT_RATE)
+        for row, line in zip(self.line_rows, self.current.get("budget_lines", []), strict=False):
+            if line["cost_option"] in computed_options:
+                row["computed"] = line["amount"]
+        for i in range(LINE_ROWS):
+            # the amount of a unit cost or a flat rate is computed: not typed
+            option = (self.data if self.is_bound else self.initial).get(f"line{i}_cost_option")
+            if option in computed_options:
+                self.fields[f"line{i}_amount"].widget.attrs["readonly"] = True
 
     def to_input(self):
         d = self.cleaned_data
         self.line_fields, self.co_field_names = [], []
         lines, co = [], []
-        for v in BudgetLine.Category.values:
-            if d.get(f"cost_{v}") is not None:
-                lines.append(
-                    {
-                        "category": v,
-                        "description": d.get(f"cost_{v}_description", ""),
-                        "amount": d[f"cost_{v}"],
-                    }
-                )
-                self.line_fields.append(f"cost_{v}")
+        for i in range(LINE_ROWS):
+            p = f"line{i}_"
+            if not d.get(p + "category"):
+                continue
+            option = d.get(p + "cost_option") or BudgetLine.CostOption.REAL
+            computed = option in (BudgetLine.CostOption.UNIT_COST, BudgetLine.CostOption.FLAT_RATE)
+            flat = d.get(p + "flat_rate")
+            lines.append(
+                {
+                    "category": d[p + "category"],
+                    "description": d.get(p + "description", ""),
+                    "cost_option": option,
+                    "eligible": d.get(p + "eligible", False),
+                    "units": d.get(p + "units"),
+                    "unit_rate": d.get(p + "unit_rate"),
+                    "flat_rate": (flat / 100) if flat is not None else None,
+                    "flat_rate_base": d.get(p + "flat_rate_base") or None,
+                    # what a unit cost or a flat rate comes to is computed, never typed
+                    "amount": None if computed else d.get(p + "amount"),
+                }
+            )
+            self.line_fields.append(p)
+        amounts = rules.computed_amounts([_line(x) for x in lines])
+        self.computed = {
+            p: a
+            for p, a, x in zip(self.line_fields, amounts, lines, strict=True)
+            if x["amount"] is None
+        }
+        for row, p in zip(self.line_rows, [f"line{i}_" for i in range(LINE_ROWS)], strict=True):
+            row["computed"] = self.computed.get(p)
+        if self.computed and hasattr(self.data, "copy"):
+            self.data = self.data.copy()  # show what the line comes to
+            for p, amount in self.computed.items():
+                self.data[p + "amount"] = "" if amount is None else str(amount)
         for v in CoFinancing.Source.values:
             if d.get(f"co_{v}") is not None:
                 co.append({"source": v, "amount": d[f"co_{v}"]})
@@ -172,6 +391,7 @@ class BudgetForm(StepForm):
         return {
             "budget_lines": lines,
             "co_financing": co,
+            "state_aid": d.get("state_aid", False),
             "erdf_rate": (rate / 100) if rate is not None else Decimal("0"),
             "erdf_requested": d.get("erdf_requested") or Decimal("0"),
         }
@@ -179,7 +399,9 @@ class BudgetForm(StepForm):
     def field_for(self, path):
         index = path.split("[")[1].split("]")[0] if "[" in path else None
         if path.startswith("budget_lines[") and index is not None:
-            return self.line_fields[int(index)]
+            prefix = self.line_fields[int(index)]
+            name = prefix + path.split(".", 1)[1] if "." in path else None
+            return name if name in self.fields else prefix + "amount"
         if path.startswith("co_financing[") and index is not None:
             return self.co_field_names[int(index)]
         if path == "erdf_rate":
@@ -187,23 +409,28 @@ class BudgetForm(StepForm):
         return path if path in self.fields else None
 
 
+def _line(data: dict) -> rules.Line:
+    return rules.Line(**{k: v for k, v in data.items() if k != "description"})
+
+
 def budget_initial(current: dict) -> dict:
     initial = {
         "erdf_requested": current.get("erdf_requested"),
-        "erdf_rate_percent": (Decimal(str(current["erdf_rate"])) * 100).normalize()
-        if current.get("erdf_rate")
-        else None,
+        "erdf_rate_percent": _percent(current["erdf_rate"]) if current.get("erdf_rate") else None,
+        "state_aid": current.get("state_aid", False),
     }
-    for line in current.get("budget_lines", []):
-        initial[f"cost_{line['category']}"] = line["amount"]
-        initial[f"cost_{line['category']}_description"] = line["description"]
+    for i, line in enumerate(current.get("budget_lines", [])[:LINE_ROWS]):
+        for key in BudgetForm.LINE_FIELDS:
+            initial[f"line{i}_{key}"] = line.get(key)
+        initial[f"line{i}_flat_rate"] = _percent(line.get("flat_rate"))
     for c in current.get("co_financing", []):
         initial[f"co_{c['source']}"] = c["amount"]
     return initial
 
 
 class IndicatorsForm(StepForm):
-    """A baseline and a target for each indicator of the chosen specific objective."""
+    """A reference value and a target for each indicator of the chosen specific objective;
+    the territorial ones are reported once for the strategy, not here."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -217,10 +444,10 @@ class IndicatorsForm(StepForm):
             else None
         )
         self.objective = objective
-        for indicator in objective.indicators.all() if objective else []:
+        for indicator in objective.indicators.filter(territorial=False) if objective else []:
             key = indicator.code
             self.fields[f"baseline_{key}"] = forms.DecimalField(
-                label=_("%(code)s baseline") % {"code": key},
+                label=_("%(code)s reference value") % {"code": key},
                 max_digits=16,
                 decimal_places=2,
                 required=False,
@@ -299,7 +526,7 @@ def principles_initial(current: dict) -> dict:
 
 
 STEP_FORMS = {
-    "general": (GeneralForm, lambda c: c),
+    "general": (GeneralForm, general_initial),
     "strategy": (StrategyForm, lambda c: c),
     "budget": (BudgetForm, budget_initial),
     "indicators": (IndicatorsForm, indicators_initial),

@@ -17,6 +17,9 @@ from gti.proposals.models import BudgetLine, CoFinancing, Proposal
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
 Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 Money = Annotated[Decimal, Field(max_digits=14, decimal_places=2)]
+Country = Annotated[
+    str, StringConstraints(strip_whitespace=True, to_upper=True, pattern="^[A-Za-z]{2}$")
+]
 
 
 class Model(BaseModel):
@@ -24,9 +27,26 @@ class Model(BaseModel):
 
 
 class BudgetLineInput(Model):
+    """A cost line. A unit-cost or flat-rate line may leave `amount` out: it is computed."""
+
     category: BudgetLine.Category
     description: Short = ""
-    amount: Money
+    amount: Money | None = None
+    eligible: bool = True
+    cost_option: BudgetLine.CostOption = BudgetLine.CostOption.REAL
+    units: Annotated[Decimal, Field(max_digits=14, decimal_places=2)] | None = None
+    unit_rate: Money | None = None
+    flat_rate: Annotated[Decimal, Field(max_digits=5, decimal_places=4)] | None = None
+    flat_rate_base: BudgetLine.FlatRateBase | None = None
+
+
+class PartnerInput(Model):
+    name: Short
+    legal_form: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] = ""
+    country: Country = "BE"
+    enterprise_number: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)] = ""
+    legal_personality: bool = True
+    share: Annotated[Decimal, Field(max_digits=5, decimal_places=4)]
 
 
 class CoFinancingInput(Model):
@@ -36,7 +56,12 @@ class CoFinancingInput(Model):
 
 class IndicatorTargetInput(Model):
     indicator: Short
-    baseline: Annotated[Decimal, Field(max_digits=16, decimal_places=2)] = Decimal("0")
+    baseline: Annotated[
+        Decimal,
+        Field(
+            max_digits=16, decimal_places=2, description="The reference value (referentiewaarde)."
+        ),
+    ] = Decimal("0")
     target: Annotated[Decimal, Field(max_digits=16, decimal_places=2)]
 
 
@@ -57,6 +82,11 @@ class ProposalInput(Model):
     erdf_requested: Money = Decimal("0")
     erdf_rate: Annotated[Decimal, Field(max_digits=6, decimal_places=4)] = Decimal("0")
     research_infrastructure: bool = False
+    state_aid: bool = False
+    whole_city: bool = False
+    urban_angle: Text = ""
+    additionality: Text = ""
+    partners: list[PartnerInput] = []
     budget_lines: list[BudgetLineInput] = []
     co_financing: list[CoFinancingInput] = []
     indicator_targets: list[IndicatorTargetInput] = []

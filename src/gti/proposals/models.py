@@ -231,6 +231,18 @@ class Proposal(models.Model):
         default=False,
         help_text=_("Out of scope of the GTI (strategy, section 4.1)."),
     )
+    state_aid = models.BooleanField(
+        _("state aid"),
+        default=False,
+        help_text=_("The support is state aid (then simplified cost options are not required)."),
+    )
+    whole_city = models.BooleanField(
+        _("whole city"),
+        default=False,
+        help_text=_("The project covers the city's whole territory instead of chosen areas."),
+    )
+    urban_angle = models.TextField(_("urban angle"), blank=True)
+    additionality = models.TextField(_("additionality"), blank=True)
     policy_references = models.ManyToManyField(
         "strategy.PolicyReference", blank=True, verbose_name=_("policy references")
     )
@@ -261,6 +273,12 @@ class Proposal(models.Model):
         return sum((line.amount for line in self.budget_lines.all()), Decimal("0.00"))
 
     @property
+    def eligible_cost(self) -> Decimal:
+        return sum(
+            (line.amount for line in self.budget_lines.all() if line.eligible), Decimal("0.00")
+        )
+
+    @property
     def co_financing_total(self) -> Decimal:
         return sum((c.amount for c in self.co_financing.all()), Decimal("0.00"))
 
@@ -273,13 +291,77 @@ class BudgetLine(models.Model):
         EQUIPMENT = "equipment", _("equipment")
         OTHER = "other", _("other")
 
+    class CostOption(models.TextChoices):
+        # CPR art. 53(1): real costs, unit costs, lump sums or flat-rate financing.
+        REAL = "real", _("real cost")
+        FLAT_RATE = "flat_rate", _("flat rate")
+        UNIT_COST = "unit_cost", _("unit cost")
+        LUMP_SUM = "lump_sum", _("lump sum")
+
+    class FlatRateBase(models.TextChoices):
+        # CPR art. 54: a flat rate of the direct costs or of the direct staff costs.
+        DIRECT = "direct", _("direct costs")
+        STAFF = "staff", _("direct staff costs")
+
     proposal = models.ForeignKey(Proposal, models.CASCADE, related_name="budget_lines")
     category = models.CharField(_("cost category"), max_length=20, choices=Category)
     description = models.CharField(_("description"), max_length=300, blank=True)
     amount = models.DecimalField(_("amount"), **MONEY)
+    eligible = models.BooleanField(_("eligible"), default=True)
+    cost_option = models.CharField(
+        _("cost option"), max_length=20, choices=CostOption, default=CostOption.REAL
+    )
+    units = models.DecimalField(
+        _("number of units"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    unit_rate = models.DecimalField(_("rate per unit"), null=True, blank=True, **MONEY)
+    flat_rate = models.DecimalField(
+        _("flat rate"), max_digits=5, decimal_places=4, null=True, blank=True
+    )
+    flat_rate_base = models.CharField(
+        _("flat rate of"), max_length=20, choices=FlatRateBase, blank=True
+    )
 
     class Meta:
         ordering = ["proposal", "id"]
+
+    @property
+    def flat_rate_percent(self) -> Decimal | None:
+        return None if self.flat_rate is None else (self.flat_rate * 100).normalize()
+
+
+class Partner(models.Model):
+    """An organisation carrying out the project; the first (position 0) is the promoter."""
+
+    proposal = models.ForeignKey(Proposal, models.CASCADE, related_name="partners")
+    name = models.CharField(_("name"), max_length=200)
+    legal_form = models.CharField(_("legal form"), max_length=100, blank=True)
+    country = models.CharField(_("country"), max_length=2, default="BE")
+    enterprise_number = models.CharField(
+        _("enterprise number"),
+        max_length=20,
+        blank=True,
+        help_text=_("Belgian KBO/BCE number 0123.456.789; optional for partners abroad."),
+    )
+    legal_personality = models.BooleanField(_("has legal personality"), default=True)
+    share = models.DecimalField(_("share of the budget"), max_digits=5, decimal_places=4)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("partner")
+        verbose_name_plural = _("partners")
+        ordering = ["proposal", "position"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def share_percent(self) -> Decimal:
+        return (self.share * 100).normalize()
+
+    @property
+    def is_lead(self) -> bool:
+        return self.position == 0
 
 
 class CoFinancing(models.Model):
@@ -303,7 +385,7 @@ class CoFinancing(models.Model):
 class IndicatorTarget(models.Model):
     proposal = models.ForeignKey(Proposal, models.CASCADE, related_name="indicator_targets")
     indicator = models.ForeignKey("strategy.Indicator", models.PROTECT)
-    baseline = models.DecimalField(_("baseline"), max_digits=16, decimal_places=2, default=0)
+    baseline = models.DecimalField(_("reference value"), max_digits=16, decimal_places=2, default=0)
     target = models.DecimalField(_("target"), max_digits=16, decimal_places=2)
 
     class Meta:

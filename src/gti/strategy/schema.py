@@ -59,6 +59,7 @@ class SpecificObjectiveFile(Strict):
     code: NonEmpty
     title: Text
     indicators: list[NonEmpty] = []
+    source: Text | None = None  # where the list of indicators comes from
 
 
 class PriorityFile(Strict):
@@ -146,6 +147,16 @@ class PolicyReferenceFile(Strict):
     url: str | None = None
 
 
+class StrategyIndicatorFile(Strict):
+    """A territorial indicator filled once for the strategy (e.g. RCO74, RCO75)."""
+
+    value: Decimal | None = None
+    note: Text | None = None
+
+
+CityRole = Literal["initiator", "regierol", "partner"]
+
+
 class StrategyFile(Strict):
     city: NonEmpty
     name: Text
@@ -160,6 +171,9 @@ class StrategyFile(Strict):
     themes: list[ThemeFile] = Field(min_length=1)
     policy_references: list[PolicyReferenceFile] = []
     steering_committee: SteeringCommittee = SteeringCommittee()
+    whole_city_allowed: bool = False
+    admitted_city_roles: list[CityRole] = []
+    strategy_indicators: dict[NonEmpty, StrategyIndicatorFile] = {}
 
 
 # --- validation -------------------------------------------------------------------------------
@@ -283,6 +297,16 @@ def _check_strategy(
         objectives: set[str] | None = None
     else:
         objectives = {so.code for p in programme.priorities for so in p.specific_objectives}
+        territorial = {i.code for i in programme.indicators if i.territorial}
+        for code in strat.strategy_indicators:
+            if code not in territorial:
+                problems.append(
+                    Problem(
+                        file,
+                        f"strategy_indicators.{code}",
+                        f"not a territorial indicator of programme {strat.programme}",
+                    )
+                )
     for ti, theme in enumerate(strat.themes):
         if not theme.specific_objectives:
             problems.append(

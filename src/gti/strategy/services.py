@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
@@ -424,6 +426,25 @@ def current_strategies(city: str | None = None):
         .order_by("city__code")
     )
     return qs.filter(city__code=city) if city else qs
+
+
+def strategy_indicators(strategy: Strategy) -> list[dict]:
+    """The territorial indicators the strategy fills once (RCO74, RCO75 …), with the value and
+    note its file gives; never chosen by a project."""
+    given = strategy.source.get("strategy_indicators") or {}
+    indicators = {i.code: i for i in strategy.programme.indicators.filter(code__in=given)}
+    out = []
+    for code, entry in given.items():
+        note = entry.get("note") or {}
+        out.append(
+            {
+                "indicator": indicators.get(code),
+                "code": code,
+                "value": None if entry.get("value") is None else Decimal(entry["value"]),
+                "note": note.get((get_language() or "nl")[:2]) or note.get("nl", ""),
+            }
+        )
+    return out
 
 
 def programme_objectives(programme: Programme):

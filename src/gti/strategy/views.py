@@ -66,6 +66,7 @@ def strategy(request, city):
             "quorum": awaiting and services.approval_quorum(awaiting),
             "areas": [a for a in areas if a.admitted],
             "not_admitted": [a for a in areas if not a.admitted],
+            "strategy_indicators": services.strategy_indicators(strategy),
             "map": {
                 "view_box": view_box,
                 "areas": [(a, paths[a.code]) for a in areas if a.code in paths],

@@ -15,6 +15,7 @@ from gti.proposals.models import (
     Call,
     CoFinancing,
     IndicatorTarget,
+    Partner,
     PrincipleJustification,
     Proposal,
 )
@@ -62,6 +63,12 @@ def context_for(call: Call, strategy: Strategy) -> rules.Context:
         areas=frozenset(strategy.areas.values_list("code", flat=True)),
         principles=dict(strategy.principles.values_list("code", "mandatory")),
         policy_references=frozenset(strategy.policy_references.values_list("code", flat=True)),
+        whole_city_allowed=bool(strategy.source.get("whole_city_allowed")),
+        admitted_city_roles=frozenset(strategy.source.get("admitted_city_roles") or ()),
+        # Territorial indicators (RCO74, RCO75 …) are reported once for the strategy.
+        strategy_level_indicators=frozenset(
+            programme.indicators.filter(territorial=True).values_list("code", flat=True)
+        ),
     )
 
 
@@ -78,7 +85,33 @@ def draft_of(data: ProposalInput) -> rules.Draft:
         erdf_requested=data.erdf_requested,
         erdf_rate=data.erdf_rate,
         research_infrastructure=data.research_infrastructure,
-        budget_lines=[line.amount for line in data.budget_lines],
+        state_aid=data.state_aid,
+        whole_city=data.whole_city,
+        urban_angle=data.urban_angle,
+        additionality=data.additionality,
+        partners=[
+            rules.PartnerLine(
+                name=p.name,
+                country=p.country,
+                enterprise_number=p.enterprise_number,
+                legal_personality=p.legal_personality,
+                share=p.share,
+            )
+            for p in data.partners
+        ],
+        budget_lines=[
+            rules.Line(
+                amount=line.amount,
+                eligible=line.eligible,
+                cost_option=line.cost_option,
+                category=line.category,
+                units=line.units,
+                unit_rate=line.unit_rate,
+                flat_rate=line.flat_rate,
+                flat_rate_base=line.flat_rate_base,
+            )
+            for line in data.budget_lines
+        ],
         co_financing=[c.amount for c in data.co_financing],
         indicators=[t.indicator for t in data.indicator_targets],
         justifications={k: v for k, v in data.justifications.items() if v},
@@ -112,8 +145,33 @@ def snapshot(proposal: Proposal) -> dict:
         "erdf_requested": proposal.erdf_requested,
         "erdf_rate": proposal.erdf_rate,
         "research_infrastructure": proposal.research_infrastructure,
+        "state_aid": proposal.state_aid,
+        "whole_city": proposal.whole_city,
+        "urban_angle": proposal.urban_angle,
+        "additionality": proposal.additionality,
+        "partners": [
+            {
+                "name": p.name,
+                "legal_form": p.legal_form,
+                "country": p.country,
+                "enterprise_number": p.enterprise_number,
+                "legal_personality": p.legal_personality,
+                "share": p.share,
+            }
+            for p in proposal.partners.all()
+        ],
         "budget_lines": [
-            {"category": b.category, "description": b.description, "amount": b.amount}
+            {
+                "category": b.category,
+                "description": b.description,
+                "amount": b.amount,
+                "eligible": b.eligible,
+                "cost_option": b.cost_option,
+                "units": b.units,
+                "unit_rate": b.unit_rate,
+                "flat_rate": b.flat_rate,
+                "flat_rate_base": b.flat_rate_base or None,
+            }
             for b in proposal.budget_lines.all()
         ],
         "co_financing": [
@@ -164,6 +222,10 @@ def _write(proposal: Proposal, data: ProposalInput) -> None:
         "erdf_requested",
         "erdf_rate",
         "research_infrastructure",
+        "state_aid",
+        "whole_city",
+        "urban_angle",
+        "additionality",
     ):
         setattr(proposal, name, getattr(data, name))
     proposal.contact_email = data.contact_email or ""
@@ -181,9 +243,32 @@ def _write(proposal: Proposal, data: ProposalInput) -> None:
     proposal.policy_references.set(
         PolicyReference.objects.filter(strategy=strategy, code__in=data.policy_references)
     )
+    proposal.partners.all().delete()
+    Partner.objects.bulk_create(
+        Partner(
+            proposal=proposal,
+            position=i,
+            **{
+                **p.model_dump(),
+                "enterprise_number": rules.enterprise_number(p.enterprise_number)
+                or p.enterprise_number,
+            },
+        )
+        for i, p in enumerate(data.partners)
+    )
+    # A unit-cost or flat-rate line stores its computed amount.
+    amounts = rules.computed_amounts(draft_of(data).budget_lines)
     proposal.budget_lines.all().delete()
     BudgetLine.objects.bulk_create(
-        BudgetLine(proposal=proposal, **line.model_dump()) for line in data.budget_lines
+        BudgetLine(
+            proposal=proposal,
+            **{
+                **line.model_dump(),
+                "amount": amount,
+                "flat_rate_base": line.flat_rate_base or "",
+            },
+        )
+        for line, amount in zip(data.budget_lines, amounts, strict=True)
     )
     proposal.co_financing.all().delete()
     CoFinancing.objects.bulk_create(
