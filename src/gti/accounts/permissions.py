@@ -134,8 +134,9 @@ def city_of(obj):
 
 
 def _owner(user, obj) -> bool:
-    proposal = getattr(obj, "proposal", obj)
-    return getattr(proposal, "applicant_id", None) == user.pk
+    # A proposal or pre-registration names its applicant; other objects hang on a proposal.
+    owned = obj if hasattr(obj, "applicant_id") else getattr(obj, "proposal", None)
+    return getattr(owned, "applicant_id", None) == user.pk
 
 
 def can(user, action: str, obj=None, *, city=None, procedure=None) -> bool:

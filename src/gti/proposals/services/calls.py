@@ -116,9 +116,10 @@ def create_call(
             ]
     elif preregistration_closes_at is not None:
         errors["preregistration_closes_at"] = [str(_("this procedure has no pre-registration"))]
-    theme_rows = {}
+    theme_rows: dict[str, list] = {}  # a code names a theme of each city that has it
     for strategy in strategies:
-        theme_rows.update({t.code: t for t in strategy.themes.all()})
+        for t in strategy.themes.all():
+            theme_rows.setdefault(t.code, []).append(t)
     unknown = [t for t in themes if t not in theme_rows]
     if unknown:
         errors["themes"] = [str(_("unknown theme %(code)s") % {"code": c}) for c in unknown]
@@ -161,7 +162,7 @@ def create_call(
             consensus_margin=rules.assessment.consensus_margin,
             created_by=by,
         )
-        call.themes.set([theme_rows[t] for t in themes])
+        call.themes.set([row for t in themes for row in theme_rows[t]])
         call.specific_objectives.set([objectives[c] for c in specific_objectives or []])
         CallEnvelope.objects.bulk_create(
             CallEnvelope(call=call, priority=priorities[code], amount=amount)
