@@ -481,5 +481,8 @@ def test_two_signers_confirming_at_once_leave_one_effect():
         t.join()
     assert sorted(outcomes) == ["confirmed", "refused"]
     assert Commitment.objects.filter(proposal=a).count() == 1
-    assert AuditEvent.objects.filter(action="portfolio.meeting.confirmed").count() == 1
+    confirmed = AuditEvent.objects.filter(
+        action="portfolio.meeting.confirmed", object_id=str(meeting.pk)
+    )
+    assert confirmed.count() == 1
     assert AuditEvent.objects.filter(action="proposals.proposal.approved").count() == 1

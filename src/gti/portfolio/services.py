@@ -699,7 +699,9 @@ def confirm_meeting(meeting: Meeting, *, by) -> Meeting:
     permissions.require(by, sign_permission(meeting), meeting)
     with transaction.atomic():
         meeting = (
-            Meeting.objects.select_for_update().select_related("call", "city").get(pk=meeting.pk)
+            Meeting.objects.select_for_update(of=("self",))  # the city may be empty
+            .select_related("call", "city")
+            .get(pk=meeting.pk)
         )
         if meeting.state != Meeting.State.DRAFT:
             raise refuse_state(meeting, _("confirming"))
@@ -733,7 +735,7 @@ def confirm_meeting(meeting: Meeting, *, by) -> Meeting:
                 pk__in=[d.proposal_id for d in decisions]
             )
             states = {p.pk: p for p in locked}
-            envelopes = list(envelopes_of(meeting.call).select_for_update())
+            envelopes = list(envelopes_of(meeting.call).select_for_update(of=("self",)))
             per_priority: dict[str, Decimal] = defaultdict(Decimal)
             for d in decisions:
                 p = states[d.proposal_id]
