@@ -35,6 +35,8 @@ DEMO_USERS = {
     "demo-beoordelaar-gent-2": (Role.ASSESSOR, "gent"),
     "demo-stuurgroep-antwerpen": (Role.STEERING_COMMITTEE, "antwerpen"),
     "demo-stuurgroep-gent": (Role.STEERING_COMMITTEE, "gent"),
+    "demo-stuurgroep-antwerpen-2": (Role.STEERING_COMMITTEE, "antwerpen"),
+    "demo-stuurgroep-gent-2": (Role.STEERING_COMMITTEE, "gent"),
     "demo-managementautoriteit": (Role.MANAGING_AUTHORITY, None),
     "demo-auditor": (Role.AUDITOR, None),
 }
@@ -199,25 +201,27 @@ def _select(call: Call, people: dict, city: str, progress) -> None:
 
     secretariat = people[f"demo-secretariaat-{city}"]
     programme = call.strategy.programme
-    for code, amount in portfolio.proposed_split(programme, CITY_ERDF).items():
-        portfolio.set_envelope(
-            by=secretariat, programme=programme, city=call.city,
-            priority=programme.priorities.get(code=code), amount=amount,
-        )  # fmt: skip
+    portfolio.set_envelopes(
+        by=people["demo-managementautoriteit"], programme=programme, city=call.city,
+        lines=[{"priority": code, "amount": amount}
+               for code, amount in portfolio.proposed_split(programme, CITY_ERDF).items()],
+    )  # fmt: skip
     scenario = portfolio.run_scenario(call, by=secretariat, name="Demo: optimum", options={})
     progress(f"{city}: scenario {scenario.name} ({scenario.result['status']})")
     if city != "antwerpen":
         return
-    meeting = portfolio.create_meeting(
-        call, by=secretariat, date=timezone.localdate(), members=["Voorzitter", "Lid 1", "Lid 2"],
-        quorum=2, scenario=scenario,
-    )  # fmt: skip
+    meeting = portfolio.open_decision_round(
+        call, by=secretariat, date=timezone.localdate(), scenario=scenario
+    )
     reserve = meeting.decisions.filter(outcome="reserve").order_by("-reserve_rank").first()
     if reserve:
         portfolio.set_decision(
-            meeting, by=people[f"demo-stuurgroep-{city}"], proposal=reserve.proposal,
+            meeting, by=secretariat, proposal=reserve.proposal,
             outcome="rejected", reason="Demo: te weinig stedelijke impact",
         )  # fmt: skip
+    votes = {d.proposal.reference: ("for", "") for d in meeting.decisions.all()}
+    for member in (f"demo-stuurgroep-{city}", f"demo-stuurgroep-{city}-2"):
+        portfolio.sign_meeting(meeting, by=people[member], votes=votes)
     portfolio.confirm_meeting(meeting, by=people[f"demo-stuurgroep-{city}"])
     progress(f"{city}: steering committee confirmed")
 
