@@ -62,6 +62,7 @@ def test_a_city_led_scenario_and_decision_round(spec):
                            {"name": "Basis", "options": {"minimums": []}}, 201)  # fmt: skip
     assert [s["id"] for s in scenario["result"]["selected"]] == [big.reference]
     steering("post", f"/api/v1/calls/{call.reference}/scenarios", {"name": "Nee"}, 403)
+    Api("secretariat_antwerpen", spec)("get", f"/api/v1/scenarios/{scenario['id']}", status=404)
     meeting = secretariat("post", f"/api/v1/calls/{call.reference}/decision-rounds",
                           {"date": "2026-12-10", "scenario": scenario["id"]}, 201)  # fmt: skip
     assert {d["proposal"]: d["outcome"] for d in meeting["decisions"]} == {
