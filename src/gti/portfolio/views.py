@@ -213,10 +213,10 @@ def scenarios(request, reference):
         else:
             messages.success(request, _("Scenario %(name)s computed.") % {"name": scenario.name})
             return redirect("portfolio:scenario", pk=scenario.pk)
-    strategy = (
-        call.strategy
-        or Strategy.objects.current().filter(city__in=[c.pk for c in call.cities]).first()
-    )
+    # The themes and areas of every city of the call (a theme code may exist in both).
+    strategies = list(Strategy.objects.current().filter(city__in=[c.pk for c in call.cities]))
+    themes = {t.code: t for st in strategies for t in st.themes.all()}
+    areas = [a for st in strategies for a in st.areas.all()]
     validation_cities = (
         [c for c in call.cities if permissions.can(user, "validation.prepare", city=c)]
         if call.rules.validation
@@ -233,8 +233,8 @@ def scenarios(request, reference):
             "can_prepare": can_prepare,
             "errors": errors,
             "form": form,
-            "themes": strategy.themes.all() if strategy else [],
-            "areas": strategy.areas.all() if strategy else [],
+            "themes": list(themes.values()),
+            "areas": areas,
             "priorities": Priority.objects.filter(programme=call.programme),
             "min_rows": range(3),
             "envelopes": envelope_choices(call),
