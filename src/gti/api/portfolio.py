@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from pydantic import ConfigDict, Field
 
@@ -256,7 +257,7 @@ def create_validation(request, reference: str, payload: ValidationIn):
     call = _call(request, reference)
     city = next((c for c in call.cities if c.code == payload.city), None)
     if city is None:
-        raise Invalid.one("city", "not a city of this call")
+        raise Invalid.one("city", _("not a city of this call"))
     meeting = services.open_validation(call, by=request.user, city=city, date=payload.date)
     return Status(201, _meeting_out(meeting))
 
@@ -272,7 +273,7 @@ def create_decision_round(request, reference: str, payload: DecisionRoundIn):
     if payload.scenario is not None:
         scenario = call.scenarios.filter(pk=payload.scenario).first()
         if scenario is None:
-            raise Invalid.one("scenario", "no such scenario of this call")
+            raise Invalid.one("scenario", _("choose a solved scenario of this call"))
     meeting = services.open_decision_round(
         call, by=request.user, date=payload.date, scenario=scenario
     )
