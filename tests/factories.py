@@ -308,6 +308,19 @@ def two_step_call(**overrides):
     return services.publish_call(call, by=authority)
 
 
+def efro_call(**overrides):
+    """A published call of the managing authority for Antwerp and Ghent (the programme's default
+    procedure: pre-registration, experts of the Technical Working Group, the steering committees'
+    validation, the decision signed by two managing-authority accounts)."""
+    return two_step_call(
+        **{
+            "closes_at": timezone.now() + datetime.timedelta(days=30),
+            "themes": ["klimaatadaptatie", "digitalisering-vaardigheden"],
+            **overrides,
+        }
+    )
+
+
 PREREGISTRATION = {
     "city": "gent",
     "promoter": "Stad Gent, Groendienst",
@@ -324,3 +337,84 @@ PREREGISTRATION = {
 def preregistration(call=None, applicant="applicant_gent", **changes):
     call = call or two_step_call()
     return services.preregister(call, {**PREREGISTRATION, **changes}, by=person(applicant))
+
+
+CITY_CHANGES = {
+    "gent": {},
+    "antwerpen": {
+        "promoter": "Stad Antwerpen, Stadsontwikkeling",
+        "partners": [
+            {
+                "name": "Stad Antwerpen, Stadsontwikkeling",
+                "legal_form": "gemeente",
+                "enterprise_number": "0207.500.123",
+                "share": "1",
+            }
+        ],
+        "areas": ["borgerhout"],
+        "justifications": {f"A-{n}": f"Hoe het project A-{n} invult." for n in range(1, 6)},
+        "policy_references": ["BA2"],
+    },
+}
+
+
+def efro_submitted(call, city="antwerpen", title="Klimaatplein", total=250_000, erdf=None,
+                   priority="P2", **changes):  # fmt: skip
+    """A full proposal of `city`, opened from its pre-registration (advised "go" by the managing
+    authority) and submitted. ERDF 40% of `total` unless given; the rest city co-financing."""
+    applicant = person(f"applicant_{city}")
+    erdf = Decimal(erdf if erdf is not None else Decimal(total) * Decimal("0.4"))
+    data = proposal_data(
+        title=title,
+        budget_lines=[{"category": "works", "amount": str(total)}],
+        erdf_requested=str(erdf),
+        co_financing=[{"source": "city", "amount": str(Decimal(total) - erdf)}],
+        **(P1_CHANGES if priority == "P1" else {}),
+        **CITY_CHANGES[city],
+    )
+    data.update(changes)
+    prereg = services.preregister(
+        call,
+        {"city": city, "promoter": data["promoter"], "title": title, "idea": data["summary"],
+         "theme": data["theme"], "specific_objective": data["specific_objective"],
+         "total_cost": str(total), "erdf_requested": str(erdf)},
+        by=applicant,
+    )  # fmt: skip
+    prereg = services.give_feedback(
+        prereg, by=person("managing_authority"), advice="go", remarks="Ga door."
+    )
+    proposal = services.open_proposal(prereg, by=applicant)
+    proposal = services.save_proposal(call, data, by=applicant, proposal=proposal)
+    return services.submit_proposal(proposal, by=applicant)
+
+
+def efro_assessed(call, city="antwerpen", score=8, **kwargs):
+    """Admissible (every item met, checked by the managing authority) and scored `score` (0-10)
+    on every criterion by the programme's experts `expert` and `expert_2`."""
+    proposal = efro_submitted(call, city, **kwargs)
+    authority = person("managing_authority")
+    proposal = services.start_screening(proposal, by=authority)
+    proposal = services.screen_proposal(proposal, by=authority, checklist=PASS_ITEMS)
+    proposal = services.assign_assessors(
+        proposal, by=authority, assessors=[person("expert"), person("expert_2")]
+    )
+    score_all(proposal, "expert", score)
+    score_all(proposal, "expert_2", score)
+    proposal.refresh_from_db()
+    return proposal
+
+
+def efro_validated(call, city="antwerpen", **kwargs):
+    """Assessed, then validated by two members of the city's steering committee."""
+    from gti.portfolio import services as portfolio
+
+    proposal = efro_assessed(call, city, **kwargs)
+    meeting = portfolio.open_validation(
+        call, by=person(f"secretariat_{city}"), city=proposal.city, date=datetime.date(2026, 12, 1)
+    )
+    for member in (f"steering_{city}", f"steering_{city}_2"):
+        votes = {d.proposal.reference: ("for", "") for d in meeting.decisions.all()}
+        portfolio.sign_meeting(meeting, by=person(member), votes=votes)
+    portfolio.confirm_meeting(meeting, by=person(f"steering_{city}"))
+    proposal.refresh_from_db()
+    return proposal

@@ -81,14 +81,19 @@ def assessed_round():
 
 
 def draft_meeting():
+    """A city-led decision round from a scenario, signed by two steering-committee members."""
     import datetime
 
-    from gti.portfolio.services import create_meeting, run_scenario
+    from gti.portfolio.services import open_decision_round, run_scenario, sign_meeting
 
     call = assessed_round()
     scenario = run_scenario(call, by=person("secretariat_gent"), name="S", options={})
-    return create_meeting(call, by=person("secretariat_gent"), date=datetime.date(2026, 12, 1),
-                          members=["A"], quorum=1, scenario=scenario)  # fmt: skip
+    meeting = open_decision_round(call, by=person("secretariat_gent"),
+                                  date=datetime.date(2026, 12, 1), scenario=scenario)  # fmt: skip
+    votes = {d.proposal.reference: ("for", "") for d in meeting.decisions.all()}
+    for member in ("steering_gent", "steering_gent_2"):
+        sign_meeting(meeting, by=person(member), votes=votes)
+    return meeting
 
 
 SCORES = {"scores": {c: {"score": 5, "justification": "ok"} for c in (
@@ -142,7 +147,7 @@ ACTIONS = {
     "run_scenario": (assessed_round, "post", "/api/v1/calls/{call}/scenarios", {"name": "X"},
                      "/calls/{call}/scenarios/", {"name": "X"}),
     "confirm_meeting": (draft_meeting, "post", "/api/v1/meetings/{pk}/confirm", {},
-                        "/meetings/{pk}/", {"confirm": "1"}),
+                        "/rounds/{pk}/", {"action": "confirm"}),
 }  # fmt: skip
 
 OK = {"create": 201, "run_scenario": 201}
@@ -186,8 +191,9 @@ HIDDEN = {
     "score": OUT_OF_VIEW_SUBMITTED - {"assessor_gent"},
     "withdraw": OUT_OF_VIEW_SUBMITTED,
     "publish_call": set(ROLES[:-1]) - {"secretariat_gent"},
-    "run_scenario": set(),
-    "confirm_meeting": set(),
+    # Another city's portfolio is out of view.
+    "run_scenario": {"secretariat_antwerpen"},
+    "confirm_meeting": {"secretariat_antwerpen"},
 }
 
 

@@ -1,27 +1,35 @@
-"""Envelopes, scenarios and steering-committee decisions over the API: the portfolio services.
-
-Roles as on the pages: the secretariat prepares, the steering committee decides, the managing
-authority and auditors read.
-"""
+"""Envelopes, scenarios and the validation and decision rounds over the API: the portfolio
+services. Roles as on the pages, read from `permissions` and the call's procedure; a round or
+scenario outside the caller's cities answers 404."""
 
 from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from typing import Annotated, Literal
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
+from pydantic import ConfigDict, Field
 
 from gti.accounts import permissions
 from gti.api.auth import TokenAuth
 from gti.errors import Invalid
 from gti.portfolio import services
 from gti.portfolio.models import Meeting, Scenario
+from gti.portfolio.options import ScenarioOptions
+from gti.portfolio.services import EnvelopeLine
 from gti.proposals import queries
 from gti.proposals.models import Proposal
-from gti.strategy.models import City, Priority, Strategy
+from gti.strategy.models import City, Strategy
 
 router = Router(tags=["portfolio"], auth=TokenAuth())
+
+
+class Input(Schema):
+    model_config = ConfigDict(extra="forbid")
 
 
 class EnvelopeOut(Schema):
@@ -34,15 +42,21 @@ class EnvelopeOut(Schema):
     remaining: Decimal
 
 
-class EnvelopeIn(Schema):
+class EnvelopesIn(Input):
+    lines: list[EnvelopeLine] = Field(min_length=1)
+
+
+class CallEnvelopeOut(Schema):
+    key: str
     priority: str
     amount: Decimal
-    theme: str = ""
+    used: Decimal
+    remaining: Decimal
 
 
-class ScenarioIn(Schema):
+class ScenarioIn(Input):
     name: str
-    options: dict = {}
+    options: ScenarioOptions = ScenarioOptions()
 
 
 class ScenarioOut(Schema):
@@ -53,37 +67,69 @@ class ScenarioOut(Schema):
     result: dict
 
 
-class MeetingIn(Schema):
+class ValidationIn(Input):
+    city: str
     date: datetime.date
-    members_present: list[str]
-    quorum: int
+
+
+class DecisionRoundIn(Input):
+    date: datetime.date
     scenario: int | None = None
+
+
+class PlanLine(Input):
+    source: str
+    amount: Decimal
+
+
+class DecisionIn(Input):
+    proposal: str
+    outcome: Literal["fits", "does_not_fit", "approved", "reserve", "rejected"]
+    amount: Decimal | None = None
+    rank: Annotated[int, Field(ge=1)] | None = None
+    reason: str = ""
+    co_financing: list[PlanLine] | None = None
+
+
+class VoteIn(Input):
+    choice: Literal["for", "against", "conflict"]
+    note: str = ""
+
+
+class SignIn(Input):
+    votes: dict[str, VoteIn]
+
+
+class VoteOut(Schema):
+    member: str
+    choice: str
+    note: str
 
 
 class DecisionOut(Schema):
     proposal: str
+    title: str
+    city: str
     outcome: str
     amount: Decimal | None
+    co_financing: list[dict]
     reserve_rank: int | None
     reason: str
+    votes: list[VoteOut]
+    tally: dict[str, int | bool]  # for, against, conflict, quorum, adopted
 
 
 class MeetingOut(Schema):
     id: int
     call: str
+    purpose: str
+    body: str
+    city: str | None
     date: datetime.date
     state: str
-    members_present: list[str]
     quorum: int
+    scenario: int | None
     decisions: list[DecisionOut]
-
-
-class DecisionIn(Schema):
-    proposal: str
-    outcome: str
-    amount: Decimal | None = None
-    reserve_rank: int | None = None
-    reason: str = ""
 
 
 def _envelope_out(e) -> dict:
@@ -97,15 +143,32 @@ def _scenario_out(s: Scenario) -> dict:
 
 
 def _meeting_out(m: Meeting) -> dict:
+    m = Meeting.objects.select_related("call", "city").get(pk=m.pk)
+    votes = services.tally(m)
+    decisions = m.decisions.select_related("proposal__city").prefetch_related("votes__member")
     return {
-        "id": m.pk, "call": m.call.reference, "date": m.date, "state": m.state,
-        "members_present": m.members_present, "quorum": m.quorum,
+        "id": m.pk, "call": m.call.reference, "purpose": m.purpose, "body": m.body,
+        "city": m.city.code if m.city_id else None, "date": m.date, "state": m.state,
+        "quorum": m.quorum, "scenario": m.scenario_id,
         "decisions": [
-            {"proposal": d.proposal.reference, "outcome": d.outcome, "amount": d.amount,
-             "reserve_rank": d.reserve_rank, "reason": d.reason}
-            for d in m.decisions.select_related("proposal")
+            {"proposal": d.proposal.reference, "title": d.proposal.title,
+             "city": d.proposal.city.code, "outcome": d.outcome, "amount": d.amount,
+             "co_financing": d.co_financing, "reserve_rank": d.reserve_rank, "reason": d.reason,
+             "votes": [{"member": v.member.get_username(), "choice": v.choice, "note": v.note}
+                       for v in d.votes.all()],
+             "tally": votes[d.pk]}
+            for d in decisions
         ],
     }  # fmt: skip
+
+
+def _see(user, action: str, obj=None, *, city=None) -> None:
+    """404 when the caller holds the role but not for this object's city, else 403."""
+    if permissions.can(user, action, obj, city=city):
+        return
+    if permissions.can(user, action):
+        raise Http404
+    permissions.require(user, action, obj, city=city)
 
 
 def _city(request, code) -> tuple[City, Strategy]:
@@ -116,13 +179,14 @@ def _city(request, code) -> tuple[City, Strategy]:
 
 def _call(request, reference):
     call = get_object_or_404(queries.calls_visible_to(request.user), reference=reference)
-    permissions.require(request.user, "portfolio.view", call)
+    _see(request.user, "portfolio.view", call)
     return call
 
 
 def _meeting(request, pk):
-    meeting = get_object_or_404(Meeting.objects.select_related("call__city"), pk=pk)
+    meeting = get_object_or_404(Meeting.objects.select_related("call__city", "city"), pk=pk)
     _call(request, meeting.call.reference)
+    _see(request.user, "portfolio.view", meeting)
     return meeting
 
 
@@ -134,17 +198,30 @@ def list_envelopes(request, city: str):
 
 @router.put(
     "/portfolio/{city}/envelopes",
-    response=EnvelopeOut,
-    summary="Set an envelope (secretariat); refused below what is committed",
+    response=list[EnvelopeOut],
+    summary="Set the city's envelopes, all lines at once: all saved or none (who runs calls)",
 )
-def put_envelope(request, city: str, payload: EnvelopeIn):
+def put_envelopes(request, city: str, payload: EnvelopesIn):
     city, strategy = _city(request, city)
-    priority = get_object_or_404(Priority, programme=strategy.programme, code=payload.priority)
-    envelope = services.set_envelope(
-        by=request.user, programme=strategy.programme, city=city, priority=priority,
-        amount=payload.amount, theme=payload.theme,
+    services.set_envelopes(
+        by=request.user, programme=strategy.programme, city=city,
+        lines=[line.model_dump() for line in payload.lines],
     )  # fmt: skip
-    return _envelope_out(envelope)
+    return [_envelope_out(e) for e in services.envelopes_of_city(city, strategy.programme)]
+
+
+@router.get(
+    "/calls/{reference}/envelopes",
+    response=list[CallEnvelopeOut],
+    summary="The call's own envelopes with what its decisions used",
+)
+def list_call_envelopes(request, reference: str):
+    call = _call(request, reference)
+    return [
+        {"key": f"{call.reference}-{e['priority'].code}", "priority": e["priority"].code,
+         "amount": e["amount"], "used": e["used"], "remaining": e["remaining"]}
+        for e in services.call_envelopes(call)
+    ]  # fmt: skip
 
 
 @router.get("/calls/{reference}/scenarios", response=list[ScenarioOut], summary="Scenarios")
@@ -155,7 +232,7 @@ def list_scenarios(request, reference: str):
 @router.post(
     "/calls/{reference}/scenarios",
     response={201: ScenarioOut},
-    summary="Build, solve and save a scenario (secretariat)",
+    summary="Build, solve and save a scenario (who runs the call)",
 )
 def create_scenario(request, reference: str, payload: ScenarioIn):
     call = _call(request, reference)
@@ -172,23 +249,40 @@ def get_scenario(request, pk: int):
 
 
 @router.post(
-    "/calls/{reference}/meetings",
+    "/calls/{reference}/validations",
     response={201: MeetingOut},
-    summary="Prepare a steering-committee meeting, from a scenario or empty (secretariat)",
+    summary="Prepare the steering committee's validation of one city (the city's secretariat)",
 )
-def create_meeting(request, reference: str, payload: MeetingIn):
+def create_validation(request, reference: str, payload: ValidationIn):
     call = _call(request, reference)
-    scenario = call.scenarios.filter(pk=payload.scenario).first() if payload.scenario else None
-    if payload.scenario and scenario is None:
-        raise Invalid.one("scenario", "no such scenario of this call")
-    meeting = services.create_meeting(
-        call, by=request.user, date=payload.date, members=payload.members_present,
-        quorum=payload.quorum, scenario=scenario,
-    )  # fmt: skip
+    city = next((c for c in call.cities if c.code == payload.city), None)
+    if city is None:
+        raise Invalid.one("city", _("not a city of this call"))
+    meeting = services.open_validation(call, by=request.user, city=city, date=payload.date)
     return Status(201, _meeting_out(meeting))
 
 
-@router.get("/meetings/{pk}", response=MeetingOut, summary="A meeting and its decisions")
+@router.post(
+    "/calls/{reference}/decision-rounds",
+    response={201: MeetingOut},
+    summary="Prepare the decision round, by hand or from a scenario (who runs the call)",
+)
+def create_decision_round(request, reference: str, payload: DecisionRoundIn):
+    call = _call(request, reference)
+    scenario = None
+    if payload.scenario is not None:
+        scenario = call.scenarios.filter(pk=payload.scenario).first()
+        if scenario is None:
+            raise Invalid.one("scenario", _("choose a solved scenario of this call"))
+    meeting = services.open_decision_round(
+        call, by=request.user, date=payload.date, scenario=scenario
+    )
+    return Status(201, _meeting_out(meeting))
+
+
+@router.get(
+    "/meetings/{pk}", response=MeetingOut, summary="A round: decisions, votes per member, tally"
+)
 def get_meeting(request, pk: int):
     return _meeting_out(_meeting(request, pk))
 
@@ -196,14 +290,32 @@ def get_meeting(request, pk: int):
 @router.put(
     "/meetings/{pk}/decisions",
     response=MeetingOut,
-    summary="Set one decision by hand (secretariat or steering committee, draft meetings)",
+    summary="Prepare one decision of a draft round; its votes are cleared",
 )
 def put_decision(request, pk: int, payload: DecisionIn):
     meeting = _meeting(request, pk)
-    proposal = get_object_or_404(Proposal, call=meeting.call, reference=payload.proposal)
+    proposal = get_object_or_404(
+        Proposal.objects.visible_to(request.user), call=meeting.call, reference=payload.proposal
+    )
+    plan = payload.co_financing
     services.set_decision(
         meeting, by=request.user, proposal=proposal, outcome=payload.outcome,
-        amount=payload.amount, rank=payload.reserve_rank, reason=payload.reason,
+        amount=payload.amount, rank=payload.rank, reason=payload.reason,
+        co_financing=[line.model_dump() for line in plan] if plan is not None else None,
+    )  # fmt: skip
+    return _meeting_out(meeting)
+
+
+@router.post(
+    "/meetings/{pk}/sign",
+    response=MeetingOut,
+    summary="Sign the round with a vote per proposal (members of the body)",
+)
+def sign(request, pk: int, payload: SignIn):
+    meeting = _meeting(request, pk)
+    services.sign_meeting(
+        meeting, by=request.user,
+        votes={ref: (v.choice, v.note) for ref, v in payload.votes.items()},
     )  # fmt: skip
     return _meeting_out(meeting)
 
@@ -211,7 +323,7 @@ def put_decision(request, pk: int, payload: DecisionIn):
 @router.post(
     "/meetings/{pk}/confirm",
     response=MeetingOut,
-    summary="Confirm the decisions: commit the amounts, move the proposals (steering committee)",
+    summary="Confirm the round (a member who signed): quorum and majority per decision",
 )
 def confirm(request, pk: int):
     return _meeting_out(services.confirm_meeting(_meeting(request, pk), by=request.user))

@@ -5,16 +5,19 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from decimal import Decimal, InvalidOperation
+from typing import Annotated
 
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from gti.accounts import audit, permissions
 from gti.accounts.models import Role
 from gti.errors import Invalid, Refused, refuse_state
 from gti.portfolio import optimizer
+from gti.portfolio import options as scenario_options
 from gti.portfolio.models import Commitment, Decision, Envelope, Meeting, Scenario, Vote
 from gti.proposals import procedure
 from gti.proposals.models import Call, CoFinancing, Proposal
@@ -42,41 +45,106 @@ def proposed_split(programme: Programme, total: Decimal) -> dict[str, Decimal]:
     return split
 
 
+class EnvelopeLine(BaseModel):
+    """One envelope to set: a priority of the programme, optionally one theme, and its amount."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    priority: str
+    amount: Annotated[Decimal, Field(max_digits=14, decimal_places=2)]
+    theme: str = ""
+
+
+def set_envelopes(*, by, programme: Programme, city: City, lines: list) -> list[Envelope]:
+    """Create or change a city's envelopes, all or none: every line is checked first (a known
+    priority, an amount not negative and not below what decisions already committed), then all
+    are saved in one transaction. Errors name the line: `lines[n].amount`."""
+    permissions.require(by, "portfolio.envelopes", city=city)
+    errors: dict[str, list[str]] = {}
+    parsed: list[tuple[int, EnvelopeLine]] = []
+    for n, line in enumerate(lines):
+        try:
+            parsed.append((n, EnvelopeLine.model_validate(line)))
+        except ValidationError as exc:
+            for err in exc.errors():
+                where = ".".join(str(p) for p in err["loc"]) or "amount"
+                errors.setdefault(f"lines[{n}].{where}", []).append(err["msg"])
+    if not lines:
+        errors["lines"] = [str(_("give at least one envelope"))]
+    priorities = {p.code: p for p in programme.priorities.all()}
+    seen = set()
+    for n, line in enumerate(lines):
+        code = line.get("priority") if isinstance(line, dict) else getattr(line, "priority", None)
+        if isinstance(code, str) and code not in priorities:
+            errors.setdefault(f"lines[{n}].priority", []).append(str(_("unknown priority")))
+    for n, line in parsed:
+        if (line.priority, line.theme) in seen:
+            errors.setdefault(f"lines[{n}].priority", []).append(str(_("given twice")))
+        seen.add((line.priority, line.theme))
+        if line.amount < 0:
+            errors.setdefault(f"lines[{n}].amount", []).append(str(_("must not be negative")))
+    if errors:
+        raise Invalid(errors)
+    with transaction.atomic():
+        existing = {
+            (e.priority.code, e.theme): e
+            for e in Envelope.objects.select_for_update()
+            .filter(programme=programme, city=city)
+            .select_related("priority", "city")
+        }
+        for n, line in parsed:
+            envelope = existing.get((line.priority, line.theme))
+            amount = line.amount.quantize(CENT)
+            if envelope is not None and amount < envelope.committed:
+                errors.setdefault(f"lines[{n}].amount", []).append(
+                    str(_("%(amount)s is below the %(committed)s already committed to "
+                          "%(envelope)s")
+                        % {"amount": amount, "committed": envelope.committed,
+                           "envelope": envelope})
+                )  # fmt: skip
+        if errors:
+            raise Invalid(errors)
+        saved = []
+        for _n, line in parsed:
+            amount = line.amount.quantize(CENT)
+            envelope = existing.get((line.priority, line.theme))
+            before = envelope.amount if envelope else None
+            if envelope is None:
+                envelope = Envelope.objects.create(
+                    programme=programme, city=city, priority=priorities[line.priority],
+                    theme=line.theme, amount=amount,
+                )  # fmt: skip
+            elif envelope.amount != amount:
+                envelope.amount = amount
+                envelope.save(update_fields=["amount"])
+            else:
+                saved.append(envelope)
+                continue
+            audit.record(
+                "portfolio.envelope.set",
+                envelope,
+                by=by,
+                before={"amount": before} if before is not None else {},
+                after={"amount": amount},
+                city=city.code,
+            )
+            saved.append(envelope)
+    return saved
+
+
 def set_envelope(
     *, by, programme: Programme, city: City, priority: Priority, amount, theme: str = ""
 ) -> Envelope:
-    """Create or change an envelope. Refused below what decisions already committed."""
-    permissions.require(by, "portfolio.envelopes", city=city)
+    """Create or change one envelope (see `set_envelopes`); errors name `amount`."""
     try:
-        amount = Decimal(str(amount)).quantize(CENT)
-    except (InvalidOperation, ValueError):
-        raise Invalid.one("amount", _("not an amount")) from None
-    if amount < 0:
-        raise Invalid.one("amount", _("must not be negative"))
-    with transaction.atomic():
-        envelope, created = Envelope.objects.select_for_update().get_or_create(
-            programme=programme, city=city, priority=priority, theme=theme,
-            defaults={"amount": amount},
+        (envelope,) = set_envelopes(
+            by=by, programme=programme, city=city,
+            lines=[{"priority": priority.code, "amount": amount, "theme": theme}],
         )  # fmt: skip
-        before = None if created else envelope.amount
-        if not created:
-            committed = envelope.committed
-            if amount < committed:
-                raise Invalid.one(
-                    "amount",
-                    _("%(amount)s is below the %(committed)s already committed to %(envelope)s")
-                    % {"amount": amount, "committed": committed, "envelope": envelope},
-                )
-            envelope.amount = amount
-            envelope.save(update_fields=["amount"])
-        audit.record(
-            "portfolio.envelope.set",
-            envelope,
-            by=by,
-            before={"amount": before} if before is not None else {},
-            after={"amount": amount},
-            city=city.code,
-        )
+    except Invalid as exc:
+        raise Invalid(
+            {key.removeprefix("lines[0]."): msgs for key, msgs in exc.errors.items()}
+        ) from None
     return envelope
 
 
@@ -164,15 +232,16 @@ def candidates(call: Call):
     )
 
 
-def build_instance(call: Call, options: dict) -> dict:
-    """The optimiser's instance for `call` under the scenario `options`:
+def build_instance(call: Call, options) -> dict:
+    """The optimiser's instance for `call` under the scenario `options` (`options.parse`):
 
     value: "score" (default) or "custom" with `values` {reference: number};
-    envelopes: envelope keys to apply (default: all of the city), amounts = what remains;
-    minimums: [{id, count, theme?, area?, priority?}];
+    envelopes: envelope keys to apply (default: all of the city and of the call), amounts = what
+    remains; minimums: [{id, count, theme?, area?, priority?}];
     exclusions: [[ref, ref], …] alternatives; dependencies: [[ref, required ref], …];
     scalable: {reference: minimum ERDF}.
     """
+    options = scenario_options.parse(options)
     proposals = list(candidates(call))
     refs = {p.reference for p in proposals}
     errors: dict[str, list[str]] = {}
@@ -185,28 +254,20 @@ def build_instance(call: Call, options: dict) -> dict:
             return False
         return True
 
-    values = options.get("values", {}) if options.get("value") == "custom" else {}
+    values = options.values if options.value == "custom" else {}
     for ref in values:
         known(ref, f"values.{ref}")
-    scalable = options.get("scalable", {})
+    scalable = {ref: float(amount) for ref, amount in options.scalable.items()}
     for ref in scalable:
         known(ref, f"scalable.{ref}")
     excludes, requires = defaultdict(list), defaultdict(list)
-    for n, pair in enumerate(options.get("exclusions", [])):
-        if (
-            len(pair) == 2
-            and all(known(r, f"exclusions[{n}]") for r in pair)
-            and pair[0] != pair[1]
-        ):
-            excludes[pair[0]].append(pair[1])
-    for n, pair in enumerate(options.get("dependencies", [])):
-        if (
-            len(pair) == 2
-            and all(known(r, f"dependencies[{n}]") for r in pair)
-            and pair[0] != pair[1]
-        ):
-            requires[pair[0]].append(pair[1])
-    chosen = options.get("envelopes")
+    for n, (a, b) in enumerate(options.exclusions):
+        if all([known(a, f"exclusions[{n}]"), known(b, f"exclusions[{n}]")]) and a != b:
+            excludes[a].append(b)
+    for n, (a, b) in enumerate(options.dependencies):
+        if all([known(a, f"dependencies[{n}]"), known(b, f"dependencies[{n}]")]) and a != b:
+            requires[a].append(b)
+    chosen = options.envelopes
     envelopes = [e for e in envelopes_of(call) if chosen is None or e.key in chosen]
     if chosen is not None:
         call_keys = {f"{call.reference}-{e.priority.code}" for e in call.envelopes.all()}
@@ -253,7 +314,7 @@ def build_instance(call: Call, options: dict) -> dict:
             for e in call_envelopes(call)
             if chosen is None or f"{call.reference}-{e['priority'].code}" in chosen
         ],
-        "minimums": [dict(m) for m in options.get("minimums", [])],
+        "minimums": [m.model_dump(exclude_none=True) for m in options.minimums],
     }
     try:
         optimizer.parse_instance(instance)
@@ -269,12 +330,13 @@ def run_scenario(call: Call, *, by, name: str, options: dict) -> Scenario:
         raise Invalid.one("name", _("required"))
     if Scenario.objects.filter(call=call, name=name.strip()).exists():
         raise Invalid.one("name", _("a scenario of this call already has this name"))
+    options = scenario_options.parse(options)
     instance = build_instance(call, options)
     result = optimizer.solve(optimizer.parse_instance(instance))
     with transaction.atomic():
         scenario = Scenario.objects.create(
-            call=call, name=name.strip(), options=options, instance=instance, result=result,
-            created_by=by,
+            call=call, name=name.strip(), options=options.stored(), instance=instance,
+            result=result, created_by=by,
         )  # fmt: skip
         audit.record(
             "portfolio.scenario.created",
@@ -353,7 +415,7 @@ def steering_quorum(call: Call, city) -> int:
     return max(floor, getattr(strategy, "steering_committee_quorum", 0) or 0)
 
 
-def _prepare_permission(meeting: Meeting) -> str:
+def prepare_permission(meeting: Meeting) -> str:
     return (
         "validation.prepare"
         if meeting.purpose == Meeting.Purpose.VALIDATION
@@ -402,11 +464,13 @@ def open_validation(call: Call, *, by, city, date: datetime.date) -> Meeting:
 
 
 def open_decision_round(
-    call: Call, *, by, date: datetime.date, scenario: Scenario | None = None
-) -> Meeting:
+    call: Call, *, by, date: datetime.date, scenario: Scenario | None = None,
+    approve: Proposal | None = None,
+) -> Meeting:  # fmt: skip
     """The final decision: prepared by hand or from a scenario (its chosen proposals approved
     with their amounts, the other candidates on the reserve list in order of value), then made
-    binding by the signatures the procedure asks of the deciding body."""
+    binding by the signatures the procedure asks of the deciding body. `approve` prepares the
+    approval of one proposal at its requested amount (a reserve taking released money)."""
     permissions.require(by, "portfolio.prepare", call)
     rules = call.rules
     if scenario is not None and (
@@ -450,6 +514,11 @@ def open_decision_round(
                    "scenario": scenario.name if scenario else None},
             city=call.city_codes,
         )  # fmt: skip
+        if approve is not None:
+            set_decision(
+                meeting, by=by, proposal=approve, outcome=Outcome.APPROVED,
+                amount=approve.erdf_requested, reason=str(_("reserve taking released money")),
+            )  # fmt: skip
     return meeting
 
 
@@ -491,7 +560,7 @@ def set_decision(
 ) -> Decision:  # fmt: skip
     """Prepare one decision of a draft round. Changing a decision clears the votes already
     signed on it: the members sign what is decided, not what was."""
-    permissions.require(by, _prepare_permission(meeting), meeting)
+    permissions.require(by, prepare_permission(meeting), meeting)
     rules = meeting.call.rules
     validation = meeting.purpose == Meeting.Purpose.VALIDATION
     allowed = (
@@ -656,7 +725,9 @@ def confirm_meeting(meeting: Meeting, *, by) -> Meeting:
     permissions.require(by, sign_permission(meeting), meeting)
     with transaction.atomic():
         meeting = (
-            Meeting.objects.select_for_update().select_related("call", "city").get(pk=meeting.pk)
+            Meeting.objects.select_for_update(of=("self",))  # the city may be empty
+            .select_related("call", "city")
+            .get(pk=meeting.pk)
         )
         if meeting.state != Meeting.State.DRAFT:
             raise refuse_state(meeting, _("confirming"))
@@ -690,7 +761,7 @@ def confirm_meeting(meeting: Meeting, *, by) -> Meeting:
                 pk__in=[d.proposal_id for d in decisions]
             )
             states = {p.pk: p for p in locked}
-            envelopes = list(envelopes_of(meeting.call).select_for_update())
+            envelopes = list(envelopes_of(meeting.call).select_for_update(of=("self",)))
             per_priority: dict[str, Decimal] = defaultdict(Decimal)
             for d in decisions:
                 p = states[d.proposal_id]
@@ -804,7 +875,7 @@ def drop_from_open_rounds(proposal: Proposal, *, by) -> None:
             by=by,
             before={"outcome": d.outcome, "meeting": d.meeting_id},
             after={},
-            reason=_("withdrawn"),
+            reason=str(_("withdrawn")),
             city=proposal.city.code,
         )
         d.delete()

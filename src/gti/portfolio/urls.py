@@ -7,7 +7,7 @@ urlpatterns = [
     path("portfolio/<slug:city>/", views.envelopes, name="envelopes"),
     path("calls/<str:reference>/scenarios/", views.scenarios, name="scenarios"),
     path("calls/<str:reference>/scenarios/compare/", views.compare, name="compare"),
-    path("calls/<str:reference>/meetings/new/", views.meeting_new, name="meeting_new"),
+    path("calls/<str:reference>/rounds/new/", views.round_new, name="round_new"),
     path("scenarios/<int:pk>/", views.scenario, name="scenario"),
-    path("meetings/<int:pk>/", views.meeting, name="meeting"),
+    path("rounds/<int:pk>/", views.round_, name="round"),
 ]

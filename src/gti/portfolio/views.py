@@ -1,82 +1,111 @@
-"""Portfolio pages. Role: the secretariat prepares (envelopes, scenarios, meetings), the steering
-committee decides, the managing authority and auditors read."""
+"""Portfolio pages: envelopes, scenarios, and the validation and decision rounds.
+
+Roles come from `permissions` and the call's procedure: whoever runs the call sets envelopes,
+computes scenarios and prepares the decision round; the city's secretariat prepares the steering
+committee's validation; the members of the body named by the procedure sign and confirm; the
+managing authority, the secretariat, the steering committee and auditors read. An object outside
+the person's cities answers 404.
+"""
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+import datetime
+from decimal import Decimal
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from gti.accounts import permissions
 from gti.errors import Invalid, Refused
+from gti.portfolio import options as scenario_options
 from gti.portfolio import services
-from gti.portfolio.models import Decision, Meeting, Scenario
+from gti.portfolio.models import Decision, Meeting, Scenario, Vote
 from gti.proposals import queries
-from gti.proposals.models import Proposal
+from gti.proposals.models import CoFinancing, Proposal
 from gti.strategy.models import City, Priority, Strategy
 
 
-def _money(text: str) -> Decimal | None:
-    try:
-        return Decimal(text.replace(" ", "").replace(",", ".")) if text.strip() else None
-    except InvalidOperation:
-        return None
+def _number(text: str) -> str:
+    """A number as typed (spaces, a decimal comma) as the schemas read it."""
+    return text.replace(" ", "").replace("\u202f", "").replace(",", ".").strip()
+
+
+def _see(user, action: str, obj=None, *, city=None) -> None:
+    """`action` on `obj`: 404 when the person holds the role but not for this object's city,
+    403 when they do not hold it at all."""
+    if permissions.can(user, action, obj, city=city):
+        return
+    if permissions.can(user, action):
+        raise Http404
+    permissions.require(user, action, obj, city=city)
+
+
+def _messages(errors: dict) -> list[tuple[str, str]]:
+    return [(field, m) for field, msgs in errors.items() for m in msgs]
 
 
 @login_required
 def envelopes(request, city):
-    """Envelopes of a city with what is committed and what remains."""
+    """Envelopes of a city with what is committed and what remains, and per call of the city
+    the call's own envelopes with what its decisions used."""
     city = get_object_or_404(City, code=city)
-    permissions.require(request.user, "portfolio.view", city=city)
+    _see(request.user, "portfolio.view", city=city)
     strategy = get_object_or_404(Strategy.objects.current().select_related("programme"), city=city)
     programme = strategy.programme
-    can_prepare = permissions.can(request.user, "portfolio.prepare", city=city)
-    errors, proposal = {}, None
-    if request.method == "POST" and can_prepare:
-        permissions.require(request.user, "portfolio.prepare", city=city)
+    can_set = permissions.can(request.user, "portfolio.envelopes", city=city)
+    errors: dict[str, str] = {}
+    proposal = None
+    if request.method == "POST":
+        permissions.require(request.user, "portfolio.envelopes", city=city)
         if "split" in request.POST:
-            total = _money(request.POST.get("total", ""))
-            if total is None or total < 0:
+            total = _number(request.POST.get("total", ""))
+            try:
+                proposal = services.proposed_split(programme, Decimal(total))
+                if Decimal(total) < 0:
+                    raise ValueError
+            except (ArithmeticError, ValueError):
                 errors["total"] = _("give the city's total ERDF amount")
-            else:
-                proposal = services.proposed_split(programme, total)
+                proposal = None
         else:
+            lines, codes = [], []
             for priority in programme.priorities.all():
                 raw = request.POST.get(f"amount_{priority.code}", "")
-                amount = _money(raw)
-                if not raw.strip():
-                    continue
-                if amount is None:
-                    errors[priority.code] = _("not an amount")
-                    continue
-                try:
-                    services.set_envelope(
-                        by=request.user, programme=programme, city=city, priority=priority,
-                        amount=amount,
-                    )  # fmt: skip
-                except Invalid as exc:
-                    errors[priority.code] = "; ".join(m for ms in exc.errors.values() for m in ms)
-            if not errors:
+                if raw.strip():
+                    lines.append({"priority": priority.code, "amount": _number(raw)})
+                    codes.append(priority.code)
+            try:
+                services.set_envelopes(by=request.user, programme=programme, city=city, lines=lines)
+            except Invalid as exc:
+                for field, msgs in exc.errors.items():
+                    n = field.removeprefix("lines[").split("]")[0]
+                    key = codes[int(n)] if n.isdigit() and int(n) < len(codes) else "total"
+                    errors[key] = "; ".join(msgs)
+            else:
                 messages.success(request, _("Envelopes saved."))
                 return redirect("portfolio:envelopes", city=city.code)
     rows = []
-    existing = {e.priority_id: e for e in services.envelopes_of_city(city, programme)}
+    plain = services.envelopes_of_city(city, programme).filter(theme="")
+    existing = {e.priority_id: e for e in plain}
     for priority in programme.priorities.all():
-        envelope = existing.get(priority.pk)
         rows.append(
             {
                 "priority": priority,
-                "envelope": envelope,
+                "envelope": existing.get(priority.pk),
                 "proposed": (proposal or {}).get(priority.code),
                 "error": errors.get(priority.code),
+                "typed": request.POST.get(f"amount_{priority.code}", "") if errors else "",
             }
         )
-    calls = queries.calls_visible_to(request.user).filter(city=city)
+    calls = (
+        queries.calls_visible_to(request.user)
+        .filter(programme=programme)
+        .filter(Q(city=city) | Q(city=None))
+    )
     return render(
         request,
         "portfolio/envelopes.html",
@@ -84,109 +113,142 @@ def envelopes(request, city):
             "city": city,
             "programme": programme,
             "rows": rows,
-            "themed": [e for e in existing.values() if e.theme],
-            "can_prepare": can_prepare,
+            "themed": services.envelopes_of_city(city, programme).exclude(theme=""),
+            "can_prepare": can_set,
             "split_error": errors.get("total"),
             "split_proposed": proposal is not None,
-            "calls": calls,
-            "meetings": Meeting.objects.filter(call__city=city).select_related("call"),
+            "calls": [(c, services.call_envelopes(c)) for c in calls],
+            "meetings": Meeting.objects.filter(call__in=calls)
+            .filter(Q(city=city) | Q(city=None))
+            .select_related("call"),
         },
     )
 
 
 def _call(request, reference):
     call = get_object_or_404(queries.calls_visible_to(request.user), reference=reference)
-    permissions.require(request.user, "portfolio.view", call)
+    _see(request.user, "portfolio.view", call)
     return call
 
 
-def _pairs(text: str, field: str, errors: dict) -> list[list[str]]:
+def _pairs(text: str) -> list[list[str]]:
+    """One pair per line ("A B", "A, B" or "B requires A"); a line of another length is passed
+    on as it is, so the options schema names it."""
     pairs = []
-    for n, line in enumerate(text.splitlines(), 1):
+    for line in text.splitlines():
         parts = [
             p for p in line.replace(",", " ").split() if p.lower() not in {"requires", "vereist"}
         ]
-        if not parts:
-            continue
-        if len(parts) != 2:
-            errors.setdefault(field, []).append(_("line %(n)s: give two references") % {"n": n})
-            continue
-        pairs.append(parts)
+        if parts:
+            pairs.append(parts)
     return pairs
+
+
+def options_from_form(form, candidates) -> dict:
+    """The scenario form as plain options; `options.parse` checks them like the API's."""
+    options: dict = {"value": form.get("value", "score"), "envelopes": form.getlist("envelopes")}
+    if options["value"] == "custom":
+        options["values"] = {
+            p.reference: _number(form.get(f"value_{p.reference}", "")) or "0" for p in candidates
+        }
+    options["minimums"] = []
+    for n in range(3):
+        count = form.get(f"min_count_{n}", "").strip()
+        if not count:
+            continue
+        minimum = {"id": f"min-{n + 1}", "count": count}
+        for key in ("theme", "area", "priority"):
+            if form.get(f"min_{key}_{n}"):
+                minimum[key] = form[f"min_{key}_{n}"]
+        options["minimums"].append(minimum)
+    options["exclusions"] = _pairs(form.get("exclusions", ""))
+    options["dependencies"] = _pairs(form.get("dependencies", ""))
+    options["scalable"] = {
+        p.reference: _number(form.get(f"scalable_{p.reference}", ""))
+        for p in candidates
+        if form.get(f"scalable_{p.reference}", "").strip()
+    }
+    return options
+
+
+def envelope_choices(call) -> list[dict]:
+    """Every envelope a scenario of `call` can apply: the cities' and the call's own."""
+    out = [{"key": e.key, "remaining": e.remaining} for e in services.envelopes_of(call)]
+    out += [
+        {"key": f"{call.reference}-{e['priority'].code}", "remaining": e["remaining"]}
+        for e in services.call_envelopes(call)
+    ]
+    return out
+
+
+def replacements(call) -> list[tuple]:
+    """Approved projects that withdrew, each with the reserve that fits the released money."""
+    withdrawn = Proposal.objects.filter(
+        call=call,
+        state=Proposal.State.WITHDRAWN,
+        decisions__outcome=Decision.Outcome.APPROVED,
+        decisions__meeting__state=Meeting.State.CONFIRMED,
+    ).distinct()
+    return [(p, services.best_replacement(p)) for p in withdrawn]
 
 
 @login_required
 def scenarios(request, reference):
-    """A call's scenarios; the secretariat builds and runs a new one."""
+    """A call's portfolio page: its envelopes, scenarios and rounds; whoever runs the call
+    computes scenarios and prepares the decision, the city's secretariat the validation."""
     call = _call(request, reference)
-    can_prepare = permissions.can(request.user, "portfolio.prepare", call)
+    user = request.user
+    can_prepare = permissions.can(user, "portfolio.prepare", call)
     candidates = list(services.candidates(call))
     errors: dict[str, list[str]] = {}
     form = request.POST if request.method == "POST" else {}
     if request.method == "POST":
-        permissions.require(request.user, "portfolio.prepare", call)
-        options = {"value": form.get("value", "score"), "minimums": [], "scalable": {}}
-        options["envelopes"] = form.getlist("envelopes")
-        if options["value"] == "custom":
-            options["values"] = {}
-            for p in candidates:
-                raw = form.get(f"value_{p.reference}", "").strip()
-                number = _money(raw) if raw else None
-                if raw and number is None:
-                    errors.setdefault(f"value_{p.reference}", []).append(_("not a number"))
-                options["values"][p.reference] = float(number if number is not None else 0)
-        for n in range(3):
-            count = form.get(f"min_count_{n}", "").strip()
-            if not count:
-                continue
-            if not count.isdigit():
-                errors.setdefault(f"min_count_{n}", []).append(_("a whole number"))
-                continue
-            minimum = {"id": f"min-{n + 1}", "count": int(count)}
-            for key in ("theme", "area", "priority"):
-                if form.get(f"min_{key}_{n}"):
-                    minimum[key] = form[f"min_{key}_{n}"]
-            options["minimums"].append(minimum)
-        options["exclusions"] = _pairs(form.get("exclusions", ""), "exclusions", errors)
-        options["dependencies"] = _pairs(form.get("dependencies", ""), "dependencies", errors)
-        for p in candidates:
-            raw = form.get(f"scalable_{p.reference}", "").strip()
-            if raw:
-                amount = _money(raw)
-                if amount is None:
-                    errors.setdefault(f"scalable_{p.reference}", []).append(_("not an amount"))
-                else:
-                    options["scalable"][p.reference] = float(amount)
-        if not errors:
-            try:
-                scenario = services.run_scenario(
-                    call, by=request.user, name=form.get("name", ""), options=options
-                )
-            except Invalid as exc:
-                errors = exc.errors
-            else:
-                messages.success(
-                    request, _("Scenario %(name)s computed.") % {"name": scenario.name}
-                )
-                return redirect("portfolio:scenario", pk=scenario.pk)
-    strategy = call.strategy
+        permissions.require(user, "portfolio.prepare", call)
+        try:
+            options = scenario_options.parse(options_from_form(form, candidates))
+            scenario = services.run_scenario(
+                call, by=user, name=form.get("name", ""), options=options
+            )
+        except Invalid as exc:
+            errors = exc.errors
+        else:
+            messages.success(request, _("Scenario %(name)s computed.") % {"name": scenario.name})
+            return redirect("portfolio:scenario", pk=scenario.pk)
+    # The themes and areas of every city of the call (a theme code may exist in both).
+    strategies = list(Strategy.objects.current().filter(city__in=[c.pk for c in call.cities]))
+    themes = {t.code: t for st in strategies for t in st.themes.all()}
+    areas = [a for st in strategies for a in st.areas.all()]
+    validation_cities = (
+        [c for c in call.cities if permissions.can(user, "validation.prepare", city=c)]
+        if call.rules.validation
+        else []
+    )
     return render(
         request,
         "portfolio/scenarios.html",
         {
             "call": call,
-            "city": call.city,
+            "city": call.city or (call.cities[0] if len(call.cities) == 1 else None),
             "scenarios": call.scenarios.all(),
             "candidates": candidates,
             "can_prepare": can_prepare,
             "errors": errors,
             "form": form,
-            "themes": strategy.themes.all(),
-            "areas": strategy.areas.all(),
-            "priorities": Priority.objects.filter(programme=strategy.programme),
+            "themes": list(themes.values()),
+            "areas": areas,
+            "priorities": Priority.objects.filter(programme=call.programme),
             "min_rows": range(3),
-            "envelopes": services.envelopes_of(call),
+            "envelopes": envelope_choices(call),
             "chosen_envelopes": form.getlist("envelopes") if form else None,
+            "call_envelopes": services.call_envelopes(call),
+            "rounds": [
+                m
+                for m in call.meetings.select_related("city")
+                if permissions.can(user, "portfolio.view", m)
+            ],  # fmt: skip
+            "validation_cities": validation_cities,
+            "today": timezone.localdate(),
+            "replacements": replacements(call),
         },
     )
 
@@ -234,99 +296,169 @@ def compare(request, reference):
     )
 
 
-class MeetingForm(forms.Form):
-    date = forms.DateField(
-        label=gettext_lazy("Date"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-    members = forms.CharField(
-        label=gettext_lazy("Members present (one per line)"),
-        widget=forms.Textarea(attrs={"rows": 4}),
-    )
-    quorum = forms.IntegerField(label=gettext_lazy("Quorum (members needed)"), min_value=1)
-    scenario = forms.ChoiceField(label=gettext_lazy("Prepare the decisions from scenario"),
-                                 required=False)  # fmt: skip
+def _date(text: str):
+    try:
+        return datetime.date.fromisoformat(text.strip())
+    except ValueError:
+        return None
 
 
 @login_required
-def meeting_new(request, reference):
+def round_new(request, reference):
+    """Prepare a round from the call's portfolio page: the steering committee's validation of
+    one city, or the decision (by hand, from a scenario, or approving a reserve)."""
     call = _call(request, reference)
-    permissions.require(request.user, "portfolio.prepare", call)
-    form = MeetingForm(request.POST or None, initial={"scenario": request.GET.get("scenario")})
-    form.fields["scenario"].choices = [("", "—")] + [(s.pk, s.name) for s in call.scenarios.all()]
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            meeting = services.create_meeting(
-                call, by=request.user, date=d["date"], members=d["members"].splitlines(),
-                quorum=d["quorum"],
-                scenario=call.scenarios.filter(pk=d["scenario"]).first() if d["scenario"] else None,
-            )  # fmt: skip
-        except Invalid as exc:
-            for field, msgs in exc.errors.items():
-                for m in msgs:
-                    form.add_error(field if field in form.fields else None, m)
+    if request.method != "POST":
+        return redirect("portfolio:scenarios", reference=call.reference)
+    user, form = request.user, request.POST
+    date = _date(form.get("date", ""))
+    try:
+        if date is None:
+            raise Invalid.one("date", _("give the date as YYYY-MM-DD"))
+        if form.get("purpose") == Meeting.Purpose.VALIDATION:
+            city = next((c for c in call.cities if c.code == form.get("city")), None)
+            if city is None:
+                raise Invalid.one("city", _("not a city of this call"))
+            meeting = services.open_validation(call, by=user, city=city, date=date)
         else:
-            return redirect("portfolio:meeting", pk=meeting.pk)
-    return render(
-        request, "portfolio/meeting_form.html", {"form": form, "call": call, "city": call.city}
-    )
+            scenario = None
+            if form.get("scenario"):
+                scenario = call.scenarios.filter(pk=form["scenario"]).first()
+                if scenario is None:
+                    raise Invalid.one("scenario", _("choose a solved scenario of this call"))
+            approve = None
+            if form.get("approve"):
+                approve = get_object_or_404(
+                    Proposal.objects.visible_to(user), call=call, reference=form["approve"]
+                )
+            meeting = services.open_decision_round(
+                call, by=user, date=date, scenario=scenario, approve=approve
+            )
+    except Invalid as exc:
+        for field, msg in _messages(exc.errors):
+            messages.error(request, f"{field}: {msg}")
+        return redirect("portfolio:scenarios", reference=call.reference)
+    messages.success(request, _("Round prepared."))
+    return redirect("portfolio:round", pk=meeting.pk)
+
+
+def _plan_rows(proposal: Proposal, decision: Decision | None) -> list[dict]:
+    """One amount per co-financing source: the revised plan where there is one, else the
+    proposal's own plan."""
+    given = {r["source"]: r["amount"] for r in (decision.co_financing if decision else [])}
+    own = {c.source: c.amount for c in proposal.co_financing.all()}
+    return [
+        {"source": value, "label": label, "amount": given.get(value, own.get(value, ""))}
+        for value, label in CoFinancing.Source.choices
+    ]
+
+
+def _decide(request, meeting: Meeting) -> None:
+    form = request.POST
+    proposal = get_object_or_404(
+        Proposal.objects.visible_to(request.user), call=meeting.call,
+        reference=form.get("proposal", ""),
+    )  # fmt: skip
+    rank = form.get("rank", "").strip()
+    plan = [
+        {"source": source, "amount": _number(form.get(f"co_{source}", ""))}
+        for source in CoFinancing.Source.values
+        if form.get(f"co_{source}", "").strip()
+    ]
+    amount = _number(form.get("amount", ""))
+    services.set_decision(
+        meeting, by=request.user, proposal=proposal, outcome=form.get("outcome", ""),
+        amount=amount or None, rank=int(rank) if rank.isdigit() else rank or None,
+        reason=form.get("reason", ""), co_financing=plan,
+    )  # fmt: skip
+    messages.success(request, _("Decision saved; its votes are cleared."))
+
+
+def _sign(request, meeting: Meeting) -> None:
+    votes = {}
+    for d in meeting.decisions.select_related("proposal"):
+        ref = d.proposal.reference
+        votes[ref] = (request.POST.get(f"vote_{ref}", ""), request.POST.get(f"note_{ref}", ""))
+    services.sign_meeting(meeting, by=request.user, votes=votes)
+    messages.success(request, _("Your signature is recorded."))
 
 
 @login_required
-def meeting(request, pk):
-    meeting = get_object_or_404(Meeting.objects.select_related("call__city"), pk=pk)
+def round_(request, pk):
+    """A validation or decision round: the decisions, the signing form for the members of the
+    body, the tally with who signed, confirmation, and after a decision the documents."""
+    meeting = get_object_or_404(Meeting.objects.select_related("call__city", "city"), pk=pk)
     call = _call(request, meeting.call.reference)
     user = request.user
-    can_edit = meeting.state == "draft" and (
-        permissions.can(user, "portfolio.prepare", call)
-        or permissions.can(user, "portfolio.decide", call)
-    )
-    can_confirm = meeting.state == "draft" and permissions.can(user, "portfolio.decide", call)
+    _see(user, "portfolio.view", meeting)
+    draft = meeting.state == Meeting.State.DRAFT
+    prepare = services.prepare_permission(meeting)
+    sign = services.sign_permission(meeting)
+    can_edit = draft and permissions.can(user, prepare, meeting)
+    can_sign = draft and permissions.can(user, sign, meeting)
     if request.method == "POST":
+        action = request.POST.get("action")
         try:
-            if "confirm" in request.POST:
+            if action == "decide":
+                _decide(request, meeting)
+            elif action == "sign":
+                _sign(request, meeting)
+            elif action == "confirm":
                 services.confirm_meeting(meeting, by=user)
-                messages.success(request, _("Decisions confirmed; the amounts are committed."))
+                messages.success(request, _("The round is confirmed."))
             else:
-                proposal = get_object_or_404(
-                    Proposal, call=call, reference=request.POST.get("proposal")
-                )
-                rank = request.POST.get("rank", "").strip()
-                services.set_decision(
-                    meeting, by=user, proposal=proposal, outcome=request.POST.get("outcome", ""),
-                    amount=_money(request.POST.get("amount", "")),
-                    rank=int(rank) if rank.isdigit() else None,
-                    reason=request.POST.get("reason", ""),
-                )  # fmt: skip
-                messages.success(request, _("Decision saved."))
+                raise Invalid.one("action", _("unknown action"))
         except Invalid as exc:
-            for field, msgs in exc.errors.items():
-                messages.error(request, f"{field}: {'; '.join(msgs)}")
+            for field, msg in _messages(exc.errors):
+                messages.error(request, f"{field}: {msg}")
         except Refused as exc:
             messages.error(request, str(exc))
-        return redirect("portfolio:meeting", pk=meeting.pk)
-    decided = {d.proposal_id: d for d in meeting.decisions.select_related("proposal")}
-    rows = [(p, decided.get(p.pk)) for p in Proposal.objects.filter(call=call).filter(
-        pk__in=list(decided) + list(services.candidates(call).values_list("pk", flat=True))
-    ).order_by("-consolidated_score")]  # fmt: skip
-    withdrawn = [
-        (p, services.best_replacement(p))
-        for p in Proposal.objects.filter(
-            call=call, state=Proposal.State.WITHDRAWN, decisions__outcome=Decision.Outcome.SELECTED
-        ).distinct()
+        return redirect("portfolio:round", pk=meeting.pk)
+    decisions = list(
+        meeting.decisions.select_related("proposal__city").prefetch_related(
+            "proposal__co_financing", "votes__member"
+        )
+    )
+    votes = services.tally(meeting)
+    mine = {v.decision_id: v for v in Vote.objects.filter(decision__meeting=meeting, member=user)}
+    rows = [
+        {
+            "d": d,
+            "p": d.proposal,
+            "tally": votes[d.pk],
+            "votes": list(d.votes.all()),
+            "mine": mine.get(d.pk),
+            "plan": _plan_rows(d.proposal, d),
+        }
+        for d in decisions
     ]
+    decided = {d.proposal_id for d in decisions}
+    addable = []
+    if can_edit and meeting.purpose == Meeting.Purpose.DECISION:
+        addable = [p for p in services.candidates(call) if p.pk not in decided]
+    signers = sorted({v.member.get_username() for r in rows for v in r["votes"]})
     return render(
         request,
-        "portfolio/meeting.html",
+        "portfolio/round.html",
         {
             "meeting": meeting,
             "call": call,
-            "city": call.city,
+            "city": meeting.city,
             "rows": rows,
+            "addable": [(p, _plan_rows(p, None)) for p in addable],
             "can_edit": can_edit,
-            "can_confirm": can_confirm,
-            "outcomes": Decision.Outcome.choices,
-            "envelopes": services.envelopes_of(call),
-            "withdrawn": withdrawn,
+            "can_sign": can_sign,
+            "signed": bool(mine),
+            "signers": signers,
+            "outcomes": [
+                (v, label)
+                for v, label in Decision.Outcome.choices
+                if (v in {"fits", "does_not_fit"})
+                == (meeting.purpose == Meeting.Purpose.VALIDATION)
+            ],  # fmt: skip
+            "choices": Vote.Choice.choices,
+            "blocks": call.rules.assessment.blocks,
+            "confirmed_decision": meeting.state == Meeting.State.CONFIRMED
+            and meeting.purpose == Meeting.Purpose.DECISION,
         },
     )
