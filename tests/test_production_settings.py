@@ -29,6 +29,7 @@ def test_deploy_check_is_clean_behind_https(tmp_path):
             "GTI_HTTPS": "1",
             "GTI_SECRET_KEY": secrets.token_urlsafe(50),
             "GTI_ALLOWED_HOSTS": "gti.example.org",
+            "GTI_EMAIL_HOST": "smtp.example.org",  # production sends real e-mail
         },
         tmp_path=tmp_path,
     )

@@ -190,7 +190,8 @@ HIDDEN = {
     "assign": OUT_OF_VIEW_SUBMITTED,
     "score": OUT_OF_VIEW_SUBMITTED - {"assessor_gent"},
     "withdraw": OUT_OF_VIEW_SUBMITTED,
-    "publish_call": set(ROLES[:-1]) - {"secretariat_gent"},
+    # The managing authority sees every draft call (it launches calls) but not this city-led one.
+    "publish_call": set(ROLES[:-1]) - {"secretariat_gent", "managing_authority"},
     # Another city's portfolio is out of view.
     "run_scenario": {"secretariat_antwerpen"},
     "confirm_meeting": {"secretariat_antwerpen"},

@@ -190,7 +190,9 @@ def _proposal_data(strategy: Strategy, n: int, rng: random.Random) -> dict:
 def _preregister(call, data: dict, city: str, people: dict, n: int) -> PreRegistration:
     """The first step and the managing authority's advice, the full proposal opened from it."""
     applicant = people[f"demo-aanvrager-{city}"]
-    total = sum(Decimal(line["amount"]) for line in data["budget_lines"])
+    total = Decimal(data["erdf_requested"]) + sum(
+        Decimal(c["amount"]) for c in data["co_financing"]
+    )
     prereg = services.preregister(
         call,
         {
@@ -309,6 +311,13 @@ def _decide(call: Call, city: City, people: dict, progress) -> None:
             meeting, by=first, proposal=below, outcome="rejected",
             reason="Demo: haalt de minimumscore van 30/50 strategisch of 60/100 niet",
         )  # fmt: skip
+    approved = list(
+        meeting.decisions.filter(outcome="approved").order_by("proposal__consolidated_score")
+    )
+    if len(approved) > 1:  # the weakest waits on the reserve list for released money
+        portfolio.set_decision(
+            meeting, by=first, proposal=approved[0].proposal, outcome="reserve", rank=1
+        )
     refs = [d.proposal.reference for d in meeting.decisions.select_related("proposal")]
     for officer in (first, second):
         portfolio.sign_meeting(meeting, by=officer, votes={ref: ("for", "") for ref in refs})

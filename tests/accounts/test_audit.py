@@ -211,7 +211,7 @@ def test_an_auditor_checks_the_chain_from_the_page(client):
     body = response.content.decode()
     assert f"{AuditEvent.objects.count()} events checked" in body and "Intact" in body
 
-    victim = AuditEvent.objects.filter(action="proposals.proposal.eligible").get()
+    victim = AuditEvent.objects.filter(action="proposals.proposal.admissible").get()
     raw("UPDATE accounts_auditevent SET reason = %s WHERE id = %s", "stil aangepast", victim.pk)
     body = client.post("/en/accounts/audit/verify/", follow=True).content.decode()
     assert "Broken" in body

@@ -6,6 +6,7 @@ import re
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
 from django.test import Client
 
 from gti.accounts import permissions
@@ -227,7 +228,7 @@ def test_the_invited_person_sets_their_own_password_once(client, mailoutbox):
     assert not User.objects.get(username="nieuw").has_usable_password()
     done = client.post(form_url, {"new_password1": PASSWORD, "new_password2": PASSWORD})
     assert done.status_code == 302
-    assert client.login(username="nieuw", password=PASSWORD)
+    assert client.login(request=HttpRequest(), username="nieuw", password=PASSWORD)
     client.logout()
     again = client.get(link, follow=True)
     assert "new_password1" not in again.content.decode()  # a spent link
@@ -252,7 +253,7 @@ def test_deactivated_account_cannot_log_in_and_the_actor_is_recorded(client):
     deactivate_user(target, by=person("secretariat_gent"), reason="Vertrokken")
     target.refresh_from_db()
     assert not target.is_active
-    assert not Client().login(username="applicant_gent_2", password=PASSWORD)
+    assert not Client().login(request=HttpRequest(), username="applicant_gent_2", password=PASSWORD)
     event = AuditEvent.objects.get(action="accounts.user.deactivated")
     assert (event.actor_name, event.reason, event.city) == (
         "secretariat_gent",

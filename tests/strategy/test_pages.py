@@ -13,7 +13,7 @@ from gti.strategy import geo
         ("/programme/", "Indicatoren van SD 1.1"),
         ("/en/programme/", "Indicators of SD 1.1"),
         ("/programme/", "De EU betaalt hoogstens 40% van de subsidiabele kosten"),
-        ("/en/programme/", "The EU pays at most 40% of the admissible costs"),
+        ("/en/programme/", "The EU pays at most 40% of the eligible costs"),
         ("/strategies/antwerpen/", "Medebepalend voor het stedelijke weefsel"),
         ("/en/strategies/antwerpen/", "Help shape the urban fabric"),
         ("/strategies/gent/", "Rechtstreekse impact hebben op het leven"),
@@ -73,7 +73,7 @@ def test_programme_page_states_the_split_as_the_programmes(client, loaded):
     from tests.factories import person
 
     programme = Programme.objects.current().get()
-    for city, code in (("gent", "secretariat_gent"), ("antwerpen", "secretariat_antwerpen")):
+    for city, code in (("gent", "managing_authority"), ("antwerpen", "managing_authority")):
         portfolio.set_envelope(
             by=person(code), programme=programme, city=City.objects.get(code=city),
             priority=programme.priorities.get(code="P1"), amount=Decimal("2940000.50"),
