@@ -202,13 +202,16 @@ def call_envelopes(call: Call) -> list[dict]:
 def names(call: Call) -> dict:
     """Names for the codes a scenario holds: envelopes, themes and areas of the call's strategy,
     and the programme's priorities in their order (read from the data, never from a page)."""
-    strategy = call.strategy
+    strategies = list(
+        Strategy.objects.current().filter(programme=call.programme, city__in=call.cities)
+    )
+    priorities = list(call.programme.priorities.all())
     return {
         "envelopes": {e.key: e.label for e in envelopes_of(call)},
-        "themes": {t.code: t.name for t in strategy.themes.all()},
-        "areas": {a.code: a.name for a in Area.all_areas.filter(strategy=strategy)},
-        "priorities": list(strategy.programme.priorities.all()),
-        "priority_labels": {p.code: p.label for p in strategy.programme.priorities.all()},
+        "themes": {t.code: t.name for s in strategies for t in s.themes.all()},
+        "areas": {a.code: a.name for a in Area.all_areas.filter(strategy__in=strategies)},
+        "priorities": priorities,
+        "priority_labels": {p.code: p.label for p in priorities},
     }
 
 

@@ -86,7 +86,7 @@ class GeneralForm(StepForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        admitted = self.call.strategy.source.get("admitted_city_roles") or []
+        admitted = self.strategy.source.get("admitted_city_roles") or []
         if admitted:
             self.fields["city_role"].choices = [("", "—")] + [
                 (v, label) for v, label in Proposal.CityRole.choices if v in admitted
