@@ -22,8 +22,10 @@ def test_two_scenarios_compared_and_a_decision_confirmed(site, page):
 
     log_in(page, "managing_authority")
     page.goto("/en/portfolio/gent/")
-    page.get_by_label("City's total ERDF (EUR): propose the programme split").fill("750000")
-    page.get_by_role("button", name="Propose the split").click()
+    page.get_by_label("City's total ERDF (EUR): propose amounts by the programme's split").fill(
+        "750000"
+    )
+    page.get_by_role("button", name="Propose amounts").click()
     expect(page.get_by_label("New amount for P1")).to_have_value("450000.00")
     expect(page.get_by_label("New amount for P2")).to_have_value("300000.00")
     assert axe_violations(page) == []
@@ -33,7 +35,7 @@ def test_two_scenarios_compared_and_a_decision_confirmed(site, page):
     expect(page.locator('tr[data-priority="P1"] td').first).to_have_text("—")  # nothing saved
     page.get_by_label("New amount for P2").fill("300000")
     page.get_by_role("button", name="Save envelopes").click()
-    expect(page.locator('tr[data-priority="P2"]').first).to_contain_text("300000")
+    expect(page.locator('tr[data-priority="P2"]').first).to_contain_text("EUR 300,000.00")
 
     log_in(page, "secretariat_gent")
     page.goto(f"/en/calls/{call.reference}/scenarios/")

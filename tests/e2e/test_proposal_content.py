@@ -68,9 +68,9 @@ def test_partners_and_a_unit_cost_line_from_form_to_proposal_page(site, page):
         "Geen steun uit de reguliere EFRO-oproepen",
         "Wijkcentrum De Kring vzw",
         "0412.345.614",
-        "12.00 × € 412.50",
-        "€ 4950.00",
-        "€ 154950.00",
+        "12.00 × EUR 412.50",
+        "EUR 4,950.00",
+        "EUR 154,950.00",
         "Hoe het project G-1 invult.",
         "beleidsnota-openbaar-groen",
     ):

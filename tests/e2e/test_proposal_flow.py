@@ -104,16 +104,20 @@ def test_applicant_submits_secretariat_screens_two_assessors_score(site, page):
     # The secretariat screens it.
     log_in(page, "secretariat_gent")
     expect(page.get_by_role("link", name=reference)).to_be_visible()
-    page.get_by_role("link", name=reference).click()
-    page.get_by_role("button", name="Screening starten").click()
-    page.get_by_role("link", name="Screening", exact=True).click()
+    page.goto(f"/en/proposals/{reference}/")
+    page.get_by_role("button", name="Start the admissibility check").click()
+    page.get_by_role("link", name="Admissibility check", exact=True).click()
     expect(page.locator(".findings-ok")).to_be_visible()
-    for code in ("G-1", "G-2", "G-3", "G-4", "G-5", "G-6", "G-7"):
-        page.locator(f"#check-{code}").get_by_label("voldoet", exact=True).check()
+    items = ("legal-personality", "not-completed", "state-aid-not-started")
+    items += ("horizontal-principles", "G-1", "G-2", "G-3", "G-4", "G-5", "G-6", "G-7")
+    for code in items:
+        page.locator(f"#check-{code}").get_by_label("met", exact=True).check()
+    page.locator("#check-climate-proofing").get_by_label("not applicable", exact=True).check()
     accessible(page)
-    page.get_by_role("button", name="Screening vastleggen en beslissen").click()
-    expect(page.locator(".state").first).to_have_text("ontvankelijk")
+    page.get_by_role("button", name="Record the check and decide on admissibility").click()
+    expect(page.locator(".state").first).to_have_text("admissible")
 
+    page.goto(f"/proposals/{reference}/")
     page.get_by_role("link", name="Beoordeling").click()
     page.get_by_label("assessor_gent", exact=True).check()
     page.get_by_label("assessor_gent_2", exact=True).check()
@@ -122,7 +126,7 @@ def test_applicant_submits_secretariat_screens_two_assessors_score(site, page):
     expect(page.locator(".state").first).to_have_text("in beoordeling")
 
     # Two assessors declare no conflict and score.
-    for name, value in (("assessor_gent", "8"), ("assessor_gent_2", "7")):
+    for name, value in (("assessor_gent", "5"), ("assessor_gent_2", "4")):
         log_in(page, name)
         page.get_by_role("link", name=reference, exact=False).first.click()
         accessible(page)
@@ -135,9 +139,10 @@ def test_applicant_submits_secretariat_screens_two_assessors_score(site, page):
         page.get_by_role("button", name="Mijn scores opslaan").click()
         expect(page.get_by_role("status")).to_contain_text("Scores opgeslagen")
 
-    expect(page.locator(".score")).to_have_text("75,00")
+    # 60 and 48 points (a 5-point criterion takes the same figure): 54 in all
+    expect(page.locator(".score")).to_have_text("54,00")
     log_in(page, "secretariat_gent")
     page.goto(f"/proposals/{reference}/")
     expect(page.locator(".state").first).to_have_text("beoordeeld")
-    expect(page.locator(".score")).to_have_text("75,00")
+    expect(page.locator(".score")).to_have_text("54,00")
     accessible(page)

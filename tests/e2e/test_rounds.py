@@ -78,7 +78,7 @@ def test_validation_with_an_abstention_then_a_decision_by_two_accounts(site, pag
     form.get_by_role("button", name=f"Save the decision on {a}").click()
     expect(page.get_by_role("status")).to_contain_text("Decision saved")
     expect(page.locator(f'tr[data-ref="{a}"] .decision')).to_contain_text(
-        "of € 100000.00 requested"
+        "of EUR 100,000.00 requested"
     )
     decision_url = page.url
     sign(page, decision_url, {a: "for"})

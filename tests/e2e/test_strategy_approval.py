@@ -57,7 +57,7 @@ def test_two_members_of_the_steering_committee_approve_a_new_version(site, page,
 def test_dutch_programme_page_states_the_programmes_split_with_amounts(site, page):
     programme = Programme.objects.current().get()
     portfolio.set_envelope(
-        by=person("secretariat_gent"), programme=programme, city=City.objects.get(code="gent"),
+        by=person("managing_authority"), programme=programme, city=City.objects.get(code="gent"),
         priority=programme.priorities.get(code="P1"), amount=Decimal("4410000"),
     )  # fmt: skip
     page.goto("/programme/")

@@ -124,7 +124,7 @@ def test_envelope_form_saves_nothing_when_one_line_is_refused(client):
     assert 'value="100000"' in page  # what was typed stays
     assert Envelope.objects.get(pk=made["P1"].pk).amount == Decimal("200000.00")
     call_table = page[page.index(f'data-call="{call.reference}"') :]
-    assert "200000.00" in call_table.split("</table>")[0]  # used of the call's P2
+    assert "EUR 200,000.00" in call_table.split("</table>")[0]  # used of the call's P2
 
 
 def test_envelope_form_is_for_who_runs_the_calls(client):
@@ -201,7 +201,7 @@ def test_the_authority_revises_a_plan_and_two_accounts_confirm(client, efro):
     client.post(url, {"action": "confirm"})
     assert Proposal.objects.get(pk=a.pk).state == "approved"
     page = client.get(url).content.decode()
-    assert "revised co-financing" in page and "of € 100000.00 requested" in page
+    assert "revised co-financing" in page and "of EUR 100,000.00 requested" in page
 
 
 def test_the_call_page_offers_the_reserve_that_fits_the_released_money(client):

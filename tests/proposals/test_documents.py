@@ -98,7 +98,7 @@ def test_decision_states_the_lower_amount_its_rate_and_the_revised_plan(approved
     assert doc["granted"] == GRANTED and doc["requested"] == Decimal("60000.00")
     assert doc["lowered"] is True
     assert doc["total_cost"] == Decimal("150000.00")
-    assert doc["rate"] == Decimal("31.56") and doc["rate_base"] == "total"
+    assert doc["rate"] == Decimal("31.56") and doc["rate_base"] == "eligible"
     assert [(c["amount"]) for c in doc["financing"]] == [Decimal("82666.67"), Decimal("20000.00")]
     assert doc["financing_total"] == doc["total_cost"]
     assert doc["objective"].code == "SD 2.4" and doc["priority"].code == "P2"
@@ -114,9 +114,9 @@ def test_decision_page_shows_figures_signers_and_complaint_route(approved):
     assert response.status_code == 200
     text = re.sub(r"\s+", " ", response.content.decode())
     for expected in (
-        "47333.33",
-        "31.56% of the total cost",
-        "82666.67",
+        "EUR 47,333.33",
+        "31.56% of the eligible cost",
+        "EUR 82,666.67",
         "Financing plan as decided (revised for the lower amount)",
         "steering_gent_2",
         "art. 73(3)",

@@ -123,7 +123,7 @@ def decision_document(proposal: Proposal) -> dict:
     programme = proposal.call.programme
     objective = proposal.specific_objective
     total = proposal.total_cost
-    eligible = None  # established at the first verification; until then the rate is of the total
+    eligible = proposal.eligible_cost  # the ERDF rate applies to the eligible cost
     granted = proposal.erdf_granted or Decimal("0.00")
     co_financing = [
         {"source": c.get_source_display(), "amount": c.amount} for c in proposal.co_financing.all()
