@@ -111,7 +111,9 @@ def test_applicant_submits_secretariat_screens_two_assessors_score(site, page):
     for code in ("G-1", "G-2", "G-3", "G-4", "G-5", "G-6", "G-7"):
         page.locator(f"#check-{code}").get_by_label("voldaan", exact=True).check()
     accessible(page)
-    page.get_by_role("button", name="De controle vastleggen en over de ontvankelijkheid beslissen").click()
+    page.get_by_role(
+        "button", name="De controle vastleggen en over de ontvankelijkheid beslissen"
+    ).click()
     expect(page.locator(".state").first).to_have_text("ontvankelijk")
 
     page.get_by_role("link", name="Beoordeling").click()
