@@ -25,7 +25,11 @@ $(BIN)/.installed-test: $(BIN)/.installed pyproject.toml
 
 install: $(BIN)/.installed
 
+# Debian's pango and fonts for the PDF decision documents (WeasyPrint); the site runs without them.
+PDF_DEPS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+
 run: $(BIN)/.installed
+	-@scripts/install-system-deps $(PDF_DEPS) || echo "PDF documents need: $(PDF_DEPS)"
 	$(BIN)/gti migrate --no-input -v0
 	$(BIN)/gti strategy load
 	@if $(BIN)/gti help demo >/dev/null 2>&1; then $(BIN)/gti demo; fi
@@ -38,8 +42,7 @@ run: $(BIN)/.installed
 # Debian's chromium (browser tests), postgresql (second database run), gettext (messages), and
 # pango with the DejaVu fonts (WeasyPrint's PDFs of the decision documents).
 system-test-deps:
-	scripts/install-system-deps chromium postgresql gettext \
-		libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+	scripts/install-system-deps chromium postgresql gettext $(PDF_DEPS)
 
 node_modules/axe-core/axe.min.js: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
