@@ -370,3 +370,16 @@ def test_who_takes_each_step_follows_the_calls_procedure():
     assert permissions.can(authority, "decision.sign", efro.call)
     assert not permissions.can(person("steering_gent"), "decision.sign", efro.call)
     assert permissions.can(person("steering_gent"), "decision.sign", city_led.call)
+
+
+def test_an_unknown_indicator_on_a_draft_without_objective_is_refused():
+    changes = {
+        "specific_objective": None,
+        "indicator_targets": [{"indicator": "XYZ9", "target": "1"}],
+    }
+    with pytest.raises(Invalid) as refused:
+        services.save_proposal(open_call(), proposal_data(**changes), by=person("applicant_gent"))
+    assert refused.value.errors == {
+        "indicator_targets[0].indicator": ["XYZ9 is not an indicator of the programme"]
+    }
+    assert not Proposal.objects.exists()

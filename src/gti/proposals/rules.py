@@ -311,8 +311,17 @@ def check(d: Draft, ctx: Context, stage: Stage) -> list[Violation]:
                 _("%(code)s is not an area of this city's GTI territory") % {"code": area},
             )
     allowed_indicators = ctx.objective_indicators.get(d.specific_objective or "", frozenset())
+    known_indicators = frozenset().union(
+        *ctx.objective_indicators.values(), ctx.strategy_level_indicators
+    )
     for i, code in enumerate(d.indicators):
-        if d.specific_objective and code not in allowed_indicators:
+        if code not in known_indicators:
+            fail(
+                "unknown_indicator",
+                f"indicator_targets[{i}].indicator",
+                _("%(code)s is not an indicator of the programme") % {"code": code},
+            )
+        elif d.specific_objective and code not in allowed_indicators:
             fail(
                 "indicator_of_other_objective",
                 f"indicator_targets[{i}].indicator",
