@@ -282,7 +282,7 @@ def test_the_proposal_page_shows_everything_it_holds(client):
         "Buurtwerk Ledeberg vzw",
         "0412.345.614",
         "unit cost",
-        "1000.00 × € 50.00",
+        "1000.00 × EUR 50.00",
         "Eligible cost",
         "Co-financing by Flemish government",
         "RCO26",

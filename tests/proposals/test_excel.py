@@ -126,7 +126,7 @@ def test_one_bad_row_imports_nothing_and_names_the_row(tmp_path):
         in lines
     )
     assert (
-        "Indicatoren!B3: indicator_targets[0].indicator: RCO99 is not an indicator of SD 2.4"
+        "Indicatoren!B3: indicator_targets[0].indicator: RCO99 is not an indicator of the programme"
         in lines
     )
     assert lines[-1] == "nothing imported: 3 problem(s)"
