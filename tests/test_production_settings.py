@@ -12,7 +12,9 @@ from django.db import connection
 
 
 def gti(*args, env_extra, tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GTI_", "DATABASE_URL"))}
+    # A clean environment: the browser tests of the same run allow async-unsafe ORM calls.
+    skip = ("GTI_", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(skip)}
     env.update(GTI_DATA_DIR=str(tmp_path), **env_extra)
     return subprocess.run(
         [sys.executable, "-m", "gti", *args], env=env, capture_output=True, text=True, timeout=120

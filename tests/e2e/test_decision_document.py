@@ -16,7 +16,7 @@ def test_applicant_reads_prints_and_downloads_the_decision(site, page):
     log_in(page, "applicant_gent")
     page.goto(f"/en/proposals/{proposal.reference}/decision/")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Decision on support")
-    expect(page.get_by_role("row", name="ERDF rate")).to_contain_text("31.56% of the total cost")
+    expect(page.get_by_role("row", name="ERDF rate")).to_contain_text("31.56% of the eligible cost")
     expect(page.get_by_text("How to file a complaint")).to_be_visible()
     assert axe_violations(page) == [], page.url
 
