@@ -285,7 +285,7 @@ def test_validation_decision_by_two_accounts_and_the_decision_document(site, pag
     form.get_by_role("button", name=f"Save the decision on {a}").click()
     expect(page.get_by_role("status")).to_contain_text("Decision saved")
     expect(page.locator(f'tr[data-ref="{a}"] .decision')).to_contain_text(
-        "€ 80000.00 (of € 100000.00 requested)"
+        "EUR 80,000.00 (of EUR 100,000.00 requested)"
     )
     form = page.locator(f'form.decision-form[data-ref="{b}"]')
     form.get_by_label("Outcome").select_option("rejected")
@@ -319,14 +319,14 @@ def test_validation_decision_by_two_accounts_and_the_decision_document(site, pag
     # 7. The decision document shows the amount granted and the revised financing plan.
     page.get_by_role("link", name=f"Decision document {a}").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Decision on support")
-    expect(page.get_by_role("row", name="ERDF granted")).to_contain_text("€ 80000.00")
-    expect(page.get_by_role("row", name="ERDF requested")).to_contain_text("€ 100000.00")
+    expect(page.get_by_role("row", name="ERDF granted")).to_contain_text("EUR 80,000.00")
+    expect(page.get_by_role("row", name="ERDF requested")).to_contain_text("EUR 100,000.00")
     expect(page.get_by_role("heading", name="revised for the lower amount")).to_be_visible()
     plan = page.locator("table.figures").nth(1)
-    expect(plan.get_by_role("row", name="ERDF")).to_contain_text("€ 80000.00")
-    expect(plan.locator("tbody")).to_contain_text("€ 150000.00")
-    expect(plan.locator("tbody")).to_contain_text("€ 20000.00")
-    expect(plan.locator("tfoot")).to_contain_text("€ 250000.00")
+    expect(plan.get_by_role("row", name="ERDF")).to_contain_text("EUR 80,000.00")
+    expect(plan.locator("tbody")).to_contain_text("EUR 150,000.00")
+    expect(plan.locator("tbody")).to_contain_text("EUR 20,000.00")
+    expect(plan.locator("tfoot")).to_contain_text("EUR 250,000.00")
     accessible(page)
     pdf = page.request.get(page.get_by_role("link", name="Download as PDF").get_attribute("href"))
     assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
