@@ -65,18 +65,6 @@ def test_demo_refuses_a_database_with_other_data(loaded):
     assert not Proposal.objects.exists() and AuditEvent.objects.count() == events
 
 
-def test_demo_refusal_exits_with_1(loaded):
-    from tests.factories import person
-
-    person("applicant_gent")
-    with pytest.raises(SystemExit) as exit_:
-        from django.core.management import execute_from_command_line
-
-        execute_from_command_line(["gti", "demo"])
-    assert exit_.value.code == 1
-    assert not Proposal.objects.exists()
-
-
 def test_demo_runs_with_force_and_beside_an_administrator(loaded):
     from django.contrib.auth import get_user_model
 
