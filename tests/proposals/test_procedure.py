@@ -383,3 +383,13 @@ def test_an_unknown_indicator_on_a_draft_without_objective_is_refused():
         "indicator_targets[0].indicator": ["XYZ9 is not an indicator of the programme"]
     }
     assert not Proposal.objects.exists()
+
+
+def test_a_taken_call_reference_moves_to_the_next_free_one():
+    first = gti_call()
+    year = first.reference.split("-")[1]
+    # Someone else took the next number in the meantime (a concurrent request).
+    Call.objects.filter(pk=first.pk).update(reference=f"GTI-{year}-C2")
+    second = gti_call(title="Tweede oproep")
+    assert second.reference == f"GTI-{year}-C3"
+    assert Call.objects.count() == 2

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal, InvalidOperation
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gti.accounts import audit, permissions
-from gti.errors import Invalid, refuse_state
+from gti.errors import Invalid, Refused, refuse_state
 from gti.proposals.models import Call, CallEnvelope, Criterion
 from gti.proposals.procedure import Procedure
 from gti.strategy.models import City, Programme, SpecificObjective, Strategy
@@ -146,12 +146,11 @@ def create_call(
         year = timezone.localtime(opens_at).year
         prefix = city.code[:3].upper() if city else "GTI"
         count = Call.objects.filter(reference__startswith=f"{prefix}-{year}-").count()
-        call = Call.objects.create(
+        call = Call(
             programme=programme,
             city=city,
             strategy=strategies[0] if city else None,
             procedure=rules.model_dump(mode="json"),
-            reference=f"{prefix}-{year}-C{count + 1}",
             title=title.strip(),
             description=description,
             opens_at=opens_at,
@@ -160,6 +159,17 @@ def create_call(
             consensus_margin=rules.assessment.consensus_margin,
             created_by=by,
         )
+        # The reference is unique: when someone took this number at the same moment, the next.
+        for n in range(count + 1, count + 20):
+            call.reference = f"{prefix}-{year}-C{n}"
+            try:
+                with transaction.atomic():
+                    call.save()
+                break
+            except IntegrityError:
+                call.pk = None
+        else:
+            raise Refused(_("No free call reference; try again."))
         call.themes.set([t for t in theme_rows if t.code in themes])
         call.specific_objectives.set([objectives[c] for c in specific_objectives or []])
         CallEnvelope.objects.bulk_create(
