@@ -101,13 +101,18 @@ def field_path(loc) -> str:
     return out
 
 
+def messages(exc: ValidationError) -> dict[str, list[str]]:
+    """A pydantic error as {field path: [messages]}, the shape every edge reports."""
+    errors: dict[str, list[str]] = {}
+    for err in exc.errors():
+        message = "unknown field" if err["type"] == "extra_forbidden" else err["msg"]
+        errors.setdefault(field_path(err["loc"]) or "(form)", []).append(message)
+    return errors
+
+
 def parse(data: dict) -> tuple[ProposalInput | None, dict[str, list[str]]]:
     """(input, {}) when the shape is right, else (None, {field: [messages]})."""
     try:
         return ProposalInput.model_validate(data), {}
     except ValidationError as exc:
-        errors: dict[str, list[str]] = {}
-        for err in exc.errors():
-            message = "unknown field" if err["type"] == "extra_forbidden" else err["msg"]
-            errors.setdefault(field_path(err["loc"]) or "(form)", []).append(message)
-        return None, errors
+        return None, messages(exc)

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from gti.accounts import audit, permissions
 from gti.errors import Invalid, Refused
-from gti.proposals.inputs import field_path
+from gti.proposals.inputs import messages
 from gti.proposals.models import Call, PreRegistration, PreRegistrationFeedback, Proposal
 from gti.proposals.services.calls import preregistration_open
 from gti.proposals.services.proposals import save_proposal, strategy_in_force
@@ -44,11 +44,7 @@ def _parse(data: dict) -> PreRegistrationInput:
     try:
         return PreRegistrationInput.model_validate(data)
     except ValidationError as exc:
-        errors: dict[str, list[str]] = {}
-        for err in exc.errors():
-            message = "unknown field" if err["type"] == "extra_forbidden" else err["msg"]
-            errors.setdefault(field_path(err["loc"]) or "(form)", []).append(message)
-        raise Invalid(errors) from None
+        raise Invalid(messages(exc)) from None
 
 
 def preregister(call: Call, data: dict, *, by) -> PreRegistration:
