@@ -177,3 +177,15 @@ def can(user, action: str, obj=None, *, city=None, procedure=None) -> bool:
 def require(user, action: str, obj=None, *, city=None, procedure=None) -> None:
     if not can(user, action, obj, city=city, procedure=procedure):
         raise PermissionDenied(_("You may not do this: %(action)s.") % {"action": action})
+
+
+def require_in_view(user, action: str, obj=None, *, city=None) -> None:
+    """As `require`, but 404 when the person holds the role only for other cities than the
+    object's: an object outside a person's view is not there for them (pages and API alike)."""
+    if can(user, action, obj, city=city):
+        return
+    if can(user, action):
+        from django.http import Http404
+
+        raise Http404
+    require(user, action, obj, city=city)

@@ -8,7 +8,6 @@ import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
@@ -162,15 +161,6 @@ def _meeting_out(m: Meeting) -> dict:
     }  # fmt: skip
 
 
-def _see(user, action: str, obj=None, *, city=None) -> None:
-    """404 when the caller holds the role but not for this object's city, else 403."""
-    if permissions.can(user, action, obj, city=city):
-        return
-    if permissions.can(user, action):
-        raise Http404
-    permissions.require(user, action, obj, city=city)
-
-
 def _city(request, code) -> tuple[City, Strategy]:
     city = get_object_or_404(City, code=code)
     permissions.require(request.user, "portfolio.view", city=city)
@@ -179,14 +169,14 @@ def _city(request, code) -> tuple[City, Strategy]:
 
 def _call(request, reference):
     call = get_object_or_404(queries.calls_visible_to(request.user), reference=reference)
-    _see(request.user, "portfolio.view", call)
+    permissions.require_in_view(request.user, "portfolio.view", call)
     return call
 
 
 def _meeting(request, pk):
     meeting = get_object_or_404(Meeting.objects.select_related("call__city", "city"), pk=pk)
     _call(request, meeting.call.reference)
-    _see(request.user, "portfolio.view", meeting)
+    permissions.require_in_view(request.user, "portfolio.view", meeting)
     return meeting
 
 

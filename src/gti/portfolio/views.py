@@ -15,7 +15,6 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -35,16 +34,6 @@ def _number(text: str) -> str:
     return text.replace(" ", "").replace("\u202f", "").replace(",", ".").strip()
 
 
-def _see(user, action: str, obj=None, *, city=None) -> None:
-    """`action` on `obj`: 404 when the person holds the role but not for this object's city,
-    403 when they do not hold it at all."""
-    if permissions.can(user, action, obj, city=city):
-        return
-    if permissions.can(user, action):
-        raise Http404
-    permissions.require(user, action, obj, city=city)
-
-
 def _messages(errors: dict) -> list[tuple[str, str]]:
     return [(field, m) for field, msgs in errors.items() for m in msgs]
 
@@ -54,7 +43,7 @@ def envelopes(request, city):
     """Envelopes of a city with what is committed and what remains, and per call of the city
     the call's own envelopes with what its decisions used."""
     city = get_object_or_404(City, code=city)
-    _see(request.user, "portfolio.view", city=city)
+    permissions.require_in_view(request.user, "portfolio.view", city=city)
     strategy = get_object_or_404(Strategy.objects.current().select_related("programme"), city=city)
     programme = strategy.programme
     can_set = permissions.can(request.user, "portfolio.envelopes", city=city)
@@ -127,7 +116,7 @@ def envelopes(request, city):
 
 def _call(request, reference):
     call = get_object_or_404(queries.calls_visible_to(request.user), reference=reference)
-    _see(request.user, "portfolio.view", call)
+    permissions.require_in_view(request.user, "portfolio.view", call)
     return call
 
 
@@ -390,7 +379,7 @@ def round_(request, pk):
     meeting = get_object_or_404(Meeting.objects.select_related("call__city", "city"), pk=pk)
     call = _call(request, meeting.call.reference)
     user = request.user
-    _see(user, "portfolio.view", meeting)
+    permissions.require_in_view(user, "portfolio.view", meeting)
     draft = meeting.state == Meeting.State.DRAFT
     prepare = services.prepare_permission(meeting)
     sign = services.sign_permission(meeting)
