@@ -2,6 +2,7 @@
 a brute-force search on small instances; the command-line contract; explanations."""
 
 import json
+from decimal import Decimal
 import subprocess
 import sys
 
@@ -225,6 +226,36 @@ def test_command_line_contract(tmp_path):
     assert json.loads(out.read_text())["objective"] == result["objective"]
 
 
+def test_money_is_exact_to_the_cent(tmp_path):
+    """Amounts are decimals summed in cents, never floats: 0.10 + 0.20 fills 0.30 exactly and a
+    cent more does not fit, in the optimum and in rank-and-fill, and the command writes the
+    amounts as they were given."""
+    data = {
+        "proposals": [
+            {"id": "a", "score": 3, "erdf": 0.1},
+            {"id": "b", "score": 2, "erdf": 0.2},
+            {"id": "c", "score": 1, "erdf": 0.01},
+        ],
+        "envelopes": [{"id": "e", "amount": 0.3}],
+    }
+    result = opt.solve(opt.parse_instance(data))
+    for chosen in (result, result["greedy"]):
+        assert amounts(chosen) == {"a": Decimal("0.10"), "b": Decimal("0.20")}
+        assert all(isinstance(s["erdf"], Decimal) for s in chosen["selected"])
+    short = result["explanations"]["c"][0]
+    assert (short["code"], short["left"], short["short"]) == (
+        "envelope_short", Decimal("0.00"), Decimal("0.01"),
+    )  # fmt: skip
+    path = tmp_path / "instance.json"
+    path.write_text(json.dumps(data))
+    run = gti(str(path))
+    assert '"erdf": 0.1' in run.stdout and '"erdf": 0.2' in run.stdout
+    assert json.loads(run.stdout)["selected"] == [
+        {"id": "a", "erdf": 0.1},
+        {"id": "b", "erdf": 0.2},
+    ]
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
@@ -243,6 +274,10 @@ def test_command_line_contract(tmp_path):
             "envelopes[0].amount: must not be negative",
         ),
         (lambda d: d["proposals"][0].pop("id"), "proposals[0].id: missing"),
+        (
+            lambda d: d["proposals"][0].update(erdf=1000.005),
+            "proposals[0].erdf: more than two decimals",
+        ),
     ],
 )
 def test_invalid_instance_exits_2_naming_the_place(tmp_path, change, message):

@@ -166,6 +166,27 @@ def test_minimums_exclusions_and_scalable_change_the_choice(call, round_):
     )
 
 
+def test_scenario_amounts_are_kept_and_summed_as_decimals(call, round_):
+    """Amounts with cents go to the optimiser, into the stored scenario, its totals and the
+    decision round as decimals: never through float (0.10 + 0.20 would not make 0.30)."""
+    _made, props = round_
+    cents = {"digi": Decimal("100000.10"), "big": Decimal("140000.20")}
+    for key, erdf in cents.items():
+        Proposal.objects.filter(pk=props[key].pk).update(erdf_requested=erdf)
+    scenario = services.run_scenario(call, by=person("secretariat_gent"), name="Centen", options={})
+    stored = Scenario.objects.get(pk=scenario.pk)
+    chosen = {s["id"]: s["erdf"] for s in stored.result["selected"]}
+    assert chosen[props["big"].reference] == "140000.20"
+    assert chosen[props["digi"].reference] == "100000.10"
+    shown = services.summary(stored)["optimal"]
+    assert shown["total"] == sum(Decimal(a) for a in chosen.values())
+    assert all(isinstance(v, Decimal) for v in shown["per_envelope"].values())
+    meeting = services.open_decision_round(call, by=person("secretariat_gent"), date=DAY,
+                                           scenario=stored)  # fmt: skip
+    approved = meeting.decisions.get(proposal=props["big"])
+    assert approved.amount == Decimal("140000.20")
+
+
 @pytest.mark.parametrize(
     "options, field",
     [

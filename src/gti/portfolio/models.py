@@ -1,6 +1,7 @@
 """ERDF envelopes and what decisions commit to them; scenarios; steering-committee meetings."""
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
@@ -68,8 +69,9 @@ class Scenario(models.Model):
     call = models.ForeignKey("proposals.Call", models.CASCADE, related_name="scenarios")
     name = models.CharField(_("name"), max_length=120)
     options = models.JSONField(_("options"))
-    instance = models.JSONField()
-    result = models.JSONField()
+    # amounts are kept as decimal text (never float): DjangoJSONEncoder writes a Decimal as a string
+    instance = models.JSONField(encoder=DjangoJSONEncoder)
+    result = models.JSONField(encoder=DjangoJSONEncoder)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 

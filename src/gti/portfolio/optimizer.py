@@ -12,6 +12,10 @@ Pure Python on plain data; no Django. The model, for proposals i with value v_i 
 
 solved by SciPy's `milp` (HiGHS) to a relative gap of at most 1e-6. The matrix is built with
 NumPy and SciPy sparse arrays, never with Python loops over pairs of proposals.
+
+Money is `Decimal` in euro, never float: amounts are read as decimals, summed in whole cents, and
+the amounts of a result are exact cents. Only the solver's copy of the model is floating point
+(HiGHS works in doubles); a scalable proposal's amount comes back from it floored to the cent.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 
 import numpy as np
 from scipy import sparse
@@ -29,7 +34,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 GAP = 1e-6
 SCALE = 1000.0  # money enters the model in thousands of euro: coefficients stay near 1
-EPS = 1e-6
+CENT = Decimal("0.01")
 
 
 class InstanceError(ValueError):
@@ -44,9 +49,9 @@ class Proposal:
     theme: str | None
     areas: list[str]
     score: float
-    erdf: float
+    erdf: Decimal
     value: float
-    min_erdf: float | None = None  # set: scalable between min_erdf and erdf
+    min_erdf: Decimal | None = None  # set: scalable between min_erdf and erdf
     excludes: list[str] = field(default_factory=list)
     requires: list[str] = field(default_factory=list)
 
@@ -58,7 +63,7 @@ class Proposal:
 @dataclass
 class Envelope:
     id: str
-    amount: float
+    amount: Decimal
     city: str | None = None
     priority: str | None = None
     theme: str | None = None
@@ -90,13 +95,46 @@ def _number(data: dict, key: str, where: str, *, required=True, minimum=0.0) -> 
             raise InstanceError(f"{where}.{key}: missing")
         return None
     value = data[key]
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         raise InstanceError(f"{where}.{key}: not a number: {value!r}")
     if not math.isfinite(value):
         raise InstanceError(f"{where}.{key}: not a finite number")
     if minimum is not None and value < minimum:
         raise InstanceError(f"{where}.{key}: must not be negative ({value})")
     return float(value)
+
+
+def _money(data: dict, key: str, where: str, *, required=True) -> Decimal | None:
+    """An amount in euro, exact to the cent: a JSON number (read as a decimal) or, as the app
+    stores amounts, a decimal string."""
+    if data.get(key) is None:
+        if required:
+            raise InstanceError(f"{where}.{key}: missing")
+        return None
+    value = data[key]
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal | str):
+        raise InstanceError(f"{where}.{key}: not a number: {value!r}")
+    try:
+        # a float from plain json.loads: its shortest repr is the decimal that was written
+        amount = Decimal(repr(value) if isinstance(value, float) else value)
+    except InvalidOperation:
+        raise InstanceError(f"{where}.{key}: not a number: {value!r}") from None
+    if not amount.is_finite():
+        raise InstanceError(f"{where}.{key}: not a finite number")
+    if amount < 0:
+        raise InstanceError(f"{where}.{key}: must not be negative ({value})")
+    if amount != amount.quantize(CENT, rounding=ROUND_FLOOR):
+        raise InstanceError(f"{where}.{key}: more than two decimals ({value})")
+    return amount.quantize(CENT)
+
+
+def cents(amount) -> int:
+    """Whole cents of an amount in euro (exact for the two-decimal amounts of an instance)."""
+    return int(Decimal(amount if not isinstance(amount, float) else repr(amount)) * 100)
+
+
+def euro(amount_in_cents) -> Decimal:
+    return (Decimal(int(amount_in_cents)) / 100).quantize(CENT)
 
 
 def _text(data: dict, key: str, where: str, *, required=False) -> str | None:
@@ -157,8 +195,8 @@ def parse_instance(data) -> Instance:
             raise InstanceError(f"{where}.id: duplicate id {pid!r}")
         ids.add(pid)
         score = _number(p, "score", where, minimum=None)
-        erdf = _number(p, "erdf", where)
-        min_erdf = _number(p, "min_erdf", where, required=False)
+        erdf = _money(p, "erdf", where)
+        min_erdf = _money(p, "min_erdf", where, required=False)
         if min_erdf is not None and min_erdf > erdf:
             raise InstanceError(f"{where}.min_erdf: above erdf ({min_erdf} > {erdf})")
         value = _number(p, "value", where, required=False, minimum=None)
@@ -192,7 +230,7 @@ def parse_instance(data) -> Instance:
         envelopes.append(
             Envelope(
                 id=eid,
-                amount=_number(e, "amount", where),
+                amount=_money(e, "amount", where),
                 city=_text(e, "city", where),
                 priority=_text(e, "priority", where),
                 theme=_text(e, "theme", where),
@@ -220,11 +258,23 @@ def parse_instance(data) -> Instance:
 
 def load(text: str) -> Instance:
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_float=Decimal)
     except json.JSONDecodeError as exc:
         where = f"line {exc.lineno} column {exc.colno}"
         raise InstanceError(f"(file): not JSON: {where}: {exc.msg}") from None
     return parse_instance(data)
+
+
+def dumps(result: dict) -> str:
+    """The result as JSON, amounts as JSON numbers. A two-decimal amount below 10^13 euro has at
+    most 15 significant digits, so the number written is exactly its decimal text."""
+
+    def number(value):
+        if isinstance(value, Decimal):
+            return int(value) if value == value.to_integral_value() else float(value)
+        raise TypeError(f"not JSON: {value!r}")
+
+    return json.dumps(result, ensure_ascii=False, indent=2, default=number)
 
 
 # --- the model --------------------------------------------------------------------------------
@@ -297,11 +347,14 @@ def build(inst: Instance, matcher: Matcher | None = None, skip: frozenset = froz
     n = len(props)
     index = {p.id: i for i, p in enumerate(props)}
     matcher = matcher or Matcher(props)
-    erdf = np.array([p.erdf for p in props]) / SCALE
+    # the solver's floating-point copy of the amounts
+    erdf = np.array([cents(p.erdf) for p in props], dtype=float) / (SCALE * 100)
     value = np.array([p.value for p in props])
     scalable = np.array([i for i, p in enumerate(props) if p.scalable], dtype=np.int64)
     s = len(scalable)
-    minimum_amount = np.array([props[i].min_erdf for i in scalable], dtype=float) / SCALE
+    minimum_amount = np.array([cents(props[i].min_erdf) for i in scalable], dtype=float) / (
+        SCALE * 100
+    )
     is_scalable = np.zeros(n, dtype=bool)
     is_scalable[scalable] = True
     y_of = np.full(n, -1, dtype=np.int64)
@@ -336,7 +389,8 @@ def build(inst: Instance, matcher: Matcher | None = None, skip: frozenset = froz
         members = np.flatnonzero(mask)
         var = np.where(is_scalable[members], y_of[members], members)
         coef = np.where(is_scalable[members], 1.0, erdf[members])
-        add(np.zeros(len(members)), var, coef, [-np.inf], [e.amount / SCALE], [e.id])
+        add(np.zeros(len(members)), var, coef, [-np.inf], [cents(e.amount) / (SCALE * 100)],
+            [e.id])  # fmt: skip
     for m in inst.minimums:
         mask = matcher.mask(m)
         masks[m.id] = mask
@@ -403,7 +457,7 @@ def rank_and_fill(inst: Instance, matcher: Matcher | None = None) -> dict:
         for i in np.flatnonzero(matcher.mask(e)):
             member_of[i].append(k)
     excluded_by = alternatives(props)
-    chosen: dict[str, float] = {}
+    chosen: dict[str, Decimal] = {}
     order = sorted(range(len(props)), key=lambda i: (-props[i].value, props[i].id))
     for i in order:
         p = props[i]
@@ -411,11 +465,10 @@ def rank_and_fill(inst: Instance, matcher: Matcher | None = None) -> dict:
             continue
         if any(r not in chosen for r in p.requires):
             continue
-        room = min((remaining[k] for k in member_of[i]), default=math.inf)
-        amount = p.erdf if room >= p.erdf - EPS else (room if p.scalable else None)
-        if amount is None or (p.scalable and amount < p.min_erdf - EPS):
+        room = min((remaining[k] for k in member_of[i]), default=None)
+        amount = p.erdf if room is None or room >= p.erdf else (room if p.scalable else None)
+        if amount is None or (p.scalable and amount < p.min_erdf):
             continue
-        amount = math.floor(amount * 100 + 1e-6) / 100
         for k in member_of[i]:
             remaining[k] -= amount
         chosen[p.id] = amount
@@ -423,15 +476,15 @@ def rank_and_fill(inst: Instance, matcher: Matcher | None = None) -> dict:
     unmet = [m.id for m in inst.minimums if _count(inst, matcher, m, chosen) < m.count]
     return {
         "objective": round(value, 6),
-        "selected": [{"id": pid, "erdf": round(a, 2)} for pid, a in chosen.items()],
+        "selected": [{"id": pid, "erdf": a} for pid, a in chosen.items()],
         "meets_minimums": not unmet,
         "unmet_minimums": unmet,
     }
 
 
-def _value_of(p: Proposal, amount: float) -> float:
+def _value_of(p: Proposal, amount: Decimal) -> float:
     if p.scalable and p.erdf > 0:
-        return p.value * amount / p.erdf
+        return p.value * float(amount / p.erdf)  # a share of the value, not money
     return p.value
 
 
@@ -520,18 +573,20 @@ def solve(
     return out
 
 
-def _amounts(inst: Instance, model: Model, x: np.ndarray) -> dict[str, float]:
+def _amounts(inst: Instance, model: Model, x: np.ndarray) -> dict[str, Decimal]:
     n = len(inst.proposals)
     chosen = np.flatnonzero(x[:n] > 0.5)
     funded = {int(i): inst.proposals[i].erdf for i in chosen}
     for k, i in enumerate(model.scalable):
         if x[i] > 0.5:
-            # floor to the cent, so rounding never pushes an envelope over its amount
-            funded[int(i)] = math.floor(x[n + k] * SCALE * 100 + 1e-6) / 100
-    return {inst.proposals[i].id: round(a, 2) for i, a in sorted(funded.items())}
+            # floored to the cent, so rounding never pushes an envelope over its amount
+            p = inst.proposals[i]
+            solved = euro(math.floor(x[n + k] * SCALE * 100 + 1e-6))
+            funded[int(i)] = min(max(solved, p.min_erdf), p.erdf)
+    return {inst.proposals[i].id: a for i, a in sorted(funded.items())}
 
 
-def explanations(inst: Instance, model: Model, amounts: dict[str, float]):
+def explanations(inst: Instance, model: Model, amounts: dict[str, Decimal]):
     """The constraints that bind, and for each proposal why it is in or out.
 
     An explanation is data, not text: a list of reasons, each `{"code": …, parameters}`, that the
@@ -544,22 +599,23 @@ def explanations(inst: Instance, model: Model, amounts: dict[str, float]):
     """
     props = inst.proposals
     selected = np.array([p.id in amounts for p in props])
-    funded = np.array([amounts.get(p.id, 0.0) for p in props])
+    # amounts in whole cents (int64): sums and comparisons are exact
+    funded = np.array([cents(amounts.get(p.id, 0)) for p in props], dtype=np.int64)
     value = np.array([p.value for p in props])
-    ask = np.array([p.min_erdf if p.scalable else p.erdf for p in props])
+    ask = np.array([cents(p.min_erdf if p.scalable else p.erdf) for p in props], dtype=np.int64)
     reasons_of: dict[str, list[dict]] = {}
     binding: list[str] = []
     room, ladders = {}, {}
     for e in inst.envelopes:
         mask = model.masks[e.id]
-        room[e.id] = e.amount - funded[mask].sum()
+        room[e.id] = cents(e.amount) - int(funded[mask].sum())
         out = mask & ~selected
-        if room[e.id] < EPS or (out.any() and ask[out].min() > room[e.id] + EPS):
+        if room[e.id] <= 0 or (out.any() and ask[out].min() > room[e.id]):
             binding.append(e.id)
         # selected members, cheapest value per euro first: what displacing them frees and costs
         members = np.flatnonzero(mask & selected)
-        members = members[np.argsort(value[members] / np.maximum(funded[members], 1e-9))]
-        gained = np.array([_value_of(props[j], funded[j]) for j in members])
+        members = members[np.argsort(value[members] / np.maximum(funded[members], 1))]
+        gained = np.array([_value_of(props[j], amounts[props[j].id]) for j in members])
         ladders[e.id] = (np.cumsum(funded[members]), np.cumsum(gained))
     for m in inst.minimums:
         if selected[model.masks[m.id]].sum() <= m.count:
@@ -572,8 +628,8 @@ def explanations(inst: Instance, model: Model, amounts: dict[str, float]):
             envelopes_of[i].append(e)
     for i, p in enumerate(props):
         if selected[i]:
-            reason = {"code": "selected", "funded": round(float(funded[i]), 2), "value": p.value}
-            if funded[i] < p.erdf - 0.005:
+            reason = {"code": "selected", "funded": amounts[p.id], "value": p.value}
+            if amounts[p.id] < p.erdf:
                 reason["requested"] = p.erdf
             reasons_of[p.id] = [reason]
             continue
@@ -589,14 +645,13 @@ def explanations(inst: Instance, model: Model, amounts: dict[str, float]):
                 binding.append(f"requires:{p.id}:{r}")
         for e in envelopes_of[i]:
             left = room[e.id]
-            if ask[i] <= left + EPS:
+            if ask[i] <= left:
                 continue
-            short = ask[i] - left
-            reason = {"code": "envelope_short", "envelope": e.id,
-                      "left": round(float(max(left, 0)), 2), "asks": round(float(ask[i]), 2),
-                      "short": round(float(short), 2), "value": p.value}  # fmt: skip
+            short = int(ask[i]) - left
+            reason = {"code": "envelope_short", "envelope": e.id, "left": euro(max(left, 0)),
+                      "asks": euro(ask[i]), "short": euro(short), "value": p.value}  # fmt: skip
             freed, lost = ladders[e.id]
-            k = int(np.searchsorted(freed, short - EPS))
+            k = int(np.searchsorted(freed, short))
             if k < len(freed):
                 # above the value it would displace; or displacing them breaks another rule
                 key = "displace_value" if lost[k] > p.value else "displace_breaks"
@@ -629,18 +684,18 @@ def conflicting(inst: Instance, matcher: Matcher, time_limit: float) -> list[str
 # --- checking a portfolio (used by tests and the app) -------------------------------------------
 
 
-def violations(inst: Instance, amounts: dict[str, float]) -> list[str]:
+def violations(inst: Instance, amounts: dict[str, Decimal]) -> list[str]:
     """Every constraint the portfolio `amounts` (id → ERDF) breaks; empty when it keeps all."""
     matcher = Matcher(inst.proposals)
     found = []
     ids = [p.id for p in inst.proposals]
-    funded = np.array([amounts.get(i, 0.0) for i in ids])
+    funded = np.array([cents(amounts.get(i, 0)) for i in ids], dtype=np.int64)
     chosen = np.array([i in amounts for i in ids])
     for p in inst.proposals:
         if p.id in amounts:
-            a = amounts[p.id]
+            a = Decimal(amounts[p.id])
             low = p.min_erdf if p.scalable else p.erdf
-            if a < low - 0.01 or a > p.erdf + 0.01:
+            if a < low or a > p.erdf:
                 found.append(f"{p.id}: amount {a} outside [{low}, {p.erdf}]")
             for o in p.excludes:
                 if o in amounts:
@@ -649,8 +704,8 @@ def violations(inst: Instance, amounts: dict[str, float]) -> list[str]:
                 if r not in amounts:
                     found.append(f"{p.id} requires {r}")
     for e in inst.envelopes:
-        used = funded[matcher.mask(e)].sum()
-        if used > e.amount + 0.01:
+        used = euro(funded[matcher.mask(e)].sum())
+        if used > e.amount:
             found.append(f"envelope {e.id}: {used} > {e.amount}")
     for m in inst.minimums:
         if chosen[matcher.mask(m)].sum() < m.count:

@@ -28,6 +28,12 @@ S = Proposal.State
 CENT = Decimal("0.01")
 
 
+def stored_amount(stored) -> Decimal:
+    """An amount of a stored scenario: decimal text (or, in scenarios saved before amounts were
+    kept as text, a JSON number, whose shortest repr is the decimal that was written)."""
+    return Decimal(str(stored)).quantize(CENT)
+
+
 # --- envelopes --------------------------------------------------------------------------------
 
 
@@ -260,7 +266,7 @@ def build_instance(call: Call, options) -> dict:
     values = options.values if options.value == "custom" else {}
     for ref in values:
         known(ref, f"values.{ref}")
-    scalable = {ref: float(amount) for ref, amount in options.scalable.items()}
+    scalable = options.scalable
     for ref in scalable:
         known(ref, f"scalable.{ref}")
     excludes, requires = defaultdict(list), defaultdict(list)
@@ -289,7 +295,7 @@ def build_instance(call: Call, options) -> dict:
                 "theme": p.theme.code if p.theme else None,
                 "areas": [a.code for a in p.areas.all()],
                 "score": float(p.consolidated_score or 0),
-                "erdf": float(p.erdf_requested),
+                "erdf": p.erdf_requested,
                 **({"value": values[p.reference]} if p.reference in values else {}),
                 **({"min_erdf": scalable[p.reference]} if p.reference in scalable else {}),
                 "excludes": excludes.get(p.reference, []),
@@ -300,7 +306,7 @@ def build_instance(call: Call, options) -> dict:
         "envelopes": [
             {
                 "id": e.key,
-                "amount": float(e.remaining),
+                "amount": e.remaining,
                 "city": e.city.code,
                 "priority": e.priority.code,
                 **({"theme": e.theme} if e.theme else {}),
@@ -311,7 +317,7 @@ def build_instance(call: Call, options) -> dict:
             # The call's own envelope binds every proposal of its priority, in every city.
             {
                 "id": f"{call.reference}-{e['priority'].code}",
-                "amount": float(e["remaining"]),
+                "amount": e["remaining"],
                 "priority": e["priority"].code,
             }
             for e in call_envelopes(call)
@@ -360,23 +366,27 @@ def summary(scenario: Scenario) -> dict:
     proposals = {p["id"]: p for p in scenario.instance["proposals"]}
 
     def spread(selected: list[dict]) -> dict:
-        per_priority, per_theme, per_area = defaultdict(float), defaultdict(float), defaultdict(int)
-        per_envelope = defaultdict(float)
+        per_priority, per_theme, per_area = (
+            defaultdict(Decimal),
+            defaultdict(Decimal),
+            defaultdict(int),
+        )
+        per_envelope = defaultdict(Decimal)
         for s in selected:
-            p = proposals[s["id"]]
-            per_priority[p["priority"]] += s["erdf"]
-            per_theme[p["theme"]] += s["erdf"]
+            p, erdf = proposals[s["id"]], stored_amount(s["erdf"])
+            per_priority[p["priority"]] += erdf
+            per_theme[p["theme"]] += erdf
             for area in p["areas"]:
                 per_area[area] += 1
             for e in scenario.instance["envelopes"]:
                 if all(p.get(k) == e[k] for k in ("city", "priority", "theme") if k in e):
-                    per_envelope[e["id"]] += s["erdf"]
-        total = sum(per_priority.values())
+                    per_envelope[e["id"]] += erdf
+        total = sum(per_priority.values(), Decimal(0))
         return {
             "refs": [s["id"] for s in selected],
             "total": total,
             "per_priority": dict(per_priority),
-            "shares": {k: (v / total if total else 0.0) for k, v in per_priority.items()},
+            "shares": {k: (v / total if total else Decimal(0)) for k, v in per_priority.items()},
             "per_theme": dict(per_theme),
             "per_area": dict(per_area),
             "per_envelope": dict(per_envelope),
@@ -390,7 +400,9 @@ def summary(scenario: Scenario) -> dict:
         "greedy_objective": result["greedy"]["objective"],
         "optimal": spread(result["selected"]),
         "greedy": spread(result["greedy"]["selected"]),
-        "envelopes": scenario.instance["envelopes"],
+        "envelopes": [
+            {**e, "amount": stored_amount(e["amount"])} for e in scenario.instance["envelopes"]
+        ],
         "explanations": result["explanations"],
         "binding": result["binding"],
     }
@@ -491,7 +503,8 @@ def open_decision_round(
         )  # fmt: skip
         if scenario is not None:
             by_ref = {p.reference: p for p in candidates(call)}
-            chosen = {s["id"]: s["erdf"] for s in scenario.result["selected"] if s["id"] in by_ref}
+            chosen = {s["id"]: stored_amount(s["erdf"]) for s in scenario.result["selected"]
+                      if s["id"] in by_ref}  # fmt: skip
             values = {p["id"]: p.get("value", p["score"]) for p in scenario.instance["proposals"]}
             reserve = sorted(
                 (r for r in values if r not in chosen and r in by_ref), key=lambda r: -values[r]
@@ -499,8 +512,7 @@ def open_decision_round(
             Decision.objects.bulk_create(
                 [
                     Decision(meeting=meeting, proposal=by_ref[r], outcome=Outcome.APPROVED,
-                             amount=min(Decimal(str(a)).quantize(CENT),
-                                        by_ref[r].erdf_requested))
+                             amount=min(a, by_ref[r].erdf_requested))
                     for r, a in chosen.items()
                 ]
                 + [

@@ -1,4 +1,3 @@
-import json
 import sys
 from pathlib import Path
 
@@ -42,7 +41,7 @@ class Command(BaseCommand):
                 self.stderr.write(message)
 
         result = optimizer.solve(inst, time_limit=time_limit, progress=progress)
-        text = json.dumps(result, ensure_ascii=False, indent=2)
+        text = optimizer.dumps(result)
         if output:
             output.write_text(text + "\n", encoding="utf-8")
             if progress:
