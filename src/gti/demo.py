@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from gti.accounts.models import Role
 from gti.accounts.services import create_user
+from gti.portfolio import services as portfolio
 from gti.proposals import services
 from gti.proposals.models import Call, PreRegistration, Proposal
 from gti.strategy.models import City, Programme, Strategy
@@ -231,7 +232,7 @@ def _advance(proposal, target: str, people: dict, city: str, rng: random.Random)
     if target == S.DRAFT:
         return proposal
     if target == S.WITHDRAWN:
-        return services.withdraw_proposal(proposal, by=applicant, reason="Demo: ingetrokken")
+        return portfolio.withdraw_proposal(proposal, by=applicant, reason="Demo: ingetrokken")
     proposal = services.submit_proposal(proposal, by=applicant)
     if target == S.SUBMITTED:
         return proposal
@@ -266,8 +267,6 @@ def _advance(proposal, target: str, people: dict, city: str, rng: random.Random)
 def _validate(call: Call, city: City, people: dict, progress, not_fitting: bool):
     """The city's steering committee validates: three members sign, the third abstains on the
     first proposal for a conflict of interest; in Ghent one proposal does not fit."""
-    from gti.portfolio import services as portfolio
-
     meeting = portfolio.open_validation(
         call, by=people[f"demo-secretariaat-{city.code}"], city=city, date=timezone.localdate()
     )
@@ -293,8 +292,6 @@ def _validate(call: Call, city: City, people: dict, progress, not_fitting: bool)
 def _decide(call: Call, city: City, people: dict, progress) -> None:
     """The managing authority decides on Antwerp's validated proposals from a scenario: two
     officers sign; an assessed proposal below the minimum scores is rejected."""
-    from gti.portfolio import services as portfolio
-
     first, second = people["demo-beheersautoriteit-1"], people["demo-beheersautoriteit-2"]
     scenario = portfolio.run_scenario(call, by=first, name="Demo: optimum", options={})
     progress(f"scenario {scenario.name} ({scenario.result['status']})")
@@ -326,8 +323,6 @@ def _decide(call: Call, city: City, people: dict, progress) -> None:
 
 
 def _envelopes(call: Call, people: dict) -> None:
-    from gti.portfolio import services as portfolio
-
     programme = call.programme
     for city in call.cities:
         for code, amount in portfolio.proposed_split(programme, CITY_ERDF).items():

@@ -2,9 +2,9 @@
 a brute-force search on small instances; the command-line contract; explanations."""
 
 import json
-from decimal import Decimal
 import subprocess
 import sys
+from decimal import Decimal
 
 import pytest
 from hypothesis import HealthCheck, given, settings

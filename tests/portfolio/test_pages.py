@@ -205,7 +205,7 @@ def test_the_authority_revises_a_plan_and_two_accounts_confirm(client, efro):
 
 
 def test_the_call_page_offers_the_reserve_that_fits_the_released_money(client):
-    from gti.proposals.services import withdraw_proposal
+    from gti.portfolio.services import withdraw_proposal
 
     call = efro_call(envelopes={"P2": Decimal("150000")})
     envelopes("1000000", "1000000", city="antwerpen")

@@ -15,7 +15,6 @@ from gti.errors import Invalid, Refused
 from gti.portfolio import services
 from gti.portfolio.models import Commitment, Decision, Envelope, Meeting, Scenario, Vote
 from gti.proposals.models import Proposal
-from gti.proposals.services import withdraw_proposal
 from gti.strategy.models import City, Programme
 from tests.factories import (
     assessed,
@@ -431,7 +430,7 @@ def test_a_reserve_is_approved_after_a_withdrawal_releases_money():
     services.confirm_meeting(meeting, by=authority)
     assert (state(a), state(b)) == (S.APPROVED, S.RESERVE)
     assert services.best_replacement(a) is None  # nothing released yet: the envelope is full
-    withdraw_proposal(a, by=person("applicant_antwerpen"), reason="Partner haakt af")
+    services.withdraw_proposal(a, by=person("applicant_antwerpen"), reason="Partner haakt af")
     assert Commitment.objects.get(proposal=a).released_at is not None
     replacement = services.best_replacement(Proposal.objects.get(pk=a.pk))
     assert replacement == b
@@ -452,7 +451,7 @@ def test_a_withdrawal_drops_the_proposal_from_a_draft_round(efro):
         services.set_decision(meeting, by=authority, proposal=p, outcome="approved",
                               amount=p.erdf_requested)  # fmt: skip
     sign_all(meeting, "managing_authority")
-    withdraw_proposal(b, by=person("applicant_antwerpen"), reason="Ander budget gevonden")
+    services.withdraw_proposal(b, by=person("applicant_antwerpen"), reason="Ander budget gevonden")
     assert [d.proposal for d in meeting.decisions.all()] == [a]
     sign_all(meeting, "managing_authority_2")
     services.confirm_meeting(meeting, by=authority)

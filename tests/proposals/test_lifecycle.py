@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from gti.accounts.models import AuditEvent
 from gti.errors import Invalid, Refused
+from gti.portfolio import services as portfolio
 from gti.proposals import services
 from gti.proposals.models import Proposal
 from tests.factories import (
@@ -328,7 +329,7 @@ def test_secretariat_corrects_a_submitted_proposal_with_a_reason():
 )
 def test_withdraw_from_any_open_state(make):
     proposal = make()
-    proposal = services.withdraw_proposal(
+    proposal = portfolio.withdraw_proposal(
         proposal, by=person("applicant_gent"), reason="Geen budget"
     )
     assert proposal.state == S.WITHDRAWN

@@ -149,13 +149,10 @@ def _role_allows(user, role: str, action: str, obj) -> bool:
     proposal = getattr(obj, "proposal", obj)
     if role == A and action in OWN_ONLY:
         return _owner(user, obj)
-    if role == AS and action in {"proposal.view", "proposal.assess"}:
-        from gti.proposals.models import Assignment
-
-        assignments = Assignment.objects.filter(proposal=proposal, assessor=user, active=True)
-        if action == "proposal.view":
-            return assignments.filter(declared_at__isnull=False).exists()
-        return assignments.exists()
+    if role == AS and action == "proposal.view":
+        return proposal.revealed_to(user)  # rule kept with the proposal (its querysets use it)
+    if role == AS and action == "proposal.assess":
+        return proposal.assigned_to(user)
     if action in {"proposal.view", "proposal.view_contact"}:
         # Drafts are the applicant's own (as in Proposal.objects.visible_to).
         return getattr(proposal, "state", None) != "draft"

@@ -18,6 +18,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from gti.accounts import permissions
 from gti.api.auth import TokenAuth
+from gti.portfolio import services as portfolio
 from gti.proposals import queries, services
 from gti.proposals.inputs import ProposalInput
 from gti.proposals.models import Call, Proposal
@@ -316,7 +317,7 @@ def submit(request, reference: str):
 def withdraw(request, reference: str, payload: Reason):
     proposal = _proposal(request, reference)
     return _out(
-        request, services.withdraw_proposal(proposal, by=request.user, reason=payload.reason)
+        request, portfolio.withdraw_proposal(proposal, by=request.user, reason=payload.reason)
     )
 
 

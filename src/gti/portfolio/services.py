@@ -863,6 +863,22 @@ def confirm_meeting(meeting: Meeting, *, by) -> Meeting:
     return meeting
 
 
+def withdraw_proposal(proposal: Proposal, *, by, reason: str = "") -> Proposal:
+    """The applicant withdraws; an approved project gives its committed ERDF back, and a round
+    still being prepared drops its decision on the proposal (so that round can be confirmed).
+    A move of the portfolio: it calls the proposal's transition, never the reverse."""
+
+    def release(p):
+        release_commitments(p, by=by)
+        drop_from_open_rounds(p, by=by)
+        return []
+
+    return transition(
+        proposal, by=by, permission="proposal.withdraw", action="withdrawn", reason=reason,
+        update=release,
+    )  # fmt: skip
+
+
 def release_commitments(proposal: Proposal, *, by) -> Decimal:
     """An approved project that withdraws gives its committed ERDF back to the envelopes."""
     released = Decimal("0")

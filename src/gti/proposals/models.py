@@ -156,12 +156,17 @@ class ProposalQuerySet(models.QuerySet):
                 q |= not_draft
             elif city_ids:
                 q |= not_draft & models.Q(city_id__in=city_ids)
-        q |= models.Q(
-            assignments__assessor=user,
-            assignments__active=True,
-            assignments__declared_at__isnull=False,
-        )
-        return self.filter(q).distinct()
+        return self.filter(q | revealed_to(user)).distinct()
+
+
+def revealed_to(user) -> models.Q:
+    """The one home of the expert's rule: an expert sees a proposal only while assigned to it
+    and after declaring no conflict of interest (the declaration comes before the content)."""
+    return models.Q(
+        assignments__assessor=user,
+        assignments__active=True,
+        assignments__declared_at__isnull=False,
+    )
 
 
 class Proposal(models.Model):
@@ -267,6 +272,13 @@ class Proposal(models.Model):
 
     def __str__(self):
         return f"{self.reference} {self.title}"
+
+    def revealed_to(self, user) -> bool:
+        return Proposal.objects.filter(revealed_to(user), pk=self.pk).exists()
+
+    def assigned_to(self, user) -> bool:
+        """An active assignment, declared or not (the expert may act on it: declare, score)."""
+        return self.assignments.filter(assessor=user, active=True).exists()
 
     @property
     def total_cost(self) -> Decimal:

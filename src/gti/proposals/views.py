@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from gti.accounts import permissions
 from gti.accounts.models import Role
 from gti.errors import Invalid, Refused
+from gti.portfolio import services as portfolio
 from gti.proposals import excel, procedure, queries, rules, services
 from gti.proposals.forms import STEP_FORMS, STEPS, ScoreForm, ScreeningForm
 from gti.proposals.models import Assignment, Call, Proposal
@@ -438,7 +439,7 @@ def proposal_action(request, reference, action):
         if action == "submit":
             services.submit_proposal(proposal, by=request.user)
         elif action == "withdraw":
-            services.withdraw_proposal(proposal, by=request.user, reason=reason)
+            portfolio.withdraw_proposal(proposal, by=request.user, reason=reason)
         elif action == "return":
             services.return_for_correction(proposal, by=request.user, reason=reason)
         elif action == "start-screening":

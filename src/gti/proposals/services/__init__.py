@@ -34,7 +34,6 @@ from gti.proposals.services.proposals import (  # noqa: F401
     snapshot,
     strategy_in_force,
     submit_proposal,
-    withdraw_proposal,
 )
 from gti.proposals.services.screening import (  # noqa: F401
     checklist_items,

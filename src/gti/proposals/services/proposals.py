@@ -469,26 +469,6 @@ def submit_proposal(proposal: Proposal, *, by) -> Proposal:
     )
 
 
-def withdraw_proposal(proposal: Proposal, *, by, reason: str = "") -> Proposal:
-    """The applicant withdraws; an approved project gives its committed ERDF back, and a round
-    still being prepared drops its decision on the proposal (so that round can be confirmed)."""
-    from gti.portfolio.services import drop_from_open_rounds, release_commitments
-
-    def release(p):
-        release_commitments(p, by=by)
-        drop_from_open_rounds(p, by=by)
-        return []
-
-    return transition(
-        proposal,
-        by=by,
-        permission="proposal.withdraw",
-        action="withdrawn",
-        reason=reason,
-        update=release,
-    )
-
-
 def return_for_correction(proposal: Proposal, *, by, reason: str) -> Proposal:
     """Back to the applicant as a draft, with the reason of the one checking admissibility."""
     if not reason.strip():
