@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "gti.strategy",
     "gti.proposals",
     "gti.portfolio",
+    "gti.monitoring",
 ]
 
 MIDDLEWARE = [

@@ -97,6 +97,8 @@ class ProposalInput(Model):
 def field_path(loc) -> str:
     out = ""
     for part in loc:
+        if part == "[key]":  # a refused key of a mapping: the key itself names the place
+            continue
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out
 
