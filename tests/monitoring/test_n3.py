@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 
-from gti.monitoring import n3
+from gti.monitoring import money
 
 # A worked example. The 2021 commitment of 600.01 spreads as 100.00 (600.01 / 6 rounded down)
 # on each of 2022-2027, and the cent the rounding leaves goes to 2027:
@@ -48,11 +48,11 @@ def rows(result):
 
 
 def test_worked_example():
-    assert rows(n3.forecast(n3.Instance.model_validate(EXAMPLE))) == EXPECTED
+    assert rows(money.forecast(money.N3Instance.model_validate(EXAMPLE))) == EXPECTED
 
 
 def test_the_2021_commitment_spreads_in_sixths_rounded_down_with_the_rest_in_2027():
-    adjusted = n3.spread({2021: Decimal("100.00")})
+    adjusted = money.spread({2021: Decimal("100.00")})
     assert adjusted == {**dict.fromkeys(range(2022, 2027), Decimal("16.66")),
                         2027: Decimal("16.70")}  # fmt: skip
     assert sum(adjusted.values()) == Decimal("100.00")

@@ -6,7 +6,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand
 from pydantic import ValidationError
 
-from gti.monitoring import n3
+from gti.monitoring import money
 from gti.proposals.inputs import messages
 
 
@@ -30,12 +30,12 @@ class Command(BaseCommand):
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             self.fail(f"{instance}: not JSON: {exc}")
         try:
-            parsed = n3.Instance.model_validate(data)
+            parsed = money.N3Instance.model_validate(data)
         except ValidationError as exc:
             for place, problems in messages(exc).items():
                 self.stderr.write(f"{place}: {'; '.join(problems)}")
             sys.exit(2)
-        self.stdout.write(json.dumps(n3.forecast(parsed), indent=2))
+        self.stdout.write(json.dumps(money.forecast(parsed), indent=2))
 
     def fail(self, message):
         self.stderr.write(message)
