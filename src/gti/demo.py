@@ -301,7 +301,8 @@ def _decide(call: Call, city: City, people: dict, progress) -> None:
     # Ghent's validated proposals wait for a later round.
     for d in meeting.decisions.select_related("proposal"):
         if d.proposal.city_id != city.pk:
-            d.delete()
+            portfolio.remove_decision(meeting, by=first, proposal=d.proposal,
+                                      reason="Demo: beslissing in een latere ronde")  # fmt: skip
     below = call.proposals.filter(city=city, state=S.ASSESSED, meets_minimums=False).first()
     if below:
         portfolio.set_decision(

@@ -1,7 +1,7 @@
 """The default procedure in the browser: the Antwerp steering committee validates with its
 quorum while one member abstains on a conflict of interest; two managing-authority accounts sign
 and confirm a decision round approving one proposal at a lower amount with a revised financing
-plan. axe on every page."""
+plan, after taking a second proposal out of the round again. axe on every page."""
 
 import pytest
 from playwright.sync_api import expect
@@ -80,6 +80,18 @@ def test_validation_with_an_abstention_then_a_decision_by_two_accounts(site, pag
     expect(page.locator(f'tr[data-ref="{a}"] .decision')).to_contain_text(
         "of EUR 100,000.00 requested"
     )
+    # A decision prepared on the second proposal is taken out again: it waits for a later round.
+    other = page.locator(f'form.decision-form[data-ref="{b}"]')
+    other.get_by_label("Outcome").select_option("rejected")
+    other.get_by_label("Reasons").fill("Te weinig draagvlak")
+    other.get_by_role("button", name=f"Save the decision on {b}").click()
+    expect(page.get_by_role("status")).to_contain_text("Decision saved")
+    other.get_by_label("Reasons").fill("Beslissing in een latere ronde")
+    other.get_by_role("button", name=f"Take {b} out of this round (give the reasons)").click()
+    expect(page.get_by_role("status")).to_contain_text("Taken out of this round, with its votes.")
+    expect(other.get_by_role("button", name=f"Take {b} out of this round (give the reasons)")
+           ).to_have_count(0)  # fmt: skip
+    assert not Meeting.objects.get(purpose="decision").decisions.filter(proposal=school).exists()
     decision_url = page.url
     sign(page, decision_url, {a: "for"})
     page.get_by_role("button", name="Confirm the round").click()

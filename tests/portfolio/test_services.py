@@ -459,6 +459,37 @@ def test_a_withdrawal_drops_the_proposal_from_a_draft_round(efro):
     assert Commitment.objects.get().proposal == a
 
 
+def test_a_proposal_is_taken_out_of_a_draft_round_with_its_votes_and_a_reason(efro):
+    a = efro_validated(efro, "antwerpen", title="Blijft")
+    b = efro_validated(efro, "antwerpen", title="Later")
+    authority = person("managing_authority")
+    meeting = services.open_decision_round(efro, by=authority, date=DAY)
+    for p in (a, b):
+        services.set_decision(meeting, by=authority, proposal=p, outcome="approved",
+                              amount=p.erdf_requested)  # fmt: skip
+    sign_all(meeting, "managing_authority")
+    events = AuditEvent.objects.count()
+    for who, reason, refused in [
+        (person("steering_antwerpen"), "Later", PermissionDenied),
+        (authority, " ", Invalid),
+    ]:
+        with pytest.raises(refused):
+            services.remove_decision(meeting, by=who, proposal=b, reason=reason)
+    assert meeting.decisions.count() == 2 and AuditEvent.objects.count() == events
+    services.remove_decision(meeting, by=authority, proposal=b, reason="In een latere ronde")
+    assert [d.proposal for d in meeting.decisions.all()] == [a]
+    assert not Vote.objects.filter(decision__meeting=meeting, decision__proposal=b).exists()
+    event = AuditEvent.objects.latest("id")
+    assert (event.action, event.reason, event.before["votes"]) == (
+        "portfolio.decision.removed", "In een latere ronde", 1,
+    )  # fmt: skip
+    assert state(b) == S.VALIDATED  # it waits for a later round
+    sign_all(meeting, "managing_authority_2")
+    services.confirm_meeting(meeting, by=authority)
+    with pytest.raises(Refused):
+        services.remove_decision(meeting, by=authority, proposal=a, reason="Te laat")
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_signers_confirming_at_once_leave_one_effect():
     """Two managing-authority accounts press confirm at the same moment, each on its own

@@ -897,6 +897,28 @@ def release_commitments(proposal: Proposal, *, by) -> Decimal:
     return released
 
 
+def remove_decision(meeting: Meeting, *, by, proposal: Proposal, reason: str) -> None:
+    """Take a proposal out of a round still being prepared (e.g. it waits for a later round),
+    with the votes signed on it; the proposal keeps its state."""
+    permissions.require(by, prepare_permission(meeting), meeting)
+    if not reason.strip():
+        raise Invalid.one("reason", _("give the reasons"))
+    with transaction.atomic():
+        meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+        if meeting.state != Meeting.State.DRAFT:
+            raise refuse_state(meeting, _("changing a decision"))
+        decision = Decision.objects.filter(meeting=meeting, proposal=proposal).first()
+        if decision is None:
+            raise Invalid.one("proposal", _("not a proposal of this round"))
+        audit.record(
+            "portfolio.decision.removed", proposal, by=by,
+            before={"outcome": decision.outcome, "amount": decision.amount,
+                    "meeting": meeting.pk, "votes": decision.votes.count()},
+            after={}, reason=reason, city=proposal.city.code,
+        )  # fmt: skip
+        decision.delete()
+
+
 def drop_from_open_rounds(proposal: Proposal, *, by) -> None:
     """A withdrawn proposal leaves the rounds still being prepared, with its votes."""
     for d in Decision.objects.filter(proposal=proposal, meeting__state=Meeting.State.DRAFT):

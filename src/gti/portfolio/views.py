@@ -363,6 +363,17 @@ def _decide(request, meeting: Meeting) -> None:
     messages.success(request, _("Decision saved; its votes are cleared."))
 
 
+def _remove(request, meeting: Meeting) -> None:
+    proposal = get_object_or_404(
+        Proposal.objects.visible_to(request.user), call=meeting.call,
+        reference=request.POST.get("proposal", ""),
+    )  # fmt: skip
+    services.remove_decision(
+        meeting, by=request.user, proposal=proposal, reason=request.POST.get("reason", "")
+    )
+    messages.success(request, _("Taken out of this round, with its votes."))
+
+
 def _sign(request, meeting: Meeting) -> None:
     votes = {}
     for d in meeting.decisions.select_related("proposal"):
@@ -390,6 +401,8 @@ def round_(request, pk):
         try:
             if action == "decide":
                 _decide(request, meeting)
+            elif action == "remove":
+                _remove(request, meeting)
             elif action == "sign":
                 _sign(request, meeting)
             elif action == "confirm":
