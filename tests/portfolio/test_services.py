@@ -538,3 +538,45 @@ def test_two_signers_confirming_at_once_leave_one_effect():
     )
     assert confirmed.count() == 1
     assert AuditEvent.objects.filter(action="proposals.proposal.approved").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_scenarios_of_one_name_at_once_leave_one_and_a_clear_refusal():
+    """Two people save a scenario under the same name at the same moment: both pass the name
+    check while the solver runs; one is saved, the other is told the name is taken (no 500)."""
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent writers need PostgreSQL (SQLite serialises every writer)")
+    from gti.strategy import services as strategy
+
+    if not Programme.objects.exists():
+        strategy.load_files()
+    call = open_call()
+    envelopes()
+    assessed(call, "Groot project", 500_000, 9)
+    person("secretariat_gent")
+    barrier, outcomes = threading.Barrier(2), []
+
+    def run():
+        try:
+            barrier.wait()
+            services.run_scenario(call, by=person("secretariat_gent"), name="Zelfde", options={})
+            outcomes.append("saved")
+        except Invalid as exc:
+            outcomes.append(exc.errors)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    refused = [o for o in outcomes if o != "saved"]
+    assert outcomes.count("saved") == 1
+    assert [list(r) for r in refused] == [["name"]]  # the name is taken, said by its field
+    assert Scenario.objects.filter(call=call, name="Zelfde").count() == 1
+    assert AuditEvent.objects.filter(action="portfolio.scenario.created").count() == 1

@@ -7,7 +7,7 @@ from collections import defaultdict
 from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -343,10 +343,14 @@ def run_scenario(call: Call, *, by, name: str, options: dict) -> Scenario:
     instance = build_instance(call, options)
     result = optimizer.solve(optimizer.parse_instance(instance))
     with transaction.atomic():
-        scenario = Scenario.objects.create(
-            call=call, name=name.strip(), options=options.stored(), instance=instance,
-            result=result, created_by=by,
-        )  # fmt: skip
+        try:
+            with transaction.atomic():  # the name may have been taken while the solver ran
+                scenario = Scenario.objects.create(
+                    call=call, name=name.strip(), options=options.stored(), instance=instance,
+                    result=result, created_by=by,
+                )  # fmt: skip
+        except IntegrityError:
+            raise Invalid.one("name", _("a scenario of this call already has this name")) from None
         audit.record(
             "portfolio.scenario.created",
             scenario,
