@@ -58,6 +58,27 @@ def test_https_settings(tmp_path):
     ], result.stderr
 
 
+MAIL = (
+    "from django.core import mail; from django.conf import settings as s; "
+    "c = mail.get_connection(); "
+    "print(type(c).__module__, getattr(c, 'host', '-'), getattr(c, 'port', '-'), "
+    "getattr(c, 'username', '-'), getattr(c, 'use_tls', '-'), s.DEFAULT_FROM_EMAIL)"
+)
+
+
+def test_mail_goes_to_the_console_unless_an_smtp_server_is_configured(tmp_path):
+    result = gti("shell", "--no-imports", "-c", MAIL, env_extra={}, tmp_path=tmp_path)
+    assert result.stdout.split()[0] == "django.core.mail.backends.console", result.stderr
+    smtp = {"GTI_EMAIL_HOST": "smtp.stad.gent", "GTI_EMAIL_PORT": "2525",
+            "GTI_EMAIL_USER": "gti", "GTI_EMAIL_PASSWORD": "geheim", "GTI_EMAIL_TLS": "0",
+            "GTI_EMAIL_FROM": "efro@stad.gent"}  # fmt: skip
+    result = gti("shell", "--no-imports", "-c", MAIL, env_extra=smtp, tmp_path=tmp_path)
+    assert result.stdout.split() == [
+        "django.core.mail.backends.smtp", "smtp.stad.gent", "2525", "gti", "False",
+        "efro@stad.gent",
+    ], result.stderr  # fmt: skip
+
+
 def test_a_working_day_of_session():
     assert settings.SESSION_COOKIE_AGE == 9 * 3600
 

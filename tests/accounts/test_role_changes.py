@@ -18,6 +18,7 @@ from gti.accounts.services import (
     grant_role,
     refuse_role_request,
     request_role,
+    revoke_role,
 )
 from gti.errors import Invalid, Refused
 from gti.proposals.services import procedure_named
@@ -260,6 +261,34 @@ def test_deactivated_account_cannot_log_in_and_the_actor_is_recorded(client):
         "Vertrokken",
         "gent",
     )
+
+
+def test_a_revocation_and_a_refusal_are_on_the_trail_with_the_real_actor(client):
+    target = person("assessor_gent")
+    grant = target.role_grants.get()
+    client.force_login(person("managing_authority"))
+    client.post(f"/accounts/users/{target.pk}/roles/{grant.pk}/revoke/",
+                {"reason": "Niet langer onafhankelijk"})  # fmt: skip
+    event = AuditEvent.objects.get(action="accounts.role.revoked")
+    assert (event.actor_name, event.reason, event.city, event.before["role"]) == (
+        "managing_authority", "Niet langer onafhankelijk", "gent", Role.ASSESSOR,
+    )  # fmt: skip
+    assert not RoleGrant.objects.filter(pk=grant.pk).exists()
+    request = request_role(
+        person("applicant_gent_2"), Role.STEERING_COMMITTEE, gent(),
+        by=person("secretariat_gent"), reason=WHY,
+    )  # fmt: skip
+    refuse_role_request(request, by=person("managing_authority"), reason="Geen lid")
+    event = AuditEvent.objects.get(action="accounts.role.refused")
+    assert (event.actor_name, event.reason, event.city) == (
+        "managing_authority",
+        "Geen lid",
+        "gent",
+    )
+    with pytest.raises(PermissionDenied):  # another city's secretariat revokes nothing
+        revoke_role(person("applicant_gent"), Role.APPLICANT, gent(),
+                    by=person("secretariat_antwerpen"), reason="x")  # fmt: skip
+    assert AuditEvent.objects.filter(action="accounts.role.revoked").count() == 1
 
 
 def test_a_secretariat_does_not_deactivate_an_account_with_roles_elsewhere():

@@ -394,8 +394,11 @@ def test_changing_a_decision_clears_its_votes(efro):
     with pytest.raises(Refused, match="Sign the round"):
         services.confirm_meeting(meeting, by=authority)
     assert state(a) == S.VALIDATED
-    event = AuditEvent.objects.filter(action="portfolio.decision.set").last()
+    first, event = AuditEvent.objects.filter(action="portfolio.decision.set").order_by("id")
     assert event.after["votes_cleared"] == 2
+    assert first.before == {}  # a first decision has nothing before it
+    assert event.before == {"outcome": "approved", "amount": str(a.erdf_requested), "rank": None,
+                            "reason": ""}  # fmt: skip
 
 
 def test_the_call_envelope_binds_in_scenarios_and_at_confirmation():

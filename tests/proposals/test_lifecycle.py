@@ -95,6 +95,19 @@ def test_bad_edit_leaves_the_draft_as_it_was():
     assert proposal.title.startswith("Wijkpark") and proposal.areas.get().code == "ledeberg"
 
 
+def test_an_edit_of_a_proposal_submitted_meanwhile_is_refused_under_the_lock():
+    """The page read a draft; before the edit arrives it was submitted (another tab): the state
+    is read again under the row lock and the edit refused, with nothing written."""
+    stale = draft()
+    Proposal.objects.filter(pk=stale.pk).update(state=S.SUBMITTED)
+    events = AuditEvent.objects.count()
+    with pytest.raises(Refused):
+        services.save_proposal(stale.call, proposal_data(title="Te laat"),
+                               by=person("applicant_gent"), proposal=stale)  # fmt: skip
+    assert Proposal.objects.get(pk=stale.pk).title.startswith("Wijkpark")
+    assert AuditEvent.objects.count() == events
+
+
 def test_edit_records_before_and_after():
     proposal = draft()
     services.save_proposal(
@@ -335,6 +348,23 @@ def test_withdraw_from_any_open_state(make):
     assert proposal.state == S.WITHDRAWN
     with pytest.raises(Refused):
         services.submit_proposal(proposal, by=person("applicant_gent"))
+
+
+def test_the_withdraw_button_shows_exactly_where_the_rule_allows_it(client):
+    from gti.proposals.procedure import moves
+
+    proposal = submitted()
+    client.force_login(person("applicant_gent"))
+    allowed, _to = moves(proposal.call.rules)["withdrawn"]
+    url = f"/en/proposals/{proposal.reference}/"
+    for state in S.values:
+        Proposal.objects.filter(pk=proposal.pk).update(state=state)
+        page = client.get(url).content.decode()
+        assert ("Withdraw the proposal" in page) == (state in allowed), state
+    for state in set(S.values) - allowed:  # where it is hidden, the rule refuses it too
+        Proposal.objects.filter(pk=proposal.pk).update(state=state)
+        client.post(f"{url}withdraw/", {"reason": "Toch niet"})
+        assert Proposal.objects.get(pk=proposal.pk).state == state
 
 
 def test_illegal_moves_are_refused_and_change_nothing():

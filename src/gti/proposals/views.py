@@ -416,7 +416,7 @@ def proposal_detail(request, reference):
         "data": services.snapshot(proposal),
         "show_contact": permissions.can(user, "proposal.view_contact", proposal),
         "can_edit": services.edit_mode(proposal, user) == "edit",
-        "can_withdraw": proposal.state not in procedure.FINAL
+        "can_withdraw": proposal.state in procedure.moves(proposal.call.rules)["withdrawn"][0]
         and permissions.can(user, "proposal.withdraw", proposal),
         "can_screen": permissions.can(user, "proposal.screen", proposal),
         "can_assign": permissions.can(user, "proposal.assign", proposal),

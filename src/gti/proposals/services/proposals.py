@@ -391,9 +391,10 @@ def save_proposal(
                         raise
             action = "proposals.proposal.created"
         else:
-            proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
-            if proposal.state not in EDITING:  # re-read under the lock
-                raise refuse_state(proposal, _("editing"))
+            locked = Proposal.objects.select_for_update().get(pk=proposal.pk)
+            if locked.state != proposal.state:  # it moved since the role was checked for it
+                raise refuse_state(locked, _("editing"))
+            proposal = locked
             before = snapshot(proposal)
             _write(proposal, parsed)
             action = "proposals.proposal.updated"
