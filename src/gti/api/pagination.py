@@ -12,6 +12,17 @@ PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 
 
+class FieldErrors(Schema):
+    """Refused input: the messages per field (a page out of range: `page`, `page_size`)."""
+
+    errors: dict[str, list[str]]
+
+
+def listing(item) -> dict:
+    """The answers a paged list declares: a page of `item`, or 422 for a bad page or filter."""
+    return {200: list[item], 422: FieldErrors}
+
+
 class Pages(PageNumberPagination):
     """ninja's page numbers, but a page size out of range is refused (422) instead of being cut
     quietly, so a client never takes a short page for the end of the list."""

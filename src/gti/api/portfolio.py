@@ -13,7 +13,7 @@ from pydantic import ConfigDict, Field
 
 from gti.accounts import permissions
 from gti.api.auth import TokenAuth
-from gti.api.pagination import Rows, paged
+from gti.api.pagination import Rows, listing, paged
 from gti.errors import Invalid
 from gti.portfolio import services
 from gti.portfolio.models import Meeting, Scenario
@@ -179,7 +179,7 @@ def _meeting(request, pk):
     return meeting
 
 
-@router.get("/portfolio/{city}/envelopes", response=list[EnvelopeOut], summary="Envelopes")
+@router.get("/portfolio/{city}/envelopes", response=listing(EnvelopeOut), summary="Envelopes")
 @paged
 def list_envelopes(request, city: str):
     city, strategy = _city(request, city)
@@ -202,7 +202,7 @@ def put_envelopes(request, city: str, payload: EnvelopesIn):
 
 @router.get(
     "/calls/{reference}/envelopes",
-    response=list[CallEnvelopeOut],
+    response=listing(CallEnvelopeOut),
     summary="The call's own envelopes with what its decisions used",
 )
 @paged
@@ -215,7 +215,7 @@ def list_call_envelopes(request, reference: str):
     ]  # fmt: skip
 
 
-@router.get("/calls/{reference}/scenarios", response=list[ScenarioOut], summary="Scenarios")
+@router.get("/calls/{reference}/scenarios", response=listing(ScenarioOut), summary="Scenarios")
 @paged
 def list_scenarios(request, reference: str):
     return Rows(_call(request, reference).scenarios.order_by("-created_at", "-pk"), _scenario_out)

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 
 from gti.api.auth import TokenAuth
-from gti.api.pagination import Rows, paged
+from gti.api.pagination import Rows, listing, paged
 from gti.proposals import queries, services
 from gti.proposals.models import PreRegistration, PreRegistrationFeedback
 from gti.proposals.services.preregistration import PreRegistrationInput
@@ -122,7 +122,7 @@ def create_preregistration(request, reference: str, payload: PreRegistrationInpu
 
 @router.get(
     "/preregistrations",
-    response=list[PreRegistrationOut],
+    response=listing(PreRegistrationOut),
     summary="Pre-registrations the caller may see",
 )
 @paged

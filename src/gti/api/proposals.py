@@ -16,7 +16,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from gti.accounts import permissions
 from gti.api.auth import TokenAuth
-from gti.api.pagination import Rows, paged
+from gti.api.pagination import Rows, listing, paged
 from gti.proposals import queries, services
 from gti.proposals.inputs import ProposalInput
 from gti.proposals.models import Call, Proposal
@@ -219,7 +219,7 @@ def _out(request, proposal) -> dict:
 # --- calls ------------------------------------------------------------------------------------
 
 
-@router.get("/calls", response=list[CallOut], summary="Calls the caller may see")
+@router.get("/calls", response=listing(CallOut), summary="Calls the caller may see")
 @paged
 def list_calls(request):
     calls = queries.calls_visible_to(request.user).prefetch_related(*queries.CALL_DETAILS)
@@ -261,7 +261,7 @@ def close_call(request, reference: str, payload: Reason):
 # --- proposals --------------------------------------------------------------------------------
 
 
-@router.get("/proposals", response=list[ProposalOut], summary="Proposals the caller may see")
+@router.get("/proposals", response=listing(ProposalOut), summary="Proposals the caller may see")
 @paged
 def list_proposals(request, filters: Query[ProposalFilter]):
     proposals, _ = queries.filter_proposals(request.user, filters.dict(exclude_none=True))

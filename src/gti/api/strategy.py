@@ -3,7 +3,8 @@
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
-from gti.api.pagination import Rows, paged
+from gti.api.pagination import Rows, listing, paged
+from gti.errors import Invalid
 from gti.strategy import services
 from gti.strategy.models import Area, Indicator, SpecificObjective
 
@@ -154,7 +155,7 @@ def programme(request):
 
 @router.get(
     "/specific-objectives",
-    response=list[SpecificObjectiveItem],
+    response=listing(SpecificObjectiveItem),
     auth=None,
     summary="Specific objectives with their indicators",
 )
@@ -176,13 +177,13 @@ def specific_objective(request, code: str):
     return _objective_dict(so)
 
 
-@router.get("/indicators", response=list[IndicatorOut], auth=None, summary="ERDF indicators")
+@router.get("/indicators", response=listing(IndicatorOut), auth=None, summary="ERDF indicators")
 @paged
 def indicators(request, kind: str | None = None):
     qs = Indicator.objects.filter(programme=_programme())
     if kind:
         if kind not in {Indicator.OUTPUT, Indicator.RESULT}:
-            raise HttpError(422, "kind: must be 'output' or 'result'")
+            raise Invalid.one("kind", "must be 'output' or 'result'")
         qs = qs.filter(kind=kind)
     return Rows(qs, services.indicator_dict)
 
@@ -201,7 +202,7 @@ def strategy(request, city: str):
     return services.strategy_dict(found)
 
 
-@router.get("/areas", response=list[AreaItem], auth=None, summary="Areas of the GTI territories")
+@router.get("/areas", response=listing(AreaItem), auth=None, summary="Areas of the GTI territories")
 @paged
 def areas(request, city: str | None = None):
     qs = Area.objects.filter(strategy__is_current=True).select_related("strategy__city")
