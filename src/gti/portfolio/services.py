@@ -908,10 +908,16 @@ def drop_from_open_rounds(proposal: Proposal, *, by) -> None:
 def best_replacement(proposal: Proposal) -> Proposal | None:
     """The best-ranked reserve of the same call that fits what is left in its city's envelopes
     and in the call's envelope: the managing authority can approve it in a new decision round."""
-    envelopes = list(with_committed(envelopes_of(proposal.call)))
-    call_left = {e["priority"].code: e["remaining"] for e in call_envelopes(proposal.call)}
+    return reserve_that_fits(proposal.call)
+
+
+def reserve_that_fits(call: Call) -> Proposal | None:
+    """The call's best-ranked reserve that fits what is left in its city's envelopes and in the
+    call's envelope (the same for every project of the call that withdrew)."""
+    envelopes = list(with_committed(envelopes_of(call)))
+    call_left = {e["priority"].code: e["remaining"] for e in call_envelopes(call)}
     reserves = (
-        Proposal.objects.filter(call=proposal.call, state=S.RESERVE)
+        Proposal.objects.filter(call=call, state=S.RESERVE)
         .select_related("specific_objective__priority", "theme")
         .order_by("decisions__reserve_rank", "-consolidated_score")
     )

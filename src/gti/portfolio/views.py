@@ -182,7 +182,9 @@ def replacements(call) -> list[tuple]:
         decisions__outcome=Decision.Outcome.APPROVED,
         decisions__meeting__state=Meeting.State.CONFIRMED,
     ).distinct()
-    return [(p, services.best_replacement(p)) for p in withdrawn]
+    withdrawn = list(withdrawn)
+    best = services.reserve_that_fits(call) if withdrawn else None
+    return [(p, best) for p in withdrawn]
 
 
 @login_required
