@@ -88,10 +88,10 @@ def test_specific_objective_and_filters(client, loaded):
     so = client.get("/api/v1/specific-objectives/SD 2.8").json()
     assert so["priority"] == "P2"
     assert "RCO58" in {i["code"] for i in so["indicators"]}
-    results = client.get("/api/v1/indicators?kind=result").json()
+    results = client.get("/api/v1/indicators?kind=result").json()["items"]
     assert results and {i["kind"] for i in results} == {"result"}
     areas = client.get("/api/v1/areas?city=antwerpen").json()
-    assert [a["city"] for a in areas] == ["antwerpen"] * 9
+    assert [a["city"] for a in areas["items"]] == ["antwerpen"] * 9 and areas["count"] == 9
 
 
 @pytest.mark.parametrize(
@@ -99,13 +99,18 @@ def test_specific_objective_and_filters(client, loaded):
     [
         ("/api/v1/strategies/brugge", 404, "No strategy for city: brugge"),
         ("/api/v1/specific-objectives/SD 9.9", 404, "Unknown specific objective: SD 9.9"),
-        ("/api/v1/indicators?kind=impact", 422, "kind: must be 'output' or 'result'"),
     ],
 )
 def test_refusals_name_the_problem(client, loaded, url, status, message):
     response = client.get(url)
     assert response.status_code == status
     assert response.json() == {"detail": message}
+
+
+def test_an_unknown_kind_of_indicator_is_refused_by_field(client, loaded):
+    response = client.get("/api/v1/indicators?kind=impact")
+    assert response.status_code == 422
+    assert response.json() == {"errors": {"kind": ["must be 'output' or 'result'"]}}
 
 
 def test_programme_before_loading_is_404(client, nothing_loaded):

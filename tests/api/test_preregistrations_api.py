@@ -29,7 +29,8 @@ def test_preregister_advise_and_open_the_proposal(spec):
     ref = sent["reference"]
     assert sent["state"] == "submitted" and sent["city"] == "gent" and sent["advice"] == ""
     assert sent["total_cost"] == "150000.00" and sent["theme"] == "klimaatadaptatie"
-    assert [p["reference"] for p in applicant("get", "/api/v1/preregistrations")] == [ref]
+    listed = applicant("get", "/api/v1/preregistrations")
+    assert [p["reference"] for p in listed["items"]] == [ref] and listed["count"] == 1
 
     city(
         "post",
@@ -79,7 +80,7 @@ def test_feedback_roles_and_views(spec):
         other = Api(name, spec)
         other("get", f"/api/v1/preregistrations/{ref}", status=404)
         other("post", f"/api/v1/preregistrations/{ref}/feedback", advice, 404)
-        assert other("get", "/api/v1/preregistrations") == []
+        assert other("get", "/api/v1/preregistrations") == {"items": [], "count": 0}
     # The applicant sees it but may not advise, nor open a proposal before the advice.
     applicant = Api("applicant_gent", spec)
     applicant("post", f"/api/v1/preregistrations/{ref}/feedback", advice, 403)

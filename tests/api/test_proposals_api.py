@@ -59,7 +59,7 @@ def test_whole_flow_over_the_api(spec):
     applicant, secretariat = Api("applicant_gent", spec), Api("secretariat_gent", spec)
     assessors = [Api("assessor_gent", spec), Api("assessor_gent_2", spec)]
 
-    calls = applicant("get", "/api/v1/calls")
+    calls = applicant("get", "/api/v1/calls")["items"]
     assert [c["reference"] for c in calls] == [call.reference] and calls[0]["is_open"]
     created = applicant("post", f"/api/v1/calls/{call.reference}/proposals", proposal_data(), 201)
     ref = created["reference"]
@@ -90,7 +90,7 @@ def test_whole_flow_over_the_api(spec):
     assert result["meets_minimums"] is True
 
     listed = secretariat("get", "/api/v1/proposals?state=assessed&city=gent")
-    assert [p["reference"] for p in listed] == [ref]
+    assert [p["reference"] for p in listed["items"]] == [ref] and listed["count"] == 1
 
 
 def test_refused_input_answers_422_with_one_message_per_field(spec):

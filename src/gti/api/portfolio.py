@@ -2,8 +2,6 @@
 services. Roles as on the pages, read from `permissions` and the call's procedure; a round or
 scenario outside the caller's cities answers 404."""
 
-from __future__ import annotations
-
 import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
@@ -15,6 +13,7 @@ from pydantic import ConfigDict, Field
 
 from gti.accounts import permissions
 from gti.api.auth import TokenAuth
+from gti.api.pagination import Rows, listing, paged
 from gti.errors import Invalid
 from gti.portfolio import services
 from gti.portfolio.models import Meeting, Scenario
@@ -180,10 +179,11 @@ def _meeting(request, pk):
     return meeting
 
 
-@router.get("/portfolio/{city}/envelopes", response=list[EnvelopeOut], summary="Envelopes")
+@router.get("/portfolio/{city}/envelopes", response=listing(EnvelopeOut), summary="Envelopes")
+@paged
 def list_envelopes(request, city: str):
     city, strategy = _city(request, city)
-    return [_envelope_out(e) for e in services.envelopes_of_city(city, strategy.programme)]
+    return Rows(services.envelopes_of_city(city, strategy.programme), _envelope_out)
 
 
 @router.put(
@@ -202,9 +202,10 @@ def put_envelopes(request, city: str, payload: EnvelopesIn):
 
 @router.get(
     "/calls/{reference}/envelopes",
-    response=list[CallEnvelopeOut],
+    response=listing(CallEnvelopeOut),
     summary="The call's own envelopes with what its decisions used",
 )
+@paged
 def list_call_envelopes(request, reference: str):
     call = _call(request, reference)
     return [
@@ -214,9 +215,10 @@ def list_call_envelopes(request, reference: str):
     ]  # fmt: skip
 
 
-@router.get("/calls/{reference}/scenarios", response=list[ScenarioOut], summary="Scenarios")
+@router.get("/calls/{reference}/scenarios", response=listing(ScenarioOut), summary="Scenarios")
+@paged
 def list_scenarios(request, reference: str):
-    return [_scenario_out(s) for s in _call(request, reference).scenarios.all()]
+    return Rows(_call(request, reference).scenarios.order_by("-created_at", "-pk"), _scenario_out)
 
 
 @router.post(

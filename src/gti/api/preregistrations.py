@@ -4,17 +4,17 @@ A refused role answers 403, a pre-registration or call outside the caller's view
 input 422 with messages per field, a step the state or the calendar does not allow 409.
 """
 
-from __future__ import annotations
-
 import datetime
 from decimal import Decimal
 
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 
 from gti.api.auth import TokenAuth
+from gti.api.pagination import Rows, listing, paged
 from gti.proposals import queries, services
-from gti.proposals.models import PreRegistration
+from gti.proposals.models import PreRegistration, PreRegistrationFeedback
 from gti.proposals.services.preregistration import PreRegistrationInput
 
 router = Router(tags=["pre-registrations"], auth=TokenAuth())
@@ -62,10 +62,20 @@ class OpenedProposal(Schema):
     specific_objective: str | None
 
 
-def _out(prereg: PreRegistration) -> dict:
-    prereg = PreRegistration.objects.select_related(
+def _with_details(preregistrations):
+    return preregistrations.select_related(
         "call", "city", "theme", "specific_objective", "proposal"
-    ).get(pk=prereg.pk)
+    ).prefetch_related(
+        Prefetch("feedback", PreRegistrationFeedback.objects.select_related("given_by"))
+    )
+
+
+def _out(prereg: PreRegistration) -> dict:
+    """The pre-registration as it is now in the database (after a change)."""
+    return _prereg_out(_with_details(PreRegistration.objects.filter(pk=prereg.pk)).get())
+
+
+def _prereg_out(prereg: PreRegistration) -> dict:
     return {
         "reference": prereg.reference,
         "call": prereg.call.reference,
@@ -90,7 +100,7 @@ def _out(prereg: PreRegistration) -> dict:
                 "given_by": f.given_by.get_username(),
                 "given_at": f.given_at,
             }
-            for f in prereg.feedback.select_related("given_by")
+            for f in prereg.feedback.all()
         ],
     }
 
@@ -112,11 +122,15 @@ def create_preregistration(request, reference: str, payload: PreRegistrationInpu
 
 @router.get(
     "/preregistrations",
-    response=list[PreRegistrationOut],
+    response=listing(PreRegistrationOut),
     summary="Pre-registrations the caller may see",
 )
+@paged
 def list_preregistrations(request):
-    return [_out(p) for p in PreRegistration.objects.visible_to(request.user)]
+    preregistrations = PreRegistration.objects.visible_to(request.user).order_by(
+        "-submitted_at", "reference"
+    )
+    return Rows(_with_details(preregistrations), _prereg_out)
 
 
 @router.get(

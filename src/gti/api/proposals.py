@@ -5,8 +5,6 @@ an object outside the caller's view 404, refused input 422 with messages per fie
 object's state does not allow 409.
 """
 
-from __future__ import annotations
-
 import datetime
 from decimal import Decimal
 
@@ -18,6 +16,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from gti.accounts import permissions
 from gti.api.auth import TokenAuth
+from gti.api.pagination import Rows, listing, paged
 from gti.portfolio import services as portfolio
 from gti.proposals import queries, services
 from gti.proposals.inputs import ProposalInput
@@ -159,8 +158,7 @@ def _call_out(call: Call) -> dict:
         "themes": [t.code for t in call.themes.all()],
         "specific_objectives": [so.code for so in call.specific_objectives.all()],
         "envelopes": [
-            {"priority": e.priority.code, "amount": e.amount}
-            for e in call.envelopes.select_related("priority")
+            {"priority": e.priority.code, "amount": e.amount} for e in call.envelopes.all()
         ],
         "criteria": [
             {
@@ -213,20 +211,26 @@ def _proposal(request, reference, *, assigned=False) -> Proposal:
 
 
 def _out(request, proposal) -> dict:
-    return _proposal_out(Proposal.objects.get(pk=proposal.pk), request.user)
+    """The proposal as it is now in the database (after a change)."""
+    return _proposal_out(
+        queries.with_contents(Proposal.objects.filter(pk=proposal.pk)).get(), request.user
+    )
 
 
 # --- calls ------------------------------------------------------------------------------------
 
 
-@router.get("/calls", response=list[CallOut], summary="Calls the caller may see")
+@router.get("/calls", response=listing(CallOut), summary="Calls the caller may see")
+@paged
 def list_calls(request):
-    return [_call_out(c) for c in queries.calls_visible_to(request.user)]
+    calls = queries.calls_visible_to(request.user).prefetch_related(*queries.CALL_DETAILS)
+    return Rows(calls, _call_out, prepare=queries.with_cities)
 
 
 @router.get("/calls/{reference}", response=CallOut, summary="One call")
 def get_call(request, reference: str):
-    return _call_out(_call(request, reference))
+    calls = queries.calls_visible_to(request.user).prefetch_related(*queries.CALL_DETAILS)
+    return _call_out(get_object_or_404(calls, reference=reference))
 
 
 @router.post(
@@ -258,10 +262,11 @@ def close_call(request, reference: str, payload: Reason):
 # --- proposals --------------------------------------------------------------------------------
 
 
-@router.get("/proposals", response=list[ProposalOut], summary="Proposals the caller may see")
+@router.get("/proposals", response=listing(ProposalOut), summary="Proposals the caller may see")
+@paged
 def list_proposals(request, filters: Query[ProposalFilter]):
     proposals, _ = queries.filter_proposals(request.user, filters.dict(exclude_none=True))
-    return [_proposal_out(p, request.user) for p in proposals]
+    return Rows(queries.with_contents(proposals), lambda p: _proposal_out(p, request.user))
 
 
 @router.get("/proposals/{reference}", response=ProposalOut, summary="One proposal")

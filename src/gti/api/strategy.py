@@ -3,6 +3,8 @@
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
+from gti.api.pagination import Rows, listing, paged
+from gti.errors import Invalid
 from gti.strategy import services
 from gti.strategy.models import Area, Indicator, SpecificObjective
 
@@ -153,12 +155,13 @@ def programme(request):
 
 @router.get(
     "/specific-objectives",
-    response=list[SpecificObjectiveItem],
+    response=listing(SpecificObjectiveItem),
     auth=None,
     summary="Specific objectives with their indicators",
 )
+@paged
 def specific_objectives(request):
-    return [_objective_dict(so) for so in _objectives()]
+    return Rows(_objectives(), _objective_dict)
 
 
 @router.get(
@@ -174,19 +177,21 @@ def specific_objective(request, code: str):
     return _objective_dict(so)
 
 
-@router.get("/indicators", response=list[IndicatorOut], auth=None, summary="ERDF indicators")
+@router.get("/indicators", response=listing(IndicatorOut), auth=None, summary="ERDF indicators")
+@paged
 def indicators(request, kind: str | None = None):
     qs = Indicator.objects.filter(programme=_programme())
     if kind:
         if kind not in {Indicator.OUTPUT, Indicator.RESULT}:
-            raise HttpError(422, "kind: must be 'output' or 'result'")
+            raise Invalid.one("kind", "must be 'output' or 'result'")
         qs = qs.filter(kind=kind)
-    return [services.indicator_dict(i) for i in qs]
+    return Rows(qs, services.indicator_dict)
 
 
 @router.get("/strategies", response=list[StrategyOut], auth=None, summary="City strategies")
 def strategies(request):
-    return [services.strategy_dict(s) for s in services.current_strategies()]
+    found = services.current_strategies().prefetch_related(services.NOT_ADMITTED)
+    return [services.strategy_dict(s) for s in found]
 
 
 @router.get("/strategies/{city}", response=StrategyOut, auth=None, summary="One city's strategy")
@@ -197,12 +202,13 @@ def strategy(request, city: str):
     return services.strategy_dict(found)
 
 
-@router.get("/areas", response=list[AreaItem], auth=None, summary="Areas of the GTI territories")
+@router.get("/areas", response=listing(AreaItem), auth=None, summary="Areas of the GTI territories")
+@paged
 def areas(request, city: str | None = None):
     qs = Area.objects.filter(strategy__is_current=True).select_related("strategy__city")
     if city:
         qs = qs.filter(strategy__city__code=city)
-    return [
-        {"code": a.code, "name": a.name, "kind": a.kind, "city": a.strategy.city.code}
-        for a in qs.order_by("strategy__city__code", "position")
-    ]
+    return Rows(
+        qs.order_by("strategy__city__code", "position"),
+        lambda a: {"code": a.code, "name": a.name, "kind": a.kind, "city": a.strategy.city.code},
+    )

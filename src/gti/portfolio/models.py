@@ -54,8 +54,10 @@ class Envelope(models.Model):
     def committed(self):
         from decimal import Decimal
 
-        active = self.commitments.filter(released_at=None)
-        total = active.aggregate(total=Sum("amount"))["total"] or Decimal("0")
+        total = getattr(self, "committed_total", None)  # read with the list (envelopes_of_city)
+        if total is None:
+            active = self.commitments.filter(released_at=None)
+            total = active.aggregate(total=Sum("amount"))["total"] or Decimal("0")
         return Decimal(total).quantize(Decimal("0.01"))
 
     @property

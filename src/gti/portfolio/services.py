@@ -8,7 +8,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import DecimalField, Q, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -20,7 +21,7 @@ from gti.portfolio import optimizer
 from gti.portfolio import options as scenario_options
 from gti.portfolio.models import Commitment, Decision, Envelope, Meeting, Scenario, Vote
 from gti.proposals import procedure
-from gti.proposals.models import Call, CoFinancing, Proposal
+from gti.proposals.models import Call, CallEnvelope, CoFinancing, Proposal
 from gti.proposals.services.proposals import transition
 from gti.strategy.models import Area, City, Priority, Programme, Strategy
 
@@ -154,10 +155,18 @@ def set_envelope(
     return envelope
 
 
-def envelopes_of_city(city: City, programme: Programme):
-    return Envelope.objects.filter(city=city, programme=programme).select_related(
-        "priority", "city"
+def with_committed(envelopes):
+    """Envelopes that know what is committed to them (`committed`) from the same query; for
+    reading only (PostgreSQL refuses FOR UPDATE with the sum)."""
+    active = Q(commitments__released_at=None)
+    total = Sum("commitments__amount", filter=active)
+    return envelopes.select_related("priority", "city").annotate(
+        committed_total=Coalesce(total, Value(Decimal("0")), output_field=DecimalField())
     )
+
+
+def envelopes_of_city(city: City, programme: Programme):
+    return with_committed(Envelope.objects.filter(city=city, programme=programme))
 
 
 def envelope_totals(programme: Programme) -> dict[str, Decimal]:
@@ -179,22 +188,34 @@ def envelopes_of(call: Call):
 
 def call_envelope_use(call: Call) -> dict[str, Decimal]:
     """ERDF granted to the call's approved projects, per priority code."""
-    used: dict[str, Decimal] = defaultdict(Decimal)
-    approved = Proposal.objects.filter(call=call, state=S.APPROVED).select_related(
+    return _envelope_use([call])[call.pk]
+
+
+def _envelope_use(calls) -> dict[int, dict[str, Decimal]]:
+    """Per call, the ERDF granted to its approved projects per priority code (one query)."""
+    used: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    approved = Proposal.objects.filter(call__in=calls, state=S.APPROVED).select_related(
         "specific_objective__priority"
     )
     for p in approved:
-        used[p.specific_objective.priority.code] += p.erdf_granted or p.erdf_requested
+        used[p.call_id][p.specific_objective.priority.code] += p.erdf_granted or p.erdf_requested
     return used
 
 
 def call_envelopes(call: Call) -> list[dict]:
     """The call's own envelopes with what its decisions used and what remains."""
-    used = call_envelope_use(call)
-    out = []
-    for e in call.envelopes.select_related("priority"):
-        spent = used.get(e.priority.code, Decimal("0.00"))
-        out.append(
+    return calls_envelopes([call])[call.pk]
+
+
+def calls_envelopes(calls) -> dict[int, list[dict]]:
+    """`call_envelopes` of several calls in two queries, by call id."""
+    calls = list(calls)
+    used = _envelope_use(calls)
+    out: dict[int, list[dict]] = {call.pk: [] for call in calls}
+    envelopes = CallEnvelope.objects.filter(call__in=calls).select_related("priority")
+    for e in envelopes:
+        spent = used[e.call_id].get(e.priority.code, Decimal("0.00"))
+        out[e.call_id].append(
             {
                 "priority": e.priority,
                 "amount": e.amount,
@@ -941,10 +962,16 @@ def drop_from_open_rounds(proposal: Proposal, *, by) -> None:
 def best_replacement(proposal: Proposal) -> Proposal | None:
     """The best-ranked reserve of the same call that fits what is left in its city's envelopes
     and in the call's envelope: the managing authority can approve it in a new decision round."""
-    envelopes = list(envelopes_of(proposal.call))
-    call_left = {e["priority"].code: e["remaining"] for e in call_envelopes(proposal.call)}
+    return reserve_that_fits(proposal.call)
+
+
+def reserve_that_fits(call: Call) -> Proposal | None:
+    """The call's best-ranked reserve that fits what is left in its city's envelopes and in the
+    call's envelope (the same for every project of the call that withdrew)."""
+    envelopes = list(with_committed(envelopes_of(call)))
+    call_left = {e["priority"].code: e["remaining"] for e in call_envelopes(call)}
     reserves = (
-        Proposal.objects.filter(call=proposal.call, state=S.RESERVE)
+        Proposal.objects.filter(call=call, state=S.RESERVE)
         .select_related("specific_objective__priority", "theme")
         .order_by("decisions__reserve_rank", "-consolidated_score")
     )

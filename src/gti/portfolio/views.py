@@ -90,11 +90,12 @@ def envelopes(request, city):
                 "typed": request.POST.get(f"amount_{priority.code}", "") if errors else "",
             }
         )
-    calls = (
+    calls = list(
         queries.calls_visible_to(request.user)
         .filter(programme=programme)
         .filter(Q(city=city) | Q(city=None))
     )
+    envelopes_of_calls = services.calls_envelopes(calls)
     return render(
         request,
         "portfolio/envelopes.html",
@@ -106,10 +107,10 @@ def envelopes(request, city):
             "can_prepare": can_set,
             "split_error": errors.get("total"),
             "split_proposed": proposal is not None,
-            "calls": [(c, services.call_envelopes(c)) for c in calls],
+            "calls": [(c, envelopes_of_calls[c.pk]) for c in calls],
             "meetings": Meeting.objects.filter(call__in=calls)
             .filter(Q(city=city) | Q(city=None))
-            .select_related("call"),
+            .select_related("call", "city"),
         },
     )
 
@@ -162,7 +163,10 @@ def options_from_form(form, candidates) -> dict:
 
 def envelope_choices(call) -> list[dict]:
     """Every envelope a scenario of `call` can apply: the cities' and the call's own."""
-    out = [{"key": e.key, "remaining": e.remaining} for e in services.envelopes_of(call)]
+    out = [
+        {"key": e.key, "remaining": e.remaining}
+        for e in services.with_committed(services.envelopes_of(call))
+    ]
     out += [
         {"key": f"{call.reference}-{e['priority'].code}", "remaining": e["remaining"]}
         for e in services.call_envelopes(call)
@@ -178,7 +182,9 @@ def replacements(call) -> list[tuple]:
         decisions__outcome=Decision.Outcome.APPROVED,
         decisions__meeting__state=Meeting.State.CONFIRMED,
     ).distinct()
-    return [(p, services.best_replacement(p)) for p in withdrawn]
+    withdrawn = list(withdrawn)
+    best = services.reserve_that_fits(call) if withdrawn else None
+    return [(p, best) for p in withdrawn]
 
 
 @login_required

@@ -2,15 +2,58 @@
 
 from __future__ import annotations
 
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.utils.translation import gettext_lazy as _
 
 from gti.accounts import permissions
 from gti.accounts.audit import plain
 from gti.accounts.models import AuditEvent, Role
-from gti.proposals.models import Assignment, Call, Proposal
+from gti.proposals.models import (
+    Assignment,
+    Call,
+    IndicatorTarget,
+    PrincipleJustification,
+    Proposal,
+)
+from gti.strategy.models import City
 
 S = Proposal.State
+
+# What `services.snapshot` reads of a proposal, each in one query for a whole list.
+CONTENTS = (
+    "areas",
+    "partners",
+    "budget_lines",
+    "co_financing",
+    Prefetch("indicator_targets", IndicatorTarget.objects.select_related("indicator")),
+    Prefetch("justifications", PrincipleJustification.objects.select_related("principle")),
+    "policy_references",
+)
+
+# What a call's answer reads besides the call.
+CALL_DETAILS = ("themes", "specific_objectives", "envelopes__priority", "criteria")
+
+
+def with_contents(proposals):
+    """Proposals with their call, city, strategy version and everything entered."""
+    return proposals.select_related(
+        "call", "city", "strategy", "theme", "specific_objective"
+    ).prefetch_related(*CONTENTS)
+
+
+def with_cities(calls) -> list:
+    """Give calls of every GTI city their cities (`Call.cities`) from one query."""
+    calls = list(calls)
+    wanted = {
+        code for c in calls if not c.city_id for code in c.programme.source.get("gti_cities", [])
+    }
+    if wanted:
+        found = list(City.objects.filter(code__in=wanted).order_by("code"))
+        for call in calls:
+            if not call.city_id:
+                codes = call.programme.source.get("gti_cities", [])
+                call.__dict__["cities"] = [c for c in found if c.code in codes]
+    return calls
 
 
 def calls_visible_to(user):

@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.db import transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -411,6 +412,11 @@ def current_programme() -> Programme | None:
     return Programme.objects.current().order_by("code").first()
 
 
+NOT_ADMITTED = Prefetch(
+    "areas", Area.all_areas.filter(admitted=False), to_attr="areas_not_admitted"
+)  # for `strategy_dict` of a list
+
+
 def current_strategies(city: str | None = None):
     """Current city strategies with what the pages and the API show, in a few queries."""
     qs = (
@@ -496,6 +502,13 @@ def programme_dict(programme: Programme) -> dict:
     }
 
 
+def _not_admitted(strategy: Strategy):
+    prefetched = getattr(strategy, "areas_not_admitted", None)
+    if prefetched is not None:
+        return prefetched
+    return Area.all_areas.filter(strategy=strategy, admitted=False)
+
+
 def strategy_dict(strategy: Strategy) -> dict:
     return {
         "city": strategy.city.code,
@@ -532,7 +545,7 @@ def strategy_dict(strategy: Strategy) -> dict:
         "areas": [{"code": a.code, "name": a.name, "kind": a.kind} for a in strategy.areas.all()],
         "areas_not_admitted": [
             {"code": a.code, "name": a.name, "decision": both(a, "decision")}
-            for a in Area.all_areas.filter(strategy=strategy, admitted=False)
+            for a in _not_admitted(strategy)
         ],
         "policy_references": [
             {"code": r.code, "kind": r.kind, "title": both(r, "title"), "url": r.url or None}

@@ -125,7 +125,8 @@ def stored_input(proposal: Proposal) -> ProposalInput:
 
 
 def snapshot(proposal: Proposal) -> dict:
-    """Everything a person entered, as plain values: for the audit trail, exports and checks."""
+    """Everything a person entered, as plain values: for the audit trail, exports and checks.
+    Reads related rows with `.all()` only, so that lists read them with `queries.CONTENTS`."""
     return {
         "promoter": proposal.promoter,
         "contact_name": proposal.contact_name,
@@ -139,7 +140,7 @@ def snapshot(proposal: Proposal) -> dict:
         "specific_objective": (
             proposal.specific_objective.code if proposal.specific_objective_id else None
         ),
-        "areas": [a.code for a in proposal.areas.order_by("position")],
+        "areas": [a.code for a in sorted(proposal.areas.all(), key=lambda a: a.position)],
         "start_date": proposal.start_date,
         "end_date": proposal.end_date,
         "erdf_requested": proposal.erdf_requested,
@@ -179,12 +180,12 @@ def snapshot(proposal: Proposal) -> dict:
         ],
         "indicator_targets": [
             {"indicator": t.indicator.code, "baseline": t.baseline, "target": t.target}
-            for t in proposal.indicator_targets.select_related("indicator")
+            for t in proposal.indicator_targets.all()
         ],
-        "justifications": {
-            j.principle.code: j.text for j in proposal.justifications.select_related("principle")
-        },
-        "policy_references": [r.code for r in proposal.policy_references.order_by("position")],
+        "justifications": {j.principle.code: j.text for j in proposal.justifications.all()},
+        "policy_references": [
+            r.code for r in sorted(proposal.policy_references.all(), key=lambda r: r.position)
+        ],
     }
 
 
