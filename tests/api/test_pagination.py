@@ -3,7 +3,7 @@ a page out of range is refused by field (422), never a server error."""
 
 import pytest
 
-from gti.proposals import services
+from gti.portfolio import services as portfolio
 from tests.api.test_proposals_api import Api
 from tests.factories import draft, open_call, person
 
@@ -49,7 +49,7 @@ def test_filters_and_pages_work_together(spec):
     call = open_call()
     made = [draft(call, title=f"Project {n}") for n in range(3)]
     draft(call, applicant="applicant_gent_2", title="Someone else's")  # not the applicant's
-    services.withdraw_proposal(made[0], by=person("applicant_gent"), reason="Not now")
+    portfolio.withdraw_proposal(made[0], by=person("applicant_gent"), reason="Not now")
     api = Api("applicant_gent", spec)
     drafts = api("get", "/api/v1/proposals?state=draft&sort=reference&page_size=1")
     assert drafts["count"] == 2 and [p["reference"] for p in drafts["items"]] == [made[1].reference]
