@@ -99,7 +99,6 @@ def test_specific_objective_and_filters(client, loaded):
     [
         ("/api/v1/strategies/brugge", 404, "No strategy for city: brugge"),
         ("/api/v1/specific-objectives/SD 9.9", 404, "Unknown specific objective: SD 9.9"),
-        ("/api/v1/indicators?kind=impact", 422, "kind: must be 'output' or 'result'"),
     ],
 )
 def test_refusals_name_the_problem(client, loaded, url, status, message):

@@ -1,8 +1,11 @@
 """Strategy routes. Role: public — the programme and strategies are published data, read-only."""
 
+from typing import Literal
+
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
+from gti.api.shapes import PUBLIC
 from gti.strategy import services
 from gti.strategy.models import Area, Indicator, SpecificObjective
 
@@ -146,14 +149,16 @@ def _objective_dict(so) -> dict:
     }
 
 
-@router.get("/programme", response=ProgrammeOut, auth=None, summary="The current programme")
+@router.get(
+    "/programme", response={200: ProgrammeOut, **PUBLIC}, auth=None, summary="The current programme"
+)
 def programme(request):
     return services.programme_dict(_programme())
 
 
 @router.get(
     "/specific-objectives",
-    response=list[SpecificObjectiveItem],
+    response={200: list[SpecificObjectiveItem], **PUBLIC},
     auth=None,
     summary="Specific objectives with their indicators",
 )
@@ -163,7 +168,7 @@ def specific_objectives(request):
 
 @router.get(
     "/specific-objectives/{code}",
-    response=SpecificObjectiveItem,
+    response={200: SpecificObjectiveItem, **PUBLIC},
     auth=None,
     summary="One specific objective, e.g. 'SD 2.4'",
 )
@@ -174,22 +179,32 @@ def specific_objective(request, code: str):
     return _objective_dict(so)
 
 
-@router.get("/indicators", response=list[IndicatorOut], auth=None, summary="ERDF indicators")
-def indicators(request, kind: str | None = None):
+@router.get(
+    "/indicators",
+    response={200: list[IndicatorOut], **PUBLIC},
+    auth=None,
+    summary="ERDF indicators",
+)
+def indicators(request, kind: Literal["output", "result"] | None = None):
     qs = Indicator.objects.filter(programme=_programme())
     if kind:
-        if kind not in {Indicator.OUTPUT, Indicator.RESULT}:
-            raise HttpError(422, "kind: must be 'output' or 'result'")
         qs = qs.filter(kind=kind)
     return [services.indicator_dict(i) for i in qs]
 
 
-@router.get("/strategies", response=list[StrategyOut], auth=None, summary="City strategies")
+@router.get(
+    "/strategies", response={200: list[StrategyOut], **PUBLIC}, auth=None, summary="City strategies"
+)
 def strategies(request):
     return [services.strategy_dict(s) for s in services.current_strategies()]
 
 
-@router.get("/strategies/{city}", response=StrategyOut, auth=None, summary="One city's strategy")
+@router.get(
+    "/strategies/{city}",
+    response={200: StrategyOut, **PUBLIC},
+    auth=None,
+    summary="One city's strategy",
+)
 def strategy(request, city: str):
     found = services.current_strategies(city).first()
     if found is None:
@@ -197,7 +212,12 @@ def strategy(request, city: str):
     return services.strategy_dict(found)
 
 
-@router.get("/areas", response=list[AreaItem], auth=None, summary="Areas of the GTI territories")
+@router.get(
+    "/areas",
+    response={200: list[AreaItem], **PUBLIC},
+    auth=None,
+    summary="Areas of the GTI territories",
+)
 def areas(request, city: str | None = None):
     qs = Area.objects.filter(strategy__is_current=True).select_related("strategy__city")
     if city:
