@@ -29,7 +29,6 @@ from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     ignored_auth,
     negative_data_rejection,
-    positive_data_acceptance,
     response_schema_conformance,
     status_code_conformance,
 )
@@ -43,18 +42,23 @@ from gti.strategy.models import Area, City, Indicator, Programme, SpecificObject
 CONFIG = SchemathesisConfig.from_dict(
     {
         "seed": 20260322,
-        "generation": {
-            "max-examples": 12,
-            "deterministic": True,
-            "mode": "all",
-            "database": "none",
-        },
+        "generation": {"max-examples": 6, "deterministic": True, "mode": "all", "database": "none"},
         "phases": {
             "examples": {"enabled": False},
-            "coverage": {"enabled": True},
+            # Methods a route does not declare answer 405: Django's router, not ours to fuzz.
+            "coverage": {"enabled": True, "unexpected-methods": []},
             "fuzzing": {"enabled": True},
             "stateful": {"enabled": False},
         },
+        "operations": [
+            {
+                # The same proposal body as POST /calls/{reference}/proposals, which gets the
+                # coverage phase: here fuzzing only, to stay within the suite's time.
+                "include-path": "/api/v1/proposals/{reference}",
+                "include-method": "PUT",
+                "phases": {"coverage": {"enabled": False}},
+            }
+        ],
     }
 )
 CHECKS = [
@@ -65,11 +69,11 @@ CHECKS = [
     negative_data_rejection,
     ignored_auth,
 ]
-# A well-shaped request may still be refused by the rules (403, 404, 409, 422 with messages per
-# field): schemathesis's positive_data_acceptance counts those as failures, so it is left out.
-assert positive_data_acceptance not in CHECKS
+# Not positive_data_acceptance: a well-shaped request is still refused by the rules (a role 403,
+# another city 404, a state 409, a closed call or an unknown code 422), which it counts as failures.
 
-# The managing authority sees most; the others see their own city or assignment.
+# Half the cases run as the managing authority, who sees most; the others as one of the rest,
+# who see their own city, proposals, assignments or committee.
 ROLES = [
     "demo-beheersautoriteit-1",
     "demo-secretariaat-antwerpen",
@@ -77,6 +81,8 @@ ROLES = [
     "demo-aanvrager-antwerpen",
     "demo-aanvrager-gent",
     "demo-expert-1",
+    "demo-stuurgroep-antwerpen-1",
+    "demo-stuurgroep-gent-1",
 ]
 
 
@@ -162,20 +168,22 @@ def demo(django_db_setup, django_db_blocker):
     handler would close the test's connection at the start and end of each request: not here."""
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
-    with (
-        django_db_blocker.unblock(),
-        override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
-        transaction.atomic(),
-    ):
-        if not Programme.objects.exists():  # a browser test before this one flushed the database
-            strategy_services.load_files()
-        call_command("demo", stdout=io.StringIO(), stderr=io.StringIO())
-        people = get_user_model().objects.in_bulk(ROLES, field_name="username")
-        keys = {name: create_token(people[name], name="fuzz") for name in ROLES}
-        yield Demo(keys, References())
-        transaction.set_rollback(True)
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
+    try:
+        with (
+            django_db_blocker.unblock(),
+            override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
+            transaction.atomic(),
+        ):
+            if not Programme.objects.exists():  # a browser test before this flushed the database
+                strategy_services.load_files()
+            call_command("demo", stdout=io.StringIO(), stderr=io.StringIO())
+            people = get_user_model().objects.in_bulk(ROLES, field_name="username")
+            keys = {name: create_token(people[name], name="fuzz") for name in ROLES}
+            yield Demo(keys, References())
+            transaction.set_rollback(True)
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 schema = schemathesis.openapi.from_wsgi(
@@ -189,7 +197,7 @@ schema = schemathesis.openapi.from_wsgi(
 def test_every_answer_matches_the_schema(case, demo, db):
     demo.references.apply(case)
     salt = zlib.crc32(repr((case.method, case.path, case.path_parameters, case.body)).encode())
-    role = ROLES[0] if salt % 2 else ROLES[salt % len(ROLES)]
+    role = ROLES[0] if salt % 2 else ROLES[1 + (salt // 2) % (len(ROLES) - 1)]
     with transaction.atomic():
         case.call_and_validate(
             headers={"Authorization": f"Bearer {demo.keys[role]}"}, checks=CHECKS
