@@ -5,8 +5,9 @@ BIN := $(VENV)/bin
 # Django 6 needs Python 3.12+; take the newest interpreter found, 3.11 works too (Django 5.2 LTS).
 PYTHON ?= $(shell scripts/find-python)
 export GTI_DATA_DIR ?= $(CURDIR)/var
-# The suite runs on every core; PYTEST_ARGS="-k audit" etc. narrows it.
-PYTEST_ARGS ?= -n auto
+# The suite runs on every core (tests marked xdist_group share one worker: the API fuzz run makes
+# the demo once); PYTEST_ARGS="-k audit" etc. narrows it.
+PYTEST_ARGS ?= -n auto --dist loadgroup
 HOST ?= 127.0.0.1
 PORT ?= 8000
 

@@ -4,8 +4,9 @@ import math
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import Throttled, ValidationError
+from ninja.errors import HttpError, Throttled, ValidationError
 
 from gti.api.portfolio import router as portfolio_router
 from gti.api.preregistrations import router as preregistrations_router
@@ -48,6 +49,16 @@ def malformed(request, exc: ValidationError):
         loc = [p for p in err.get("loc", []) if p not in {"body", "payload", "query", "filters"}]
         errors.setdefault(field_path(loc) or "(body)", []).append(err.get("msg", "invalid"))
     return api.create_response(request, {"errors": errors}, status=422)
+
+
+@api.exception_handler(HttpError)
+def http_error(request, exc: HttpError):
+    """ninja's only 400 is a body that is no JSON: here it is refused input like any other."""
+    if exc.status_code == 400:
+        return api.create_response(
+            request, {"errors": {"(body)": [_("not valid JSON")]}}, status=422
+        )
+    return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
 
 
 @api.exception_handler(Throttled)

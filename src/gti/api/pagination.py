@@ -8,19 +8,16 @@ from collections.abc import Callable, Iterable
 from ninja import Field, Schema
 from ninja.pagination import PageNumberPagination, paginate
 
+from gti.api.shapes import READ
+
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 
 
-class FieldErrors(Schema):
-    """Refused input: the messages per field (a page out of range: `page`, `page_size`)."""
-
-    errors: dict[str, list[str]]
-
-
-def listing(item) -> dict:
-    """The answers a paged list declares: a page of `item`, or 422 for a bad page or filter."""
-    return {200: list[item], 422: FieldErrors}
+def listing(item, refusals: dict = READ) -> dict:
+    """The answers a paged list declares: a page of `item`, or its refusals (422 for a bad page
+    or filter among them)."""
+    return {**refusals, 200: list[item]}
 
 
 class Pages(PageNumberPagination):

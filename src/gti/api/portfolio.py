@@ -9,11 +9,12 @@ from typing import Annotated, Literal
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
 from gti.accounts import permissions
 from gti.api.auth import TokenAuth
 from gti.api.pagination import Rows, listing, paged
+from gti.api.shapes import CHANGE, READ, Input
 from gti.errors import Invalid
 from gti.portfolio import services
 from gti.portfolio.models import Meeting, Scenario
@@ -24,10 +25,6 @@ from gti.proposals.models import Proposal
 from gti.strategy.models import City, Strategy
 
 router = Router(tags=["portfolio"], auth=TokenAuth())
-
-
-class Input(Schema):
-    model_config = ConfigDict(extra="forbid")
 
 
 class EnvelopeOut(Schema):
@@ -179,7 +176,7 @@ def _meeting(request, pk):
     return meeting
 
 
-@router.get("/portfolio/{city}/envelopes", response=listing(EnvelopeOut), summary="Envelopes")
+@router.get("/portfolio/{city}/envelopes", response=listing(EnvelopeOut, READ), summary="Envelopes")
 @paged
 def list_envelopes(request, city: str):
     city, strategy = _city(request, city)
@@ -188,7 +185,7 @@ def list_envelopes(request, city: str):
 
 @router.put(
     "/portfolio/{city}/envelopes",
-    response=list[EnvelopeOut],
+    response={200: list[EnvelopeOut], **CHANGE},
     summary="Set the city's envelopes, all lines at once: all saved or none (who runs calls)",
 )
 def put_envelopes(request, city: str, payload: EnvelopesIn):
@@ -202,7 +199,7 @@ def put_envelopes(request, city: str, payload: EnvelopesIn):
 
 @router.get(
     "/calls/{reference}/envelopes",
-    response=listing(CallEnvelopeOut),
+    response=listing(CallEnvelopeOut, READ),
     summary="The call's own envelopes with what its decisions used",
 )
 @paged
@@ -215,7 +212,9 @@ def list_call_envelopes(request, reference: str):
     ]  # fmt: skip
 
 
-@router.get("/calls/{reference}/scenarios", response=listing(ScenarioOut), summary="Scenarios")
+@router.get(
+    "/calls/{reference}/scenarios", response=listing(ScenarioOut, READ), summary="Scenarios"
+)
 @paged
 def list_scenarios(request, reference: str):
     return Rows(_call(request, reference).scenarios.order_by("-created_at", "-pk"), _scenario_out)
@@ -223,7 +222,7 @@ def list_scenarios(request, reference: str):
 
 @router.post(
     "/calls/{reference}/scenarios",
-    response={201: ScenarioOut},
+    response={201: ScenarioOut, **CHANGE},
     summary="Build, solve and save a scenario (who runs the call)",
 )
 def create_scenario(request, reference: str, payload: ScenarioIn):
@@ -233,7 +232,7 @@ def create_scenario(request, reference: str, payload: ScenarioIn):
     return Status(201, _scenario_out(scenario))
 
 
-@router.get("/scenarios/{pk}", response=ScenarioOut, summary="One scenario")
+@router.get("/scenarios/{pk}", response={200: ScenarioOut, **READ}, summary="One scenario")
 def get_scenario(request, pk: int):
     scenario = get_object_or_404(Scenario.objects.select_related("call"), pk=pk)
     _call(request, scenario.call.reference)
@@ -242,7 +241,7 @@ def get_scenario(request, pk: int):
 
 @router.post(
     "/calls/{reference}/validations",
-    response={201: MeetingOut},
+    response={201: MeetingOut, **CHANGE},
     summary="Prepare the steering committee's validation of one city (the city's secretariat)",
 )
 def create_validation(request, reference: str, payload: ValidationIn):
@@ -256,7 +255,7 @@ def create_validation(request, reference: str, payload: ValidationIn):
 
 @router.post(
     "/calls/{reference}/decision-rounds",
-    response={201: MeetingOut},
+    response={201: MeetingOut, **CHANGE},
     summary="Prepare the decision round, by hand or from a scenario (who runs the call)",
 )
 def create_decision_round(request, reference: str, payload: DecisionRoundIn):
@@ -273,7 +272,9 @@ def create_decision_round(request, reference: str, payload: DecisionRoundIn):
 
 
 @router.get(
-    "/meetings/{pk}", response=MeetingOut, summary="A round: decisions, votes per member, tally"
+    "/meetings/{pk}",
+    response={200: MeetingOut, **READ},
+    summary="A round: decisions, votes per member, tally",
 )
 def get_meeting(request, pk: int):
     return _meeting_out(_meeting(request, pk))
@@ -281,7 +282,7 @@ def get_meeting(request, pk: int):
 
 @router.put(
     "/meetings/{pk}/decisions",
-    response=MeetingOut,
+    response={200: MeetingOut, **CHANGE},
     summary="Prepare one decision of a draft round; its votes are cleared",
 )
 def put_decision(request, pk: int, payload: DecisionIn):
@@ -300,7 +301,7 @@ def put_decision(request, pk: int, payload: DecisionIn):
 
 @router.post(
     "/meetings/{pk}/sign",
-    response=MeetingOut,
+    response={200: MeetingOut, **CHANGE},
     summary="Sign the round with a vote per proposal (members of the body)",
 )
 def sign(request, pk: int, payload: SignIn):
@@ -314,7 +315,7 @@ def sign(request, pk: int, payload: SignIn):
 
 @router.post(
     "/meetings/{pk}/confirm",
-    response=MeetingOut,
+    response={200: MeetingOut, **CHANGE},
     summary="Confirm the round (a member who signed): quorum and majority per decision",
 )
 def confirm(request, pk: int):

@@ -13,6 +13,7 @@ from ninja import Router, Schema, Status
 
 from gti.api.auth import TokenAuth
 from gti.api.pagination import Rows, listing, paged
+from gti.api.shapes import CHANGE, READ, Input
 from gti.proposals import queries, services
 from gti.proposals.models import PreRegistration, PreRegistrationFeedback
 from gti.proposals.services.preregistration import PreRegistrationInput
@@ -20,7 +21,7 @@ from gti.proposals.services.preregistration import PreRegistrationInput
 router = Router(tags=["pre-registrations"], auth=TokenAuth())
 
 
-class FeedbackIn(Schema):
+class FeedbackIn(Input):
     advice: str  # go | adjust | no_fit
     remarks: str
 
@@ -111,7 +112,7 @@ def _prereg(request, reference) -> PreRegistration:
 
 @router.post(
     "/calls/{reference}/preregistrations",
-    response={201: PreRegistrationOut},
+    response={201: PreRegistrationOut, **CHANGE},
     summary="Send a pre-registration (applicant, while it is open)",
 )
 def create_preregistration(request, reference: str, payload: PreRegistrationInput):
@@ -122,7 +123,7 @@ def create_preregistration(request, reference: str, payload: PreRegistrationInpu
 
 @router.get(
     "/preregistrations",
-    response=listing(PreRegistrationOut),
+    response=listing(PreRegistrationOut, READ),
     summary="Pre-registrations the caller may see",
 )
 @paged
@@ -134,7 +135,9 @@ def list_preregistrations(request):
 
 
 @router.get(
-    "/preregistrations/{reference}", response=PreRegistrationOut, summary="One pre-registration"
+    "/preregistrations/{reference}",
+    response={200: PreRegistrationOut, **READ},
+    summary="One pre-registration",
 )
 def get_preregistration(request, reference: str):
     return _out(_prereg(request, reference))
@@ -142,7 +145,7 @@ def get_preregistration(request, reference: str):
 
 @router.post(
     "/preregistrations/{reference}/feedback",
-    response={201: PreRegistrationOut},
+    response={201: PreRegistrationOut, **CHANGE},
     summary="Give advice (managing authority, city secretariat)",
 )
 def give_feedback(request, reference: str, payload: FeedbackIn):
@@ -154,7 +157,7 @@ def give_feedback(request, reference: str, payload: FeedbackIn):
 
 @router.post(
     "/preregistrations/{reference}/proposal",
-    response={201: OpenedProposal},
+    response={201: OpenedProposal, **CHANGE},
     summary="Open the full proposal from an advised pre-registration (its applicant)",
 )
 def open_proposal(request, reference: str):

@@ -17,6 +17,7 @@ from ninja import Field, Query, Router, Schema, Status
 from gti.accounts import permissions
 from gti.api.auth import TokenAuth
 from gti.api.pagination import Rows, listing, paged
+from gti.api.shapes import CHANGE, READ, Input
 from gti.portfolio import services as portfolio
 from gti.proposals import queries, services
 from gti.proposals.inputs import ProposalInput
@@ -58,7 +59,7 @@ class CallOut(Schema):
     criteria: list[CriterionOut]
 
 
-class CallIn(Schema):
+class CallIn(Input):
     city: str | None = Field(None, description="Empty: every GTI city of the programme")
     procedure: str | None = Field(None, description="A procedure of the programme; its default")
     title: str
@@ -94,39 +95,39 @@ class DeclarationOut(Schema):
     assignment_active: bool
 
 
-class ConsensusIn(Schema):
+class ConsensusIn(Input):
     note: str
 
 
-class Reason(Schema):
+class Reason(Input):
     reason: str = ""
 
 
-class Verdict(Schema):
+class Verdict(Input):
     result: str
     note: str = ""
 
 
-class ScreeningIn(Schema):
+class ScreeningIn(Input):
     checklist: dict[str, Verdict]
     reason: str = ""
 
 
-class AssignIn(Schema):
+class AssignIn(Input):
     assessors: list[str]
 
 
-class DeclarationIn(Schema):
+class DeclarationIn(Input):
     conflict: bool
     reason: str = ""
 
 
-class ScoreIn(Schema):
+class ScoreIn(Input):
     score: int
     justification: str
 
 
-class ScoresIn(Schema):
+class ScoresIn(Input):
     scores: dict[str, ScoreIn]
 
 
@@ -220,14 +221,14 @@ def _out(request, proposal) -> dict:
 # --- calls ------------------------------------------------------------------------------------
 
 
-@router.get("/calls", response=listing(CallOut), summary="Calls the caller may see")
+@router.get("/calls", response=listing(CallOut, READ), summary="Calls the caller may see")
 @paged
 def list_calls(request):
     calls = queries.calls_visible_to(request.user).prefetch_related(*queries.CALL_DETAILS)
     return Rows(calls, _call_out, prepare=queries.with_cities)
 
 
-@router.get("/calls/{reference}", response=CallOut, summary="One call")
+@router.get("/calls/{reference}", response={200: CallOut, **READ}, summary="One call")
 def get_call(request, reference: str):
     calls = queries.calls_visible_to(request.user).prefetch_related(*queries.CALL_DETAILS)
     return _call_out(get_object_or_404(calls, reference=reference))
@@ -235,7 +236,7 @@ def get_call(request, reference: str):
 
 @router.post(
     "/calls",
-    response={201: CallOut},
+    response={201: CallOut, **CHANGE},
     summary="Create a draft call (who launches calls under the chosen procedure)",
 )
 def create_call(request, payload: CallIn):
@@ -248,12 +249,12 @@ def create_call(request, payload: CallIn):
     return Status(201, _call_out(call))
 
 
-@router.post("/calls/{reference}/publish", response=CallOut, summary="Publish")
+@router.post("/calls/{reference}/publish", response={200: CallOut, **CHANGE}, summary="Publish")
 def publish_call(request, reference: str):
     return _call_out(services.publish_call(_call(request, reference), by=request.user))
 
 
-@router.post("/calls/{reference}/close", response=CallOut, summary="Close")
+@router.post("/calls/{reference}/close", response={200: CallOut, **CHANGE}, summary="Close")
 def close_call(request, reference: str, payload: Reason):
     call = services.close_call(_call(request, reference), by=request.user, reason=payload.reason)
     return _call_out(call)
@@ -262,21 +263,23 @@ def close_call(request, reference: str, payload: Reason):
 # --- proposals --------------------------------------------------------------------------------
 
 
-@router.get("/proposals", response=listing(ProposalOut), summary="Proposals the caller may see")
+@router.get(
+    "/proposals", response=listing(ProposalOut, READ), summary="Proposals the caller may see"
+)
 @paged
 def list_proposals(request, filters: Query[ProposalFilter]):
     proposals, _ = queries.filter_proposals(request.user, filters.dict(exclude_none=True))
     return Rows(queries.with_contents(proposals), lambda p: _proposal_out(p, request.user))
 
 
-@router.get("/proposals/{reference}", response=ProposalOut, summary="One proposal")
+@router.get("/proposals/{reference}", response={200: ProposalOut, **READ}, summary="One proposal")
 def get_proposal(request, reference: str):
     return _proposal_out(_proposal(request, reference), request.user)
 
 
 @router.post(
     "/calls/{reference}/proposals",
-    response={201: ProposalOut},
+    response={201: ProposalOut, **CHANGE},
     summary="Start a proposal in an open call without pre-registration (applicant); `city` "
     "chooses among the cities of a call for several",
 )
@@ -299,7 +302,7 @@ class ProposalUpdate(ProposalInput):
 
 @router.put(
     "/proposals/{reference}",
-    response=ProposalOut,
+    response={200: ProposalOut, **CHANGE},
     summary="Replace a draft (applicant) or correct one under screening (secretariat, reason)",
 )
 def update_proposal(request, reference: str, payload: ProposalUpdate):
@@ -311,13 +314,19 @@ def update_proposal(request, reference: str, payload: ProposalUpdate):
     return _out(request, proposal)
 
 
-@router.post("/proposals/{reference}/submit", response=ProposalOut, summary="Submit (applicant)")
+@router.post(
+    "/proposals/{reference}/submit",
+    response={200: ProposalOut, **CHANGE},
+    summary="Submit (applicant)",
+)
 def submit(request, reference: str):
     return _out(request, services.submit_proposal(_proposal(request, reference), by=request.user))
 
 
 @router.post(
-    "/proposals/{reference}/withdraw", response=ProposalOut, summary="Withdraw (applicant)"
+    "/proposals/{reference}/withdraw",
+    response={200: ProposalOut, **CHANGE},
+    summary="Withdraw (applicant)",
 )
 def withdraw(request, reference: str, payload: Reason):
     proposal = _proposal(request, reference)
@@ -328,7 +337,7 @@ def withdraw(request, reference: str, payload: Reason):
 
 @router.post(
     "/proposals/{reference}/return",
-    response=ProposalOut,
+    response={200: ProposalOut, **CHANGE},
     summary="Return for correction (who checks admissibility)",
 )
 def return_(request, reference: str, payload: Reason):
@@ -340,7 +349,7 @@ def return_(request, reference: str, payload: Reason):
 
 @router.post(
     "/proposals/{reference}/start-screening",
-    response=ProposalOut,
+    response={200: ProposalOut, **CHANGE},
     summary="Start the admissibility check",
 )
 def start_screening(request, reference: str):
@@ -350,7 +359,7 @@ def start_screening(request, reference: str):
 
 @router.post(
     "/proposals/{reference}/screen",
-    response=ProposalOut,
+    response={200: ProposalOut, **CHANGE},
     summary="Record the admissibility checklist and decide",
 )
 def screen(request, reference: str, payload: ScreeningIn):
@@ -364,7 +373,7 @@ def screen(request, reference: str, payload: ScreeningIn):
 
 @router.post(
     "/proposals/{reference}/assign",
-    response=ProposalOut,
+    response={200: ProposalOut, **CHANGE},
     summary="Assign experts by user name (who runs the call)",
 )
 def assign(request, reference: str, payload: AssignIn):
@@ -390,7 +399,7 @@ def _assignment(request, reference):
 
 @router.post(
     "/proposals/{reference}/declaration",
-    response=DeclarationOut,
+    response={200: DeclarationOut, **CHANGE},
     summary="Declare on conflicts of interest (assigned expert); answers nothing of the proposal",
 )
 def declare(request, reference: str, payload: DeclarationIn):
@@ -408,7 +417,7 @@ def declare(request, reference: str, payload: DeclarationIn):
 
 @router.post(
     "/proposals/{reference}/consensus",
-    response=ProposalOut,
+    response={200: ProposalOut, **CHANGE},
     summary="Close the consensus round with what the experts agreed (who runs the call)",
 )
 def consensus(request, reference: str, payload: ConsensusIn):
@@ -418,7 +427,7 @@ def consensus(request, reference: str, payload: ConsensusIn):
 
 @router.post(
     "/proposals/{reference}/scores",
-    response=ProposalOut,
+    response={200: ProposalOut, **CHANGE},
     summary="Score every criterion with a justification (assigned expert)",
 )
 def score(request, reference: str, payload: ScoresIn):

@@ -1,10 +1,12 @@
 """Strategy routes. Role: public — the programme and strategies are published data, read-only."""
 
+from typing import Literal
+
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
 from gti.api.pagination import Rows, listing, paged
-from gti.errors import Invalid
+from gti.api.shapes import PUBLIC
 from gti.strategy import services
 from gti.strategy.models import Area, Indicator, SpecificObjective
 
@@ -148,14 +150,16 @@ def _objective_dict(so) -> dict:
     }
 
 
-@router.get("/programme", response=ProgrammeOut, auth=None, summary="The current programme")
+@router.get(
+    "/programme", response={200: ProgrammeOut, **PUBLIC}, auth=None, summary="The current programme"
+)
 def programme(request):
     return services.programme_dict(_programme())
 
 
 @router.get(
     "/specific-objectives",
-    response=listing(SpecificObjectiveItem),
+    response=listing(SpecificObjectiveItem, PUBLIC),
     auth=None,
     summary="Specific objectives with their indicators",
 )
@@ -166,7 +170,7 @@ def specific_objectives(request):
 
 @router.get(
     "/specific-objectives/{code}",
-    response=SpecificObjectiveItem,
+    response={200: SpecificObjectiveItem, **PUBLIC},
     auth=None,
     summary="One specific objective, e.g. 'SD 2.4'",
 )
@@ -177,24 +181,31 @@ def specific_objective(request, code: str):
     return _objective_dict(so)
 
 
-@router.get("/indicators", response=listing(IndicatorOut), auth=None, summary="ERDF indicators")
+@router.get(
+    "/indicators", response=listing(IndicatorOut, PUBLIC), auth=None, summary="ERDF indicators"
+)
 @paged
-def indicators(request, kind: str | None = None):
+def indicators(request, kind: Literal["output", "result"] | None = None):
     qs = Indicator.objects.filter(programme=_programme())
     if kind:
-        if kind not in {Indicator.OUTPUT, Indicator.RESULT}:
-            raise Invalid.one("kind", "must be 'output' or 'result'")
         qs = qs.filter(kind=kind)
     return Rows(qs, services.indicator_dict)
 
 
-@router.get("/strategies", response=list[StrategyOut], auth=None, summary="City strategies")
+@router.get(
+    "/strategies", response={200: list[StrategyOut], **PUBLIC}, auth=None, summary="City strategies"
+)
 def strategies(request):
     found = services.current_strategies().prefetch_related(services.NOT_ADMITTED)
     return [services.strategy_dict(s) for s in found]
 
 
-@router.get("/strategies/{city}", response=StrategyOut, auth=None, summary="One city's strategy")
+@router.get(
+    "/strategies/{city}",
+    response={200: StrategyOut, **PUBLIC},
+    auth=None,
+    summary="One city's strategy",
+)
 def strategy(request, city: str):
     found = services.current_strategies(city).first()
     if found is None:
@@ -202,7 +213,9 @@ def strategy(request, city: str):
     return services.strategy_dict(found)
 
 
-@router.get("/areas", response=listing(AreaItem), auth=None, summary="Areas of the GTI territories")
+@router.get(
+    "/areas", response=listing(AreaItem, PUBLIC), auth=None, summary="Areas of the GTI territories"
+)
 @paged
 def areas(request, city: str | None = None):
     qs = Area.objects.filter(strategy__is_current=True).select_related("strategy__city")
