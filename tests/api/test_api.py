@@ -107,12 +107,6 @@ def test_refusals_name_the_problem(client, loaded, url, status, message):
     assert response.json() == {"detail": message}
 
 
-def test_an_unknown_kind_of_indicator_is_refused_by_field(client, loaded):
-    response = client.get("/api/v1/indicators?kind=impact")
-    assert response.status_code == 422
-    assert response.json() == {"errors": {"kind": ["must be 'output' or 'result'"]}}
-
-
 def test_programme_before_loading_is_404(client, nothing_loaded):
     assert client.get("/api/v1/programme").status_code == 404
 
