@@ -163,7 +163,7 @@ def _meeting_out(m: Meeting) -> dict:
 
 def _city(request, code) -> tuple[City, Strategy]:
     city = get_object_or_404(City, code=code)
-    permissions.require(request.user, "portfolio.view", city=city)
+    permissions.require_in_view(request.user, "portfolio.view", city=city)
     return city, get_object_or_404(Strategy.objects.current(), city=city)
 
 
