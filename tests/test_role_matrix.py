@@ -1036,3 +1036,26 @@ def test_managing_authority_who_is_also_an_applicant():
     assert _api(both, "post", f"/api/v1/meetings/{meeting.pk}/sign",
                 {"votes": {gent_proposal.reference: {"choice": "for"}}}) == 403  # fmt: skip
     assert _api(both, "post", f"/api/v1/calls/{call.reference}/close", {"reason": "x"}) == 200
+
+
+def test_a_joint_decision_round_shows_antwerp_none_of_ghents_decisions():
+    """The managing authority's round covers both cities: each city's bodies see their own."""
+    target = _efro_decision()
+    ghent = target["proposal"]
+    antwerp = efro_validated(Meeting.objects.get(pk=target["pk"]).call, "antwerpen")
+    authority = person("managing_authority")
+    portfolio.set_decision(target["obj"], by=authority, proposal=antwerp, outcome="approved",
+                           amount=antwerp.erdf_requested)  # fmt: skip
+    for role, sees, not_seen in (("secretariat_antwerpen", antwerp.reference, ghent),
+                                 ("steering_gent", ghent, antwerp.reference)):  # fmt: skip
+        user = person(role)
+        api = Client().get(f"/api/v1/meetings/{target['pk']}",
+                           HTTP_AUTHORIZATION=f"Bearer {create_token(user)}")  # fmt: skip
+        assert [d["proposal"] for d in api.json()["decisions"]] == [sees]
+        client = Client()
+        client.force_login(user)
+        page = client.get(f"/rounds/{target['pk']}/")
+        assert sees.encode() in page.content and not_seen.encode() not in page.content
+    api = Client().get(f"/api/v1/meetings/{target['pk']}",
+                       HTTP_AUTHORIZATION=f"Bearer {create_token(authority)}")  # fmt: skip
+    assert len(api.json()["decisions"]) == 2
