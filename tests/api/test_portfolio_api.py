@@ -151,6 +151,14 @@ def test_portfolio_is_closed_to_applicants_and_assessors(spec, name):
     Api(name, spec)("get", "/api/v1/portfolio/gent/envelopes", status=403)
 
 
+@pytest.mark.parametrize("name", ["secretariat_antwerpen", "steering_antwerpen"])
+def test_another_citys_envelopes_are_not_found(spec, name):
+    Api(name, spec)("get", "/api/v1/portfolio/gent/envelopes", status=404)
+    body = {"lines": [{"priority": "P1", "amount": "1"}]}
+    Api(name, spec)("put", "/api/v1/portfolio/gent/envelopes", body, 404)
+    assert not Envelope.objects.exists()
+
+
 @pytest.mark.parametrize("name", ["managing_authority", "auditor", "secretariat_gent"])
 def test_envelopes_are_read_by_the_bodies(spec, name):
     Api(name, spec)("get", "/api/v1/portfolio/gent/envelopes")

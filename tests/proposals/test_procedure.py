@@ -221,6 +221,16 @@ def test_preregistration_input_is_checked(changes, field):
     assert not PreRegistration.objects.exists()
 
 
+def test_an_applicant_pre_registers_only_in_the_city_of_their_role():
+    call = gti_call()
+    with pytest.raises(PermissionDenied):
+        preregistered(call, applicant="applicant_antwerpen", city="gent", advice=None)
+    assert not PreRegistration.objects.exists()
+    preregistered(call, applicant="applicant_antwerpen", city="antwerpen", advice=None,
+                  promoter="Stad Antwerpen")  # fmt: skip
+    assert PreRegistration.objects.get().city.code == "antwerpen"
+
+
 def test_preregistration_closes_at_its_deadline():
     now = timezone.now()
     call = gti_call(

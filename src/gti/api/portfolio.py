@@ -137,10 +137,14 @@ def _scenario_out(s: Scenario) -> dict:
             "result": s.result}  # fmt: skip
 
 
-def _meeting_out(m: Meeting) -> dict:
+def _meeting_out(m: Meeting, user) -> dict:
     m = Meeting.objects.select_related("call", "city").get(pk=m.pk)
     votes = services.tally(m)
-    decisions = m.decisions.select_related("proposal__city").prefetch_related("votes__member")
+    decisions = (
+        m.decisions.filter(proposal__in=Proposal.objects.visible_to(user))  # a joint round
+        .select_related("proposal__city")
+        .prefetch_related("votes__member")
+    )
     return {
         "id": m.pk, "call": m.call.reference, "purpose": m.purpose, "body": m.body,
         "city": m.city.code if m.city_id else None, "date": m.date, "state": m.state,
@@ -159,7 +163,7 @@ def _meeting_out(m: Meeting) -> dict:
 
 def _city(request, code) -> tuple[City, Strategy]:
     city = get_object_or_404(City, code=code)
-    permissions.require(request.user, "portfolio.view", city=city)
+    permissions.require_in_view(request.user, "portfolio.view", city=city)
     return city, get_object_or_404(Strategy.objects.current(), city=city)
 
 
@@ -250,7 +254,7 @@ def create_validation(request, reference: str, payload: ValidationIn):
     if city is None:
         raise Invalid.one("city", _("not a city of this call"))
     meeting = services.open_validation(call, by=request.user, city=city, date=payload.date)
-    return Status(201, _meeting_out(meeting))
+    return Status(201, _meeting_out(meeting, request.user))
 
 
 @router.post(
@@ -268,7 +272,7 @@ def create_decision_round(request, reference: str, payload: DecisionRoundIn):
     meeting = services.open_decision_round(
         call, by=request.user, date=payload.date, scenario=scenario
     )
-    return Status(201, _meeting_out(meeting))
+    return Status(201, _meeting_out(meeting, request.user))
 
 
 @router.get(
@@ -277,7 +281,7 @@ def create_decision_round(request, reference: str, payload: DecisionRoundIn):
     summary="A round: decisions, votes per member, tally",
 )
 def get_meeting(request, pk: int):
-    return _meeting_out(_meeting(request, pk))
+    return _meeting_out(_meeting(request, pk), request.user)
 
 
 @router.put(
@@ -296,7 +300,7 @@ def put_decision(request, pk: int, payload: DecisionIn):
         amount=payload.amount, rank=payload.rank, reason=payload.reason,
         co_financing=[line.model_dump() for line in plan] if plan is not None else None,
     )  # fmt: skip
-    return _meeting_out(meeting)
+    return _meeting_out(meeting, request.user)
 
 
 @router.post(
@@ -310,7 +314,7 @@ def sign(request, pk: int, payload: SignIn):
         meeting, by=request.user,
         votes={ref: (v.choice, v.note) for ref, v in payload.votes.items()},
     )  # fmt: skip
-    return _meeting_out(meeting)
+    return _meeting_out(meeting, request.user)
 
 
 @router.post(
@@ -319,4 +323,5 @@ def sign(request, pk: int, payload: SignIn):
     summary="Confirm the round (a member who signed): quorum and majority per decision",
 )
 def confirm(request, pk: int):
-    return _meeting_out(services.confirm_meeting(_meeting(request, pk), by=request.user))
+    meeting = services.confirm_meeting(_meeting(request, pk), by=request.user)
+    return _meeting_out(meeting, request.user)

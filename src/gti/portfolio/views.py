@@ -422,10 +422,11 @@ def round_(request, pk):
         except Refused as exc:
             messages.error(request, str(exc))
         return redirect("portfolio:round", pk=meeting.pk)
+    # A joint round of several cities shows each person the decisions on what they may see.
     decisions = list(
-        meeting.decisions.select_related("proposal__city").prefetch_related(
-            "proposal__co_financing", "votes__member"
-        )
+        meeting.decisions.filter(proposal__in=Proposal.objects.visible_to(user))
+        .select_related("proposal__city")
+        .prefetch_related("proposal__co_financing", "votes__member")
     )
     votes = services.tally(meeting)
     mine = {v.decision_id: v for v in Vote.objects.filter(decision__meeting=meeting, member=user)}

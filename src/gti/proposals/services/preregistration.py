@@ -57,6 +57,7 @@ def preregister(call: Call, data: dict, *, by) -> PreRegistration:
     city = next((c for c in call.cities if c.code == parsed.city), None)
     if city is None:
         raise Invalid.one("city", _("choose one of the call's cities"))
+    permissions.require(by, "preregistration.create", city=city)  # the applicant role is per city
     strategy = strategy_in_force(city, call.programme)
     theme = call.themes.filter(strategy=strategy, code=parsed.theme).first()
     if theme is None:
