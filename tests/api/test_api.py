@@ -102,9 +102,20 @@ def test_specific_objective_and_filters(client, loaded):
     ],
 )
 def test_refusals_name_the_problem(client, loaded, url, status, message):
-    response = client.get(url)
+    response = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == status
     assert response.json() == {"detail": message}
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("/api/v1/strategies/brugge", "Geen strategie voor de stad: brugge"),
+        ("/api/v1/specific-objectives/SD 9.9", "Onbekende specifieke doelstelling: SD 9.9"),
+    ],
+)
+def test_refusals_speak_dutch_by_default(client, loaded, url, message):
+    assert client.get(url).json() == {"detail": message}
 
 
 def test_programme_before_loading_is_404(client, nothing_loaded):

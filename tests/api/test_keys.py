@@ -131,4 +131,8 @@ def test_each_key_has_its_own_limit(client, settings):
     second = create_token(person("applicant_gent_2"))
     assert [get(client, first).status_code for _ in range(3)] == [200, 200, 429]
     assert get(client, second).status_code == 200
-    assert "too many requests" in get(client, first).json()["errors"]["(request)"][0]
+    assert "te veel verzoeken" in get(client, first).json()["errors"]["(request)"][0]
+    english = client.get(
+        "/api/v1/proposals", HTTP_AUTHORIZATION=f"Bearer {first}", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert "too many requests" in english.json()["errors"]["(request)"][0]

@@ -162,3 +162,29 @@ def test_partners_and_cost_options_over_the_api(spec):
     errors = applicant("post", url, bad, 422)["errors"]
     assert set(errors) == {"partners[0].enterprise_number", "areas", "city_role"}
     assert Proposal.objects.count() == 1
+
+
+def test_a_declared_conflict_answers_nothing_of_the_proposal(spec):
+    """Declaring before seeing: with a conflict the answer says only that the assignment ended,
+    never the proposal's content."""
+    from tests.factories import in_assessment
+
+    proposal = in_assessment()
+    api = Api("assessor_gent", spec)
+    answer = api("post", f"/api/v1/proposals/{proposal.reference}/declaration",
+                 {"conflict": True, "reason": "Bestuurder van de promotor"})  # fmt: skip
+    assert answer == {"reference": proposal.reference, "conflict": True,
+                      "assignment_active": False}  # fmt: skip
+    api("get", f"/api/v1/proposals/{proposal.reference}", status=404)
+
+
+def test_a_call_time_without_time_zone_is_refused_by_field(spec):
+    """`2026-01-01T09:00:00` could be Brussels or UTC: the API asks for the offset (422)."""
+    from gti.proposals.models import Call
+
+    body = {"title": "Oproep zonder tijdzone", "city": "gent", "procedure": "city-led",
+            "opens_at": "2026-01-05T09:00:00", "closes_at": "2026-03-01T12:00:00+01:00",
+            "themes": ["mobiliteit"], "envelopes": {"P2": "100000"}}  # fmt: skip
+    answer = Api("secretariat_gent", spec)("post", "/api/v1/calls", body, status=422)
+    assert list(answer["errors"]) == ["opens_at"]
+    assert not Call.objects.filter(title="Oproep zonder tijdzone").exists()

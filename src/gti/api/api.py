@@ -63,9 +63,11 @@ def http_error(request, exc: HttpError):
 
 @api.exception_handler(Throttled)
 def throttled(request, exc: Throttled):
-    message = "too many requests; try again later"
+    message = _("too many requests; try again later")
     if exc.wait:
-        message = f"too many requests; try again in {math.ceil(exc.wait)} s"
+        message = _("too many requests; try again in %(seconds)s s") % {
+            "seconds": math.ceil(exc.wait)
+        }
     return api.create_response(request, {"errors": {"(request)": [message]}}, status=429)
 
 
@@ -76,9 +78,11 @@ def refused(request, exc: Refused):
 
 @api.exception_handler(PermissionDenied)
 def forbidden(request, exc):
-    return api.create_response(request, {"detail": str(exc) or "forbidden"}, status=403)
+    return api.create_response(
+        request, {"detail": str(exc) or _("You may not do this.")}, status=403
+    )
 
 
 @api.exception_handler(Http404)
 def not_found(request, exc):
-    return api.create_response(request, {"detail": str(exc) or "not found"}, status=404)
+    return api.create_response(request, {"detail": str(exc) or _("Not found.")}, status=404)

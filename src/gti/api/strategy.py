@@ -2,6 +2,7 @@
 
 from typing import Literal
 
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
@@ -129,7 +130,7 @@ class StrategyOut(Schema):
 def _programme():
     programme = services.current_programme()
     if programme is None:
-        raise HttpError(404, "No programme is loaded.")
+        raise HttpError(404, _("No programme is loaded."))
     return programme
 
 
@@ -177,7 +178,7 @@ def specific_objectives(request):
 def specific_objective(request, code: str):
     so = _objectives().filter(code=code).first()
     if so is None:
-        raise HttpError(404, f"Unknown specific objective: {code}")
+        raise HttpError(404, _("Unknown specific objective: %(code)s") % {"code": code})
     return _objective_dict(so)
 
 
@@ -209,7 +210,7 @@ def strategies(request):
 def strategy(request, city: str):
     found = services.current_strategies(city).first()
     if found is None:
-        raise HttpError(404, f"No strategy for city: {city}")
+        raise HttpError(404, _("No strategy for city: %(city)s") % {"city": city})
     return services.strategy_dict(found)
 
 
