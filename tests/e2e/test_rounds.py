@@ -1,7 +1,8 @@
 """The default procedure in the browser: the Antwerp steering committee validates with its
 quorum while one member abstains on a conflict of interest; two managing-authority accounts sign
 and confirm a decision round approving one proposal at a lower amount with a revised financing
-plan, after taking a second proposal out of the round again. axe on every page."""
+plan, after taking a second proposal out of the round again; a member withdraws a signature
+and signs again. axe on every page."""
 
 import pytest
 from playwright.sync_api import expect
@@ -47,6 +48,11 @@ def test_validation_with_an_abstention_then_a_decision_by_two_accounts(site, pag
     url = page.url
 
     log_in(page, "steering_antwerpen")
+    sign(page, url, {a: "for", b: "for"})
+    page.get_by_text("Withdraw my signature").first.click()  # signed too soon: take it back
+    page.get_by_label("Why do you withdraw your signature?").fill("Stukken nog niet gelezen")
+    page.get_by_role("button", name="Withdraw my signature").click()
+    expect(page.get_by_role("status")).to_contain_text("Your signature is withdrawn.")
     sign(page, url, {a: "for", b: "for"})
     assert axe_violations(page) == []
     log_in(page, "steering_antwerpen_2")

@@ -401,6 +401,43 @@ def test_changing_a_decision_clears_its_votes(efro):
                             "reason": ""}  # fmt: skip
 
 
+def test_a_member_withdraws_their_signature_while_the_round_is_a_draft(efro):
+    a = efro_validated(efro, "antwerpen")
+    authority = person("managing_authority")
+    meeting = services.open_decision_round(efro, by=authority, date=DAY)
+    services.set_decision(meeting, by=authority, proposal=a, outcome="approved",
+                          amount=a.erdf_requested)  # fmt: skip
+    sign_all(meeting, "managing_authority", "managing_authority_2")
+    events = AuditEvent.objects.count()
+    for who, reason, refused in [
+        (person("steering_antwerpen"), "Te vroeg", PermissionDenied),
+        (person("managing_authority_2"), " ", Invalid),
+    ]:
+        with pytest.raises(refused):
+            services.withdraw_signature(meeting, by=who, reason=reason)
+    assert Vote.objects.filter(decision__meeting=meeting).count() == 2
+    assert AuditEvent.objects.count() == events
+    assert (
+        services.withdraw_signature(
+            meeting, by=person("managing_authority_2"), reason="Belangenconflict laat opgemerkt"
+        )
+        == 1
+    )
+    event = AuditEvent.objects.latest("id")
+    assert (event.action, event.actor_name, event.before) == (
+        "portfolio.meeting.signature_withdrawn", "managing_authority_2", {a.reference: "for"},
+    )  # fmt: skip
+    with pytest.raises(Invalid):  # nothing left to withdraw
+        services.withdraw_signature(meeting, by=person("managing_authority_2"), reason="Nog eens")
+    with pytest.raises(Invalid, match="quorum"):  # one signature is not enough any more
+        services.confirm_meeting(meeting, by=authority)
+    sign_all(meeting, "managing_authority_2")
+    services.confirm_meeting(meeting, by=authority)
+    with pytest.raises(Refused):
+        services.withdraw_signature(meeting, by=authority, reason="Te laat")
+    assert state(a) == S.APPROVED
+
+
 def test_the_call_envelope_binds_in_scenarios_and_at_confirmation():
     call = efro_call(envelopes={"P2": Decimal("150000")})
     envelopes("1000000", "1000000", city="antwerpen")

@@ -730,6 +730,29 @@ def sign_meeting(meeting: Meeting, *, by, votes: dict[str, tuple[str, str]]) -> 
     return signed
 
 
+def withdraw_signature(meeting: Meeting, *, by, reason: str) -> int:
+    """A member takes their signature back while the round is a draft (signed too soon, or a
+    conflict noticed late); their votes go, the trail keeps them. Returns the votes removed."""
+    permissions.require(by, sign_permission(meeting), meeting)
+    if not reason.strip():
+        raise Invalid.one("reason", _("give the reasons"))
+    with transaction.atomic():
+        meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+        if meeting.state != Meeting.State.DRAFT:
+            raise refuse_state(meeting, _("signing"))
+        votes = Vote.objects.filter(decision__meeting=meeting, member=by)
+        before = {v.decision.proposal.reference: v.choice
+                  for v in votes.select_related("decision__proposal")}  # fmt: skip
+        if not before:
+            raise Invalid.one("signature", _("you have not signed this round"))
+        votes.delete()
+        audit.record(
+            "portfolio.meeting.signature_withdrawn", meeting, by=by, before=before, after={},
+            reason=reason, city=meeting.city.code if meeting.city_id else meeting.call.city_codes,
+        )  # fmt: skip
+    return len(before)
+
+
 def tally(meeting: Meeting) -> dict[int, dict]:
     """Per decision: the votes for and against, the abstentions for a conflict, whether the
     signers without a conflict reach the quorum and whether the decision is adopted."""

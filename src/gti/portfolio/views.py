@@ -411,6 +411,9 @@ def round_(request, pk):
                 _remove(request, meeting)
             elif action == "sign":
                 _sign(request, meeting)
+            elif action == "unsign":
+                services.withdraw_signature(meeting, by=user, reason=request.POST.get("reason", ""))
+                messages.success(request, _("Your signature is withdrawn."))
             elif action == "confirm":
                 services.confirm_meeting(meeting, by=user)
                 messages.success(request, _("The round is confirmed."))
