@@ -482,15 +482,21 @@ def test_a_reserve_is_approved_after_a_withdrawal_releases_money():
     assert services.call_envelopes(call)[0]["remaining"] == Decimal("50000.00")
 
 
-def test_a_withdrawal_drops_the_proposal_from_a_draft_round(efro):
-    a = efro_validated(efro, "antwerpen", title="Blijft")
-    b = efro_validated(efro, "antwerpen", title="Trekt terug")
+def round_of_two(call, second: str):
+    """A draft decision round approving two validated proposals, signed by one officer."""
+    a = efro_validated(call, "antwerpen", title="Blijft")
+    b = efro_validated(call, "antwerpen", title=second)
     authority = person("managing_authority")
-    meeting = services.open_decision_round(efro, by=authority, date=DAY)
+    meeting = services.open_decision_round(call, by=authority, date=DAY)
     for p in (a, b):
         services.set_decision(meeting, by=authority, proposal=p, outcome="approved",
                               amount=p.erdf_requested)  # fmt: skip
     sign_all(meeting, "managing_authority")
+    return a, b, meeting, authority
+
+
+def test_a_withdrawal_drops_the_proposal_from_a_draft_round(efro):
+    a, b, meeting, authority = round_of_two(efro, "Trekt terug")
     services.withdraw_proposal(b, by=person("applicant_antwerpen"), reason="Ander budget gevonden")
     assert [d.proposal for d in meeting.decisions.all()] == [a]
     sign_all(meeting, "managing_authority_2")
@@ -500,14 +506,7 @@ def test_a_withdrawal_drops_the_proposal_from_a_draft_round(efro):
 
 
 def test_a_proposal_is_taken_out_of_a_draft_round_with_its_votes_and_a_reason(efro):
-    a = efro_validated(efro, "antwerpen", title="Blijft")
-    b = efro_validated(efro, "antwerpen", title="Later")
-    authority = person("managing_authority")
-    meeting = services.open_decision_round(efro, by=authority, date=DAY)
-    for p in (a, b):
-        services.set_decision(meeting, by=authority, proposal=p, outcome="approved",
-                              amount=p.erdf_requested)  # fmt: skip
-    sign_all(meeting, "managing_authority")
+    a, b, meeting, authority = round_of_two(efro, "Later")
     events = AuditEvent.objects.count()
     for who, reason, refused in [
         (person("steering_antwerpen"), "Later", PermissionDenied),

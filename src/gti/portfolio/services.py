@@ -594,6 +594,14 @@ def _revised_plan(proposal: Proposal, amount: Decimal, plan) -> list[dict]:
     return rows
 
 
+def _locked_draft(meeting: Meeting, doing) -> Meeting:
+    """The round, locked and read again: what it allows is decided under the lock."""
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    if meeting.state != Meeting.State.DRAFT:
+        raise refuse_state(meeting, doing)
+    return meeting
+
+
 def set_decision(
     meeting: Meeting, *, by, proposal: Proposal, outcome: str, amount=None, rank=None,
     reason: str = "", co_financing: list[dict] | None = None,
@@ -654,9 +662,7 @@ def set_decision(
     if errors:
         raise Invalid(errors)
     with transaction.atomic():
-        meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
-        if meeting.state != Meeting.State.DRAFT:
-            raise refuse_state(meeting, _("changing a decision"))
+        meeting = _locked_draft(meeting, _("changing a decision"))
         old = Decision.objects.filter(meeting=meeting, proposal=proposal).first()
         before = (
             {"outcome": old.outcome, "amount": old.amount, "rank": old.reserve_rank,
@@ -694,9 +700,7 @@ def sign_meeting(meeting: Meeting, *, by, votes: dict[str, tuple[str, str]]) -> 
     member may sign again, replacing their votes, while the round is a draft."""
     permissions.require(by, sign_permission(meeting), meeting)
     with transaction.atomic():
-        meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
-        if meeting.state != Meeting.State.DRAFT:
-            raise refuse_state(meeting, _("signing"))
+        meeting = _locked_draft(meeting, _("signing"))
         decisions = {d.proposal.reference: d for d in meeting.decisions.select_related("proposal")}
         errors: dict[str, list[str]] = {}
         if not decisions:
@@ -737,9 +741,7 @@ def withdraw_signature(meeting: Meeting, *, by, reason: str) -> int:
     if not reason.strip():
         raise Invalid.one("reason", _("give the reasons"))
     with transaction.atomic():
-        meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
-        if meeting.state != Meeting.State.DRAFT:
-            raise refuse_state(meeting, _("signing"))
+        meeting = _locked_draft(meeting, _("signing"))
         votes = Vote.objects.filter(decision__meeting=meeting, member=by)
         before = {v.decision.proposal.reference: v.choice
                   for v in votes.select_related("decision__proposal")}  # fmt: skip
@@ -952,9 +954,7 @@ def remove_decision(meeting: Meeting, *, by, proposal: Proposal, reason: str) ->
     if not reason.strip():
         raise Invalid.one("reason", _("give the reasons"))
     with transaction.atomic():
-        meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
-        if meeting.state != Meeting.State.DRAFT:
-            raise refuse_state(meeting, _("changing a decision"))
+        meeting = _locked_draft(meeting, _("changing a decision"))
         decision = Decision.objects.filter(meeting=meeting, proposal=proposal).first()
         if decision is None:
             raise Invalid.one("proposal", _("not a proposal of this round"))
