@@ -98,5 +98,6 @@ def test_pages_and_the_api_docs_run_within_the_content_security_policy(site, pag
     accessible(page)
     page.goto("/en/strategies/gent/")
     page.goto("/api/v1/docs")
-    expect(page.get_by_text("GTI Platform API").first).to_be_visible()
+    # the docs build the schema first: on a busy machine that takes more than the default 5 s
+    expect(page.get_by_text("GTI Platform API").first).to_be_visible(timeout=30_000)
     assert refused == []
