@@ -28,7 +28,7 @@ def test_a_body_that_is_no_json_answers_422_and_changes_nothing(client):
     calls = Call.objects.count()
     response = client.post("/api/v1/calls", "{not json", content_type="application/json", **headers)
     assert response.status_code == 422
-    assert response.json() == {"errors": {"(body)": ["not valid JSON"]}}
+    assert response.json() == {"errors": {"(body)": ["geen geldige JSON"]}}  # Dutch by default
     assert Call.objects.count() == calls
 
 
