@@ -16,3 +16,38 @@ class ApiLanguageMiddleware:
             translation.activate(language)
             request.LANGUAGE_CODE = language
         return self.get_response(request)
+
+
+NUL = ("\x00", b"\x00", b"\\u0000")
+
+
+class RefuseNulMiddleware:
+    """A NUL character fits no field (PostgreSQL refuses it in text): a request holding one in
+    its query, its form fields or its JSON body is refused before it reaches a view, the API
+    with its one error shape (422), a page with 400."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if self._holds_nul(request):
+            from django.http import HttpResponseBadRequest, JsonResponse
+            from django.utils.translation import gettext as _
+
+            message = _("The request holds a NUL character, which no field accepts.")
+            if request.path.startswith("/api/"):
+                return JsonResponse({"errors": {"(request)": [message]}}, status=422)
+            return HttpResponseBadRequest(message)
+        return self.get_response(request)
+
+    @staticmethod
+    def _holds_nul(request) -> bool:
+        if any(NUL[0] in v for v in request.GET.values()):
+            return True
+        if request.content_type == "application/json":
+            return NUL[1] in request.body or NUL[2] in request.body
+        if request.method == "POST" and request.content_type in {
+            "application/x-www-form-urlencoded", "multipart/form-data",
+        }:  # fmt: skip
+            return any(NUL[0] in v for v in request.POST.values())
+        return False

@@ -63,3 +63,21 @@ def test_every_route_declares_the_refusals_it_can_give(client):
             for status in ("422", "429"):
                 schema = operation["responses"][status]["content"]["application/json"]["schema"]
                 assert schema == {"$ref": "#/components/schemas/FieldErrors"}, (method, path)
+
+
+def test_a_nul_character_is_refused_before_any_view(client):
+    """PostgreSQL refuses NUL in text: a query, a JSON body or a form holding one is refused
+    with the API's error shape (422) or 400 on a page, and nothing is written."""
+    headers = _authority()
+    response = client.get("/api/v1/proposals?state=G%00k", **headers)
+    assert response.status_code == 422
+    assert list(response.json()["errors"]) == ["(request)"]
+    calls = Call.objects.count()
+    body = '{"title": "Oproep\\u0000", "opens_at": "2026-01-05T09:00:00+01:00"}'
+    response = client.post("/api/v1/calls", body, content_type="application/json", **headers)
+    assert response.status_code == 422 and Call.objects.count() == calls
+    client.force_login(person("secretariat_gent"))
+    assert client.get("/en/proposals/?q=a%00b").status_code == 400
+    events = AuditEvent.objects.count()
+    assert client.post("/en/calls/new/", {"title": "Oproep\x00"}).status_code == 400
+    assert AuditEvent.objects.count() == events and Call.objects.count() == calls
