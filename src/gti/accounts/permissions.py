@@ -61,6 +61,9 @@ ACTIONS: dict[str, set[str]] = {
     "users.request": {S, MA},  # ask a role for someone; a second person decides
     "users.approve": {MA},  # never the person who asked (administrators may too)
     "strategy.approve": {SC},  # sign a new strategy version (GTI strategy, footnote 21)
+    "grant.prepare": {MA},  # open a grant from the decision, prepare an amendment
+    "grant.approve": {MA},  # never the person who prepared the version
+    "grant.view": {A, S, SC, MA, AU},  # applicant: own
 }
 
 
@@ -95,6 +98,7 @@ OWN_ONLY = {
     "proposal.withdraw",
     "proposal.view",
     "proposal.view_contact",
+    "grant.view",
 }
 
 
