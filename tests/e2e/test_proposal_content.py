@@ -5,6 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import axe_violations
+from tests.e2e.test_default_procedure import enter
 from tests.factories import PASSWORD, draft, person
 
 pytestmark = pytest.mark.e2e
@@ -42,17 +43,19 @@ def test_partners_and_a_unit_cost_line_from_form_to_proposal_page(site, page):
     # A unit-cost line: its amount is computed while typing.
     page.goto(f"/en/proposals/{proposal.reference}/edit/budget/")
     expect(page.locator("output.computed")).to_have_text("computed: € 50000.00")
-    page.get_by_label("Line 3: cost category").select_option("services")
-    page.get_by_label("Line 3: what it pays for").fill("Bewonersbevraging")
-    page.get_by_label("Line 3: cost option").select_option("unit_cost")
-    page.get_by_label("Line 3: number of units").fill("12")
-    page.get_by_label("Line 3: rate per unit (EUR)").fill("412.50")
-    page.get_by_label("Line 3: rate per unit (EUR)").press("Tab")
+    # each change waits for the inline check carrying it, whose answer replaces the fields
+    for label, value in (
+        ("Line 3: cost category", "services"),
+        ("Line 3: what it pays for", "Bewonersbevraging"),
+        ("Line 3: cost option", "unit_cost"),
+        ("Line 3: number of units", "12"),
+        ("Line 3: rate per unit (EUR)", "412.50"),
+    ):
+        enter(page, page.get_by_label(label), value)
     expect(page.locator("output.computed").nth(1)).to_have_text("computed: € 4950.00")
     expect(page.locator("#step-fields")).to_contain_text("eligible cost 154950.00 is 61980.00")
-    page.get_by_label("ERDF requested (EUR)").fill("61980.00")
-    page.get_by_label("Co-financing by city (EUR)").fill("72970.00")
-    page.get_by_label("Co-financing by city (EUR)").press("Tab")
+    enter(page, page.get_by_label("ERDF requested (EUR)"), "61980.00")
+    enter(page, page.get_by_label("Co-financing by city (EUR)"), "72970.00")
     expect(page.locator("#step-fields")).not_to_contain_text("does not match the rate")
     expect(page.locator("#step-fields .errorlist")).to_have_count(0)
     assert axe_violations(page) == []
