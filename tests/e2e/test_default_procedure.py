@@ -27,9 +27,8 @@ def accessible(page):
 
 
 def enter(page, field, value: str):
-    """Change a field of the proposal form and wait for the form's inline check that carries the
-    new value: its answer replaces the step's fields, so nothing is typed while one is on its
-    way, and none is still running when the step is saved."""
+    """Change a field of the proposal form and wait until the form's inline check that carries the
+    new value has been answered and shown, so none is still running when the step is saved."""
     name, kind = field.get_attribute("name"), field.evaluate("e => e.type")
     if field.is_checked() if kind == "checkbox" else field.input_value() == value:
         return  # unchanged: no change event, no check
@@ -38,6 +37,14 @@ def enter(page, field, value: str):
         sent = parse_qs(response.request.post_data or "")
         return "hx-request" in response.request.headers and value in sent.get(name, [])
 
+    # Count the answers shown, so that the next field is typed only once this one's answer is in.
+    shown = page.evaluate("""() => {
+        if (window.shownChecks === undefined) {
+            window.shownChecks = 0;
+            document.addEventListener("htmx:afterSettle", () => window.shownChecks++);
+        }
+        return window.shownChecks;
+    }""")
     with page.expect_response(carries_it):
         if kind.startswith("select"):
             field.select_option(value)
@@ -46,6 +53,7 @@ def enter(page, field, value: str):
         else:
             field.fill(value)
             field.press("Tab")  # a change checks the step
+    page.wait_for_function("shown => window.shownChecks > shown", arg=shown)
 
 
 def save_step(page):

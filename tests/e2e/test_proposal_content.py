@@ -21,7 +21,7 @@ def test_partners_and_a_unit_cost_line_from_form_to_proposal_page(site, page):
 
     # Partners: a second partner with its enterprise number; a wrong number is named at once.
     page.goto(f"/en/proposals/{proposal.reference}/edit/general/")
-    page.get_by_label("Partner 2: name").fill("Buurtwerk Ledeberg vzw")
+    page.get_by_label("Partner 3: name").fill("Wijkcentrum De Kring vzw")
     page.get_by_label("Partner 2: enterprise number").fill("0412.345.615")
     page.get_by_label("Partner 2: enterprise number").press("Tab")  # a change checks the step
     expect(page.locator("#step-fields")).to_contain_text(
@@ -80,3 +80,31 @@ def test_partners_and_a_unit_cost_line_from_form_to_proposal_page(site, page):
         expect(content).to_contain_text(text)
     expect(content.locator("table.partners tbody tr")).to_have_count(3)
     assert axe_violations(page) == []
+
+
+def test_what_is_typed_while_a_check_is_on_its_way_is_kept(site, page):
+    """The inline check's answer replaces the step's fields; a person who typed on in the meantime
+    keeps what they typed, and the answer's error is still shown."""
+    proposal = draft()
+    person("applicant_gent")
+    page.goto("/en/accounts/login/")
+    page.get_by_label("Username").fill("applicant_gent")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"/en/proposals/{proposal.reference}/edit/general/")
+
+    held = []  # the check's request, answered only once the person has typed on
+    page.route("**/edit/general/", lambda route: held.append(route))
+    with page.expect_request(lambda request: "hx-request" in request.headers):
+        page.get_by_label("Partner 2: enterprise number").fill("0412.345.615")
+        page.get_by_label("Partner 2: enterprise number").press("Tab")
+    page.get_by_label("Partner 3: name").fill("Wijkcentrum De Kring vzw")
+    assert len(held) == 1
+    held[0].fulfill(response=held[0].fetch())
+    page.unroute("**/edit/general/")
+
+    expect(page.locator("#step-fields")).to_contain_text(
+        "0412.345.615 is not a valid enterprise number"
+    )
+    expect(page.get_by_label("Partner 3: name")).to_have_value("Wijkcentrum De Kring vzw")
+    expect(page.get_by_label("Partner 2: enterprise number")).to_have_value("0412.345.615")

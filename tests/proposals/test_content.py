@@ -8,7 +8,7 @@ import pytest
 from gti.accounts.models import AuditEvent
 from gti.errors import Invalid
 from gti.proposals import services
-from gti.proposals.models import Proposal
+from gti.proposals.models import Proposal, percent
 from tests.factories import draft, open_call, person, proposal_data
 
 S = Proposal.State
@@ -304,3 +304,19 @@ def test_the_assessment_page_shows_the_proposal_only_after_the_declaration(clien
     services.declare_no_conflict(proposal.assignments.get(assessor=assessor), by=assessor)
     html = client.get(url).content.decode()
     assert "Ontharding in de dichtst bebouwde wijk" in html and "Buurtwerk Ledeberg vzw" in html
+
+
+@pytest.mark.parametrize(
+    "fraction, shown",
+    [("0.8", "80"), ("1", "100"), ("0.125", "12.5"), ("0.2", "20"), ("0", "0"), ("0.0001", "0.01")],
+)
+def test_a_share_is_shown_as_a_plain_percentage(fraction, shown):
+    assert f"{percent(Decimal(fraction))}" == shown
+
+
+def test_the_general_step_shows_shares_as_plain_percentages(client):
+    proposal = draft()  # shares 0.8 and 0.2
+    client.force_login(person("applicant_gent"))
+    page = client.get(f"/en/proposals/{proposal.reference}/edit/general/").content.decode()
+    assert 'name="partner0_share" value="80"' in page and 'name="partner1_share" value="20"' in page
+    assert "E+" not in page

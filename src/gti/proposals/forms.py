@@ -12,7 +12,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from gti.proposals import rules
-from gti.proposals.models import BudgetLine, CoFinancing, Proposal, ScreeningCheck
+from gti.proposals.models import BudgetLine, CoFinancing, Proposal, ScreeningCheck, percent
 from gti.strategy.models import SpecificObjective
 
 STEPS = [
@@ -184,9 +184,7 @@ def general_initial(current: dict) -> dict:
 
 
 def _percent(fraction) -> Decimal | None:
-    if fraction is None:
-        return None
-    return (Decimal(str(fraction)) * 100).normalize()
+    return None if fraction is None else percent(fraction)
 
 
 class StrategyForm(StepForm):

@@ -13,6 +13,13 @@ from django.utils.translation import gettext_lazy as _
 from gti.proposals.procedure import Procedure
 from gti.translation import Translated
 
+
+def percent(fraction) -> Decimal:
+    """A fraction as a percentage without trailing zeros, never in exponent form (80, not 8E+1)."""
+    value = (Decimal(str(fraction)) * 100).normalize()
+    return value.quantize(Decimal(1)) if value.as_tuple().exponent > 0 else value
+
+
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
@@ -339,7 +346,7 @@ class BudgetLine(models.Model):
 
     @property
     def flat_rate_percent(self) -> Decimal | None:
-        return None if self.flat_rate is None else (self.flat_rate * 100).normalize()
+        return None if self.flat_rate is None else percent(self.flat_rate)
 
 
 class Partner(models.Model):
@@ -369,7 +376,7 @@ class Partner(models.Model):
 
     @property
     def share_percent(self) -> Decimal:
-        return (self.share * 100).normalize()
+        return percent(self.share)
 
     @property
     def is_lead(self) -> bool:
