@@ -64,6 +64,11 @@ ACTIONS: dict[str, set[str]] = {
     "grant.prepare": {MA},  # open a grant from the decision, prepare an amendment
     "grant.approve": {MA},  # never the person who prepared the version
     "grant.view": {A, S, SC, MA, AU},  # applicant: own
+    "claim.edit": {A},  # own: draft, declare, submit
+    "claim.verify": {MA},  # management verification; never the submitter
+    "claim.pay": {MA},  # never the verifier
+    "payment_application.prepare": {MA},
+    "payment_application.submit": {MA},  # never the person who prepared it
 }
 
 
@@ -99,6 +104,7 @@ OWN_ONLY = {
     "proposal.view",
     "proposal.view_contact",
     "grant.view",
+    "claim.edit",
 }
 
 

@@ -102,3 +102,174 @@ class GrantVersion(models.Model):
 
     def __str__(self):
         return f"{self.grant} v{self.number}"
+
+
+# --- expenditure claims, their verification and payment ----------------------------------------
+
+
+class ClaimQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The claims of the grants this person may see; an applicant's drafts are their own."""
+        from gti.proposals.models import Proposal
+
+        seen = self.filter(grant__proposal__in=Proposal.objects.visible_to(user))
+        return seen.exclude(models.Q(state="draft") & ~models.Q(grant__proposal__applicant=user))
+
+
+class Claim(models.Model):
+    """An expenditure claim of the beneficiary (*betalingsaanvraag*): costs declared per line,
+    checked against the grant version in force on the day it is submitted, verified line by line
+    by the managing authority (CPR art. 74) and paid once."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        SUBMITTED = "submitted", _("submitted")
+        VERIFIED = "verified", _("verified")
+        PAID = "paid", _("paid")
+
+    grant = models.ForeignKey(Grant, models.PROTECT, related_name="claims")
+    number = models.PositiveIntegerField(_("number"))
+    state = models.CharField(_("state"), max_length=20, choices=State, default=State.DRAFT)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    submitted_on = models.DateField(_("submitted on"), null=True, blank=True)
+    version = models.ForeignKey(
+        GrantVersion, models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("grant version checked against"),
+    )  # fmt: skip
+    declared = models.DecimalField(_("declared"), null=True, blank=True, **MONEY)
+    # The sample for on-the-spot checks: how it was drawn, so that anyone can draw it again.
+    sample_method = models.CharField(_("sampling method"), max_length=40, blank=True)
+    sample_seed = models.BigIntegerField(_("sampling seed"), null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    accepted = models.DecimalField(_("accepted eligible cost"), null=True, blank=True, **MONEY)
+    erdf_payable = models.DecimalField(_("ERDF payable"), null=True, blank=True, **MONEY)
+    payable_per_category = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
+    capped = models.JSONField(_("caps applied"), default=list)
+    payment_application = models.ForeignKey(
+        "PaymentApplication", models.PROTECT, null=True, blank=True, related_name="claims",
+        verbose_name=_("payment application"),
+    )  # fmt: skip
+
+    objects = ClaimQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("expenditure claim")
+        verbose_name_plural = _("expenditure claims")
+        ordering = ["grant", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["grant", "number"], name="claim_number_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.grant} #{self.number}"
+
+    @property
+    def proposal(self):
+        return self.grant.proposal
+
+
+class ClaimLine(models.Model):
+    """One cost declared: real cost on an invoice, units × a rate, a lump sum on its deliverable,
+    or a flat rate of other lines (CPR art. 53-54); and what verification kept of it."""
+
+    class Outcome(models.TextChoices):
+        ACCEPT = "accept", _("accepted")
+        REDUCE = "reduce", _("reduced")
+        REJECT = "reject", _("rejected")
+
+    claim = models.ForeignKey(Claim, models.CASCADE, related_name="lines")
+    grant = models.ForeignKey(Grant, models.PROTECT, related_name="+")  # for the invoice rule
+    position = models.PositiveIntegerField()
+    category = models.CharField(_("cost category"), max_length=20)
+    partner = models.CharField(_("partner"), max_length=200)
+    invoice = models.CharField(_("invoice reference"), max_length=100, blank=True)
+    date = models.DateField(_("date"))
+    description = models.CharField(_("what it pays for"), max_length=300, blank=True)
+    cost_option = models.CharField(_("cost option"), max_length=20, default="real")
+    amount = models.DecimalField(_("amount"), default=0, **MONEY)
+    units = models.DecimalField(_("units"), max_digits=14, decimal_places=2, null=True)
+    unit_rate = models.DecimalField(_("rate per unit"), null=True, **MONEY)
+    delivered = models.BooleanField(_("deliverable delivered"), default=False)
+    flat_rate = models.DecimalField(_("flat rate"), max_digits=5, decimal_places=4, null=True)
+    flat_rate_base = models.CharField(_("flat rate of"), max_length=20, blank=True)
+    declared = models.DecimalField(_("declared"), null=True, **MONEY)
+    # Set when the claim is submitted: an invoice of a partner is claimed once per grant.
+    # NULL (not "") for lines without an invoice: NULLs never collide in a unique constraint.
+    invoice_key = models.CharField(max_length=100, null=True, editable=False)  # noqa: DJ001
+    on_the_spot = models.BooleanField(_("in the on-the-spot sample"), default=False)
+    outcome = models.CharField(_("verification"), max_length=10, choices=Outcome, blank=True)
+    kept = models.DecimalField(_("accepted"), null=True, **MONEY)
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        ordering = ["claim", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["claim", "position"], name="claim_line_unique"),
+            models.UniqueConstraint(
+                fields=["grant", "partner", "invoice_key"], name="claim_invoice_once"
+            ),
+        ]
+
+
+class Payment(models.Model):
+    """The ERDF paid on a verified claim: once per claim, never above the grant."""
+
+    claim = models.OneToOneField(Claim, models.PROTECT, related_name="payment")
+    grant = models.ForeignKey(Grant, models.PROTECT, related_name="payments")
+    amount = models.DecimalField(_("ERDF paid"), **MONEY)
+    per_category = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
+    paid_on = models.DateField(_("paid on"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["paid_on", "pk"]
+
+
+class PaymentApplication(models.Model):
+    """A payment application to the Commission: the expenditure verified in one accounting year
+    (1 July – 30 June), for one city and priority. Prepared by one person of the managing
+    authority, submitted by a second."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        SUBMITTED = "submitted", _("submitted")
+
+    city = models.ForeignKey("strategy.City", models.PROTECT, related_name="+")
+    priority = models.ForeignKey("strategy.Priority", models.PROTECT, related_name="+")
+    accounting_year = models.PositiveIntegerField(
+        _("accounting year"), help_text=_("The year it starts: 2025 is 1 July 2025 – 30 June 2026.")
+    )
+    number = models.PositiveIntegerField(_("number"))
+    state = models.CharField(_("state"), max_length=20, choices=State, default=State.DRAFT)
+    eligible = models.DecimalField(_("eligible expenditure"), **MONEY)
+    erdf = models.DecimalField(_("ERDF"), **MONEY)
+    prepared_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    prepared_at = models.DateTimeField(auto_now_add=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    submitted_on = models.DateField(_("submitted on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("payment application")
+        verbose_name_plural = _("payment applications")
+        ordering = ["accounting_year", "city", "priority", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["city", "priority", "accounting_year", "number"],
+                name="payment_application_unique",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.city.code} {self.priority.code} {self.accounting_year}/{self.number}"

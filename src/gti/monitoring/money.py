@@ -17,6 +17,7 @@ what ERDF is payable. Pure Python on exact decimals (never float); no Django.
 from __future__ import annotations
 
 import datetime
+import random
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Annotated
@@ -202,6 +203,40 @@ def payable(
     if total > left:
         total, capped = left, [*capped, "(total)"]
     return Payable(per_category, total, capped)
+
+
+# --- the sample for on-the-spot checks -------------------------------------------------------
+
+SAMPLING = "monetary-unit"
+
+
+def sample(amounts: dict[str, Decimal], size: int, seed: int) -> list[str]:
+    """Draw `size` lines for on-the-spot checks, each draw by chance in proportion to the line's
+    declared amount (monetary unit sampling: the more money, the more risk), without drawing a
+    line twice. The same amounts, size and seed always draw the same lines, so the draw can be
+    repeated by anyone from what the claim records. Lines of 0.00 are drawn only when no other
+    is left; ids are drawn in their order of `amounts`."""
+    rng = random.Random(seed)
+    left = list(amounts.items())
+    drawn: list[str] = []
+    while left and len(drawn) < size:
+        cents = [int(a * 100) for _, a in left]
+        total = sum(cents)
+        if total == 0:
+            drawn.append(left.pop(0)[0])
+            continue
+        point = rng.randrange(total)
+        for n, weight in enumerate(cents):
+            if point < weight:
+                drawn.append(left.pop(n)[0])
+                break
+            point -= weight
+    return drawn
+
+
+def accounting_year(day: datetime.date) -> int:
+    """The accounting year a day falls in, named by the year it starts (1 July – 30 June)."""
+    return day.year if day.month >= 7 else day.year - 1
 
 
 # --- the N+3 forecast --------------------------------------------------------------------------
