@@ -95,11 +95,6 @@ def measure(targets: dict) -> dict:
             response = get(path)
         assert response.status_code == 200, label
         counts[label] = len(queries)
-        import os
-
-        if os.environ.get("SHOWQ") and os.environ["SHOWQ"] in label:
-            for q in queries.captured_queries:
-                print(label, q["sql"][:300])
     return counts
 
 

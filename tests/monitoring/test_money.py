@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal as D
 
 import pytest
+from pydantic import TypeAdapter, ValidationError
 
 from gti.monitoring import money as m
 
@@ -138,3 +139,10 @@ def test_a_reduction_or_rejection_is_reasoned_and_within_the_declared(verdict, p
         m.accepted(claim, {"1": verdict})
     assert place in refused.value.errors
     assert m.accepted(claim, {"1": m.Verdict(m.REJECT, reason="Geen bewijs")}) == {"1": D("0.00")}
+
+
+@pytest.mark.parametrize("amount", ["1E+30", "1000000000000", "999999999999.999"])
+def test_an_amount_too_large_for_its_column_is_refused_by_name(amount):
+    with pytest.raises(ValidationError, match="less than 1,000,000,000,000|more than two"):
+        TypeAdapter(m.Amount).validate_python(amount)
+    assert TypeAdapter(m.Amount).validate_python("999999999999.99") == D("999999999999.99")

@@ -263,9 +263,12 @@ def accounting_year(day: datetime.date) -> int:
 
 
 YEARS = range(2021, 2028)
+LIMIT = Decimal(10**12)  # what an amount column holds (14 digits, 2 of them decimals)
 
 
 def _two_decimals(amount: Decimal) -> Decimal:
+    if amount >= LIMIT:
+        raise ValueError(f"must be less than {LIMIT:,}")
     if amount != amount.quantize(CENT, rounding=ROUND_DOWN):
         raise ValueError("more than two decimals")
     return amount.quantize(CENT)
