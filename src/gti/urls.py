@@ -18,5 +18,6 @@ urlpatterns += i18n_patterns(
     path("", include("gti.portfolio.urls")),
     path("", include("gti.proposals.urls")),
     path("", include("gti.strategy.urls")),
+    path("monitoring/", include("gti.monitoring.urls")),
     prefix_default_language=False,
 )

@@ -131,6 +131,12 @@ def rule_lines(claim: Claim) -> list[money.Line]:
     ]  # fmt: skip
 
 
+def terms_of(claim: Claim):
+    """The grant version a claim is read against: the one it was checked against once
+    submitted, else the one in force today."""
+    return claim.version or in_force(claim.grant, timezone.localdate())
+
+
 def given_away(grant: Grant, *, besides: Claim | None = None) -> dict[str, Decimal]:
     """The ERDF per category of the grant's claims verified or paid (other than `besides`):
     what later claims are capped against."""
