@@ -16,6 +16,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+import plotly
 
 
 def _flag(name: str, default: str = "") -> bool:
@@ -136,6 +137,8 @@ TIME_ZONE = "Europe/Brussels"
 USE_TZ = True
 
 STATIC_URL = "static/"
+# plotly.js for the dashboards, served from the installed plotly package (no CDN).
+STATICFILES_DIRS = [("plotly", Path(plotly.__file__).parent / "package_data")]
 STATIC_ROOT = DATA_DIR / "static"  # filled by `gti collectstatic` for a real web server
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Every asset is served by the app itself (no CDN): closed city networks and test machines.

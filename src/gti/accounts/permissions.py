@@ -67,7 +67,13 @@ ACTIONS: dict[str, set[str]] = {
     "claim.edit": {A},  # own: draft, declare, submit
     "claim.verify": {MA},  # management verification; never the submitter
     "claim.pay": {MA},  # never the verifier
-    "payment_application.view": {MA, AU},  # the programme's, not a city's
+    "payment_application.view": {MA, AU},
+    "dashboard.view": {
+        S,
+        SC,
+        MA,
+        AU,
+    },  # over the proposals each may see  # the programme's, not a city's
     "payment_application.prepare": {MA},
     "payment_application.submit": {MA},  # never the person who prepared it
 }

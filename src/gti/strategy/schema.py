@@ -71,6 +71,22 @@ class PriorityFile(Strict):
     specific_objectives: list[SpecificObjectiveFile] = Field(min_length=1)
 
 
+Euro = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
+
+
+class Received(Strict):
+    date: datetime.date
+    amount: Euro
+
+
+class N3File(Strict):
+    """What the N+3 rule (CPR art. 105) is applied to: the yearly ERDF commitments 2021-2027
+    and the pre-financing received."""
+
+    commitments: dict[Annotated[int, Field(ge=2021, le=2027)], Euro]
+    prefinancing: list[Received] = []
+
+
 class ProgrammeFile(Strict):
     code: NonEmpty
     name: Text
@@ -90,6 +106,7 @@ class ProgrammeFile(Strict):
     complaints: Text | None = None
     default_procedure: str | None = None
     procedures: list[ProcedureFile] = []
+    n3: N3File | None = None
 
 
 # --- city strategy file -----------------------------------------------------------------------

@@ -1,0 +1,136 @@
+"""The programme dashboard: the figures of `dashboard.py` for the proposals the person may see,
+filtered by city, priority, specific objective and theme; every chart with its table and a CSV
+download. Roles: the secretariat (its city), the steering committee, the managing authority and
+auditors (`dashboard.view`)."""
+
+from __future__ import annotations
+
+import csv
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gti.accounts import permissions
+from gti.monitoring import dashboard
+from gti.proposals.models import Proposal
+from gti.strategy import geo
+from gti.strategy.models import Area, City, Priority, Programme, SpecificObjective, Theme
+
+FILTERS = {  # the query's name → the proposals' field it filters
+    "city": "city__code",
+    "priority": "specific_objective__priority__code",
+    "objective": "specific_objective__code",
+    "theme": "theme__code",
+}
+
+
+def _filtered(request, programme):
+    proposals = Proposal.objects.visible_to(request.user).filter(call__programme=programme)
+    chosen = {}
+    for name, lookup in FILTERS.items():
+        value = request.GET.get(name, "").strip()
+        if value:
+            proposals = proposals.filter(**{lookup: value})
+            chosen[name] = value
+    return proposals, chosen
+
+
+def _tables(proposals, programme) -> dict[str, list[dict]]:
+    return {
+        "pipeline": dashboard.pipeline(proposals),
+        "money": dashboard.money_over_time(proposals),
+        "balance": dashboard.balance(proposals, programme),
+        "n3": dashboard.n3(programme, timezone.localdate()) or [],
+        "areas": dashboard.areas(proposals),
+    }
+
+
+def _csv(name: str, rows: list[dict]) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="gti-{name}.csv"'
+    if rows:
+        writer = csv.DictWriter(response, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return response
+
+
+def _figures(tables) -> dict[str, dict]:
+    """Plotly figures (data and layout) for the charts; the page draws them with plotly.js."""
+    layout = {"margin": {"t": 30, "r": 10, "b": 60, "l": 70}, "height": 320,
+              "legend": {"orientation": "h"}, "separators": ".,"}  # fmt: skip
+    pipeline, money, balance, n3 = (tables[k] for k in ("pipeline", "money", "balance", "n3"))
+    return {
+        "pipeline": {"data": [
+            {"type": "bar", "name": _("ERDF requested"), "x": [r["label"] for r in pipeline],
+             "y": [r["requested"] for r in pipeline]},
+            {"type": "bar", "name": _("ERDF granted"), "x": [r["label"] for r in pipeline],
+             "y": [r["granted"] for r in pipeline]},
+        ], "layout": layout},
+        "money": {"data": [
+            {"type": "scatter", "mode": "lines+markers", "name": str(label),
+             "x": [r["month"] for r in money], "y": [r[key] for r in money]}
+            for key, label in (("committed", _("committed")), ("claimed", _("claimed")),
+                               ("verified", _("verified")), ("paid", _("paid")))
+        ], "layout": layout},
+        "balance": {"data": [
+            {"type": "bar", "name": _("share of ERDF granted"),
+             "x": [r["priority"] for r in balance], "y": [r["share"] for r in balance]},
+            {"type": "bar", "name": _("programme share"),
+             "x": [r["priority"] for r in balance], "y": [r["target"] for r in balance]},
+        ], "layout": {**layout, "yaxis": {"tickformat": ".0%"}}},
+        "n3": {"data": [
+            {"type": "bar", "name": _("target"), "x": [r["year"] for r in n3],
+             "y": [r["target"] for r in n3]},
+            {"type": "bar", "name": _("covered"), "x": [r["year"] for r in n3],
+             "y": [r["covered"] for r in n3]},
+        ], "layout": layout},
+    }  # fmt: skip
+
+
+def _maps(area_rows) -> list[dict]:
+    """A map per city: its areas coloured by the ERDF granted there (darker is more)."""
+    areas = list(
+        Area.objects.filter(strategy__is_current=True, boundary__isnull=False)
+        .select_related("strategy__city").order_by("strategy__city__code", "position")
+    )  # fmt: skip
+    erdf = {r["area"]: r["erdf"] for r in area_rows}
+    top = max(erdf.values(), default=0) or 1
+    maps = []
+    for city in dict.fromkeys(a.strategy.city for a in areas):
+        mine = [a for a in areas if a.strategy.city == city]
+        view_box, _height, paths = geo.svg_paths({a.pk: a.boundary for a in mine})
+        maps.append({"city": city, "view_box": view_box, "areas": [
+            {"name": a.name, "path": paths[a.pk], "erdf": erdf.get(a.pk),
+             "shade": round(0.06 + 0.9 * float(erdf.get(a.pk, 0) / top), 2)}
+            for a in mine
+        ]})  # fmt: skip
+    return maps
+
+
+@login_required
+def programme_dashboard(request):
+    permissions.require(request.user, "dashboard.view")
+    programme = Programme.objects.filter(is_current=True).first()
+    if programme is None:
+        raise Http404
+    proposals, chosen = _filtered(request, programme)
+    tables = _tables(proposals, programme)
+    wanted = request.GET.get("csv")
+    if wanted:
+        if wanted not in tables:
+            raise Http404
+        return _csv(wanted, tables[wanted])
+    return render(request, "monitoring/dashboard.html", {
+        "tables": tables, "chosen": chosen,
+        "figures": _figures(tables),
+        "maps": _maps(tables["areas"]),
+        "cities": City.objects.order_by("code"),
+        "priorities": Priority.objects.filter(programme=programme).order_by("position"),
+        "objectives": SpecificObjective.objects.filter(priority__programme=programme),
+        "themes": Theme.objects.filter(strategy__is_current=True).select_related("strategy__city"),
+        "query": request.GET.urlencode(),
+    })  # fmt: skip

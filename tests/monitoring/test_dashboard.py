@@ -1,0 +1,97 @@
+"""The programme dashboard on the worked example of tests/monitoring/test_claims.py: Ghent's
+Wijkpark (Ledeberg) approved with ERDF 60,000.00, its first claim paid 21,600.00 and put in a
+submitted payment application; the figures, the page as each role, the CSV downloads."""
+
+import csv
+import io
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from gti.monitoring import claims, dashboard, money
+from gti.proposals.models import Proposal
+from gti.strategy.models import City, Programme
+from tests.factories import person
+from tests.monitoring.test_claims import CLAIM_1, VERDICTS_1, grant, submitted  # noqa: F401
+from tests.monitoring.test_grants import call  # noqa: F401 (fixture)
+
+pytestmark = pytest.mark.usefixtures("loaded")
+TODAY = timezone.localdate()
+MONTH = TODAY.strftime("%Y-%m")
+
+
+@pytest.fixture
+def paid(grant):  # noqa: F811
+    claim = claims.verify_claim(submitted(grant), by=person("managing_authority"),
+                                verdicts=VERDICTS_1)  # fmt: skip
+    claims.pay_claim(claim, by=person("managing_authority_2"), paid_on=TODAY)
+    application = claims.prepare_payment_application(
+        by=person("managing_authority"), city=City.objects.get(code="gent"),
+        priority=grant.proposal.specific_objective.priority,
+        accounting_year=money.accounting_year(TODAY),
+    )  # fmt: skip
+    claims.submit_payment_application(application, by=person("managing_authority_2"),
+                                      submitted_on=TODAY)  # fmt: skip
+    return grant
+
+
+def test_the_figures_of_the_worked_example(paid):
+    proposals = Proposal.objects.all()
+    approved = next(r for r in dashboard.pipeline(proposals) if r["state"] == "approved")
+    assert (approved["proposals"], approved["granted"]) == (1, Decimal("60000.00"))
+    # Claimed: 57,000.00 declared × 40%; verified and paid: 21,600.00.
+    assert dashboard.money_over_time(proposals) == [{
+        "month": MONTH, "committed": Decimal("60000.00"), "claimed": Decimal("22800.00"),
+        "verified": Decimal("21600.00"), "paid": Decimal("21600.00"),
+    }]  # fmt: skip
+    programme = Programme.objects.get(is_current=True)
+    balance = {r["priority"]: r for r in dashboard.balance(proposals, programme)}
+    priority = paid.proposal.specific_objective.priority.code
+    assert balance[priority]["granted"] == Decimal("60000.00") and balance[priority]["share"] == 1
+    assert {r["target"] for r in balance.values()} == {Decimal("0.6"), Decimal("0.4")}
+    years = dashboard.n3(programme, TODAY)
+    # The programme file's GTI commitments: 315,428.57 a year, 2021 spread over 2022-2027.
+    # 2022: 315,428.57 + 52,571.42 = 368,000.00 due by the end of 2025; covered by 21,600.00
+    # submitted today only if today is on or before the deadline.
+    first = years[0]
+    assert (first["year"], first["target"], first["deadline"]) == (2022, "367999.99", "2025-12-31")
+    assert first["status"] == ("decommitted" if money.deadline(2022) < TODAY else "at_risk")
+    later = [y for y in years if money.deadline(y["year"]) >= TODAY]
+    assert all(y["covered"] == "21600.00" for y in later)
+    assert dashboard.areas(proposals) == [{
+        "area": paid.proposal.areas.get().pk, "code": "ledeberg",
+        "name": paid.proposal.areas.get().name, "city": "gent", "projects": 1,
+        "erdf": Decimal("60000.00"),
+    }]  # fmt: skip
+
+
+def test_the_page_as_each_role(paid):
+    for name in ("secretariat_gent", "steering_gent", "managing_authority", "auditor"):
+        client = Client()
+        client.force_login(person(name))
+        page = client.get("/en/monitoring/dashboard/")
+        assert page.status_code == 200, name
+        assert "EUR 60,000.00" in page.content.decode()
+    for name in ("applicant_gent", "assessor_gent"):
+        client = Client()
+        client.force_login(person(name))
+        assert client.get("/en/monitoring/dashboard/").status_code == 403
+    client = Client()
+    client.force_login(person("secretariat_antwerpen"))
+    page = client.get("/en/monitoring/dashboard/").content.decode()
+    assert "EUR 60,000.00" not in page  # Ghent's project is not Antwerp's to see
+
+
+def test_a_filter_and_the_csv_downloads(paid):
+    client = Client()
+    client.force_login(person("managing_authority"))
+    antwerp = client.get("/en/monitoring/dashboard/?city=antwerpen").content.decode()
+    assert "EUR 60,000.00" not in antwerp
+    response = client.get("/en/monitoring/dashboard/?city=gent&csv=money")
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert rows == [{"month": MONTH, "committed": "60000.00", "claimed": "22800.00",
+                     "verified": "21600.00", "paid": "21600.00"}]  # fmt: skip
+    assert client.get("/en/monitoring/dashboard/?csv=secrets").status_code == 404
