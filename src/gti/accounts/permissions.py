@@ -63,7 +63,9 @@ ACTIONS: dict[str, set[str]] = {
     "strategy.approve": {SC},  # sign a new strategy version (GTI strategy, footnote 21)
     "grant.prepare": {MA},  # open a grant from the decision, prepare an amendment
     "grant.approve": {MA},  # never the person who prepared the version
-    "grant.view": {A, S, SC, MA, AU},  # applicant: own
+    "grant.view": {A, S, SC, MA, AU},  # applicant: own; also reads the progress reports
+    "report.edit": {A},  # the beneficiary: start, save and submit own progress reports
+    "report.review": {MA},  # accept or return with remarks, never the submitter
 }
 
 
@@ -99,6 +101,7 @@ OWN_ONLY = {
     "proposal.view",
     "proposal.view_contact",
     "grant.view",
+    "report.edit",
 }
 
 

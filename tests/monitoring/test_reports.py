@@ -1,0 +1,278 @@
+"""Progress reports: the indicator rules as worked examples (pure), then the lifecycle through the
+services (started and submitted by the beneficiary, returned with remarks and accepted by the
+managing authority), the refused cases (nothing changes, the field is named) and who may act.
+
+The worked example: Ghent's Wijkpark (tests/monitoring/test_grants.py), eligible 2026-2027, its
+conditions in force from 1 January 2026 with two indicators, RCO26 (target 1.50 ha) and RCR95
+(target 500 people), and two milestones."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied
+
+from gti.accounts import permissions
+from gti.accounts.models import AuditEvent, Role
+from gti.errors import Invalid, Refused
+from gti.monitoring import indicators, reports, services
+from gti.monitoring.indicators import Value
+from gti.monitoring.models import IndicatorValue, ProgressReport
+from tests.factories import efro_call, person
+from tests.monitoring.test_grants import LINES, approved, envelopes
+
+D = Decimal
+START = datetime.date(2026, 1, 1)
+MILESTONES = [{"title": "Ontwerp klaar", "due": "2026-06-01"},
+              {"title": "Oplevering park", "due": "2027-10-01"}]  # fmt: skip
+TARGETS = [{"code": "RCO26", "reference_value": "0", "target": "1.50"},
+           {"code": "RCR95", "reference_value": "0", "target": "500"}]  # fmt: skip
+CONTENT = {
+    "narrative": "Het ontwerp is klaar en gedragen door de buurt.",
+    "risks": "Levering van de bomen kan vertragen.",
+    "milestones": [{"title": "Ontwerp klaar", "status": "done", "note": ""},
+                   {"title": "Oplevering park", "status": "on_track", "note": ""}],
+    "indicators": [{"code": "RCO26", "value": "0.40", "reason": ""},
+                   {"code": "RCR95", "value": "120", "reason": ""}],
+}  # fmt: skip
+
+
+# --- the indicator rules (pure) --------------------------------------------------------------
+
+CODES = ["RCO26", "RCR95"]
+LAST = {"RCO26": D("0.40"), "RCR95": D("120")}
+
+
+def refused(values, **kwargs):
+    with pytest.raises(indicators.Refused) as exc:
+        indicators.check(values, **{"codes": CODES, "previous": LAST, **kwargs})
+    return exc.value.errors
+
+
+def test_values_are_cumulative_and_a_decrease_needs_a_reason():
+    # Growing from 0.40 ha to 0.90 ha and from 120 to 300 people: nothing to explain.
+    indicators.check([Value("RCO26", D("0.90")), Value("RCR95", D("300"))], codes=CODES,
+                     previous=LAST)  # fmt: skip
+    # 120 people counted last time, 100 now (a double count removed): the reason is asked …
+    assert refused([Value("RCO26", D("0.40")), Value("RCR95", D("100"))]) == {
+        "indicators[1].reason": ["lower than the 120 of the last accepted report: give the reason"]
+    }
+    assert refused([Value("RCR95", D("100"), reason="  ")]).keys() == {"indicators[0].reason"}
+    # … and with it the value stands.
+    indicators.check([Value("RCR95", D("100"), reason="Dubbeltelling verwijderd")], codes=CODES,
+                     previous=LAST)  # fmt: skip
+    # The same value again is no decrease; without an accepted report there is nothing to compare.
+    indicators.check([Value("RCO26", D("0.40"))], codes=CODES, previous=LAST)
+    indicators.check([Value("RCO26", D("0.10"))], codes=CODES, previous={})
+
+
+def test_unknown_twice_negative_and_missing_indicators_are_refused_by_place():
+    assert refused([Value("RCO99", D("1"))]) == {
+        "indicators[0].code": ["not an indicator of the grant"]}  # fmt: skip
+    assert refused([Value("RCO26", D("1")), Value("RCO26", D("1"))]) == {
+        "indicators[1].code": ["given twice"]}  # fmt: skip
+    assert refused([Value("RCO26", D("-0.01"))], previous={}) == {
+        "indicators[0].value": ["must not be negative"]}  # fmt: skip
+    # A draft may leave one out; a report to submit gives every indicator of the grant.
+    indicators.check([Value("RCO26", D("1"))], codes=CODES, previous={})
+    assert refused([Value("RCO26", D("1"))], complete=True) == {
+        "indicators": ["no value for RCR95"]}  # fmt: skip
+
+
+# --- through the services --------------------------------------------------------------------
+
+
+@pytest.fixture
+def grant(loaded):
+    """Wijkpark's grant: version 1 from the decision, version 2 adds the milestones and a second
+    indicator; both in force from the start of the eligible period."""
+    envelopes("gent")
+    envelopes("antwerpen")
+    proposal = approved(efro_call(), total=160_000, erdf=60_000, budget_lines=LINES)
+    authority, second = person("managing_authority"), person("managing_authority_2")
+    grant = services.open_grant(proposal, by=authority)
+    services.approve_version(grant.versions.get(), by=second, in_force_from=START)
+    v2 = services.amend(grant, by=authority, reason="Mijlpalen en resultaatindicator",
+                        milestones=MILESTONES, indicators=TARGETS)  # fmt: skip
+    services.approve_version(v2, by=second, in_force_from=START)
+    return grant
+
+
+def snapshot():
+    return (
+        list(ProgressReport.objects.order_by("pk").values()),
+        list(IndicatorValue.objects.order_by("pk").values()),
+        AuditEvent.objects.filter(action__startswith="monitoring.report.").count(),
+    )
+
+
+def events():
+    rows = AuditEvent.objects.filter(action__startswith="monitoring.report.").order_by("pk")
+    return [(e.action, e.actor.username, e.reason) for e in rows]
+
+
+def test_the_lifecycle_start_save_submit_return_resubmit_accept(grant):
+    beneficiary, authority = person("applicant_gent"), person("managing_authority")
+    report = reports.start_report(grant, by=beneficiary)
+    assert (report.period_start, report.period_end, report.state) == (
+        START, datetime.date(2026, 6, 30), "draft")  # fmt: skip
+    reports.save_report(report, by=beneficiary, **CONTENT)
+    reports.submit_report(report, by=beneficiary)
+    with pytest.raises(Invalid) as no_remarks:
+        reports.review_report(report, by=authority, outcome="return", remarks=" ")
+    assert set(no_remarks.value.errors) == {"remarks"}
+    reports.review_report(report, by=authority, outcome="return",
+                          remarks="Vermeld de oppervlakte per deelzone.")  # fmt: skip
+    report.refresh_from_db()
+    assert (report.state, report.remarks) == ("returned", "Vermeld de oppervlakte per deelzone.")
+    corrected = CONTENT | {"narrative": "Zone A 0,25 ha, zone B 0,15 ha: ontwerp klaar."}
+    reports.save_report(report, by=beneficiary, **corrected)
+    reports.submit_report(report, by=beneficiary)
+    reports.review_report(report, by=person("managing_authority_2"), outcome="accept", remarks="")
+    report.refresh_from_db()
+    assert (report.state, report.reviewed_by.username, report.narrative) == (
+        "accepted", "managing_authority_2", corrected["narrative"])  # fmt: skip
+    assert [(v.code, v.value) for v in report.values.all()] == [
+        ("RCO26", D("0.40")), ("RCR95", D("120.00"))]  # fmt: skip
+    assert events() == [
+        ("monitoring.report.started", "applicant_gent", "progress report 2026-01-01 – 2026-06-30"),
+        ("monitoring.report.saved", "applicant_gent", "content saved"),
+        ("monitoring.report.submitted", "applicant_gent", "submitted for review"),
+        ("monitoring.report.returned", "managing_authority",
+         "Vermeld de oppervlakte per deelzone."),
+        ("monitoring.report.saved", "applicant_gent", "content saved"),
+        ("monitoring.report.submitted", "applicant_gent", "submitted for review"),
+        ("monitoring.report.accepted", "managing_authority_2", "accepted"),
+    ]  # fmt: skip
+    event = AuditEvent.objects.filter(action="monitoring.report.saved").last()
+    assert event.city == "gent"
+    assert event.after["indicators"][1] == {"code": "RCR95", "value": "120.00", "reason": ""}
+    # The next half-year follows; a lower value there needs its reason.
+    second = reports.start_report(grant, by=beneficiary)
+    assert (second.period_start, second.period_end) == (datetime.date(2026, 7, 1),
+                                                        datetime.date(2026, 12, 31))  # fmt: skip
+    lower = {**CONTENT, "indicators": [{"code": "RCO26", "value": "0.90"},
+                                       {"code": "RCR95", "value": "100"}]}  # fmt: skip
+    before = snapshot()
+    with pytest.raises(Invalid) as exc:
+        reports.save_report(second, by=beneficiary, **lower)
+    assert set(exc.value.errors) == {"indicators[1].reason"}
+    assert snapshot() == before
+    lower["indicators"][1]["reason"] = "Dubbeltelling verwijderd"
+    reports.save_report(second, by=beneficiary, **lower)
+    assert second.values.get(code="RCR95").reason == "Dubbeltelling verwijderd"
+
+
+def test_refused_content_changes_nothing_and_names_the_field(grant):
+    beneficiary = person("applicant_gent")
+    report = reports.start_report(grant, by=beneficiary)
+    reports.save_report(report, by=beneficiary, **CONTENT)
+    before = snapshot()
+    for content, place in (
+        (CONTENT | {"colour": "red"}, "colour"),
+        (CONTENT | {"narrative": None}, "narrative"),
+        (CONTENT | {"indicators": [{"code": "RCO26", "value": "veel"}]}, "indicators[0].value"),
+        (CONTENT | {"indicators": [{"code": "RCO26", "value": "0.001"}]}, "indicators[0].value"),
+        (CONTENT | {"indicators": [{"code": "RCO26", "value": "-1"}]}, "indicators[0].value"),
+        (CONTENT | {"indicators": [{"code": "RCO99", "value": "1"}]}, "indicators[0].code"),
+        (CONTENT | {"milestones": [{"title": "Ontwerp klaar", "status": "late"}]},
+         "milestones[0].status"),
+        (CONTENT | {"milestones": [{"title": "Feest", "status": "done"}]}, "milestones[0].title"),
+    ):  # fmt: skip
+        with pytest.raises(Invalid) as exc:
+            reports.save_report(report, by=beneficiary, **content)
+        assert place in exc.value.errors, (content, exc.value.errors)
+    assert snapshot() == before
+    # A half-done draft is saved but not submitted: every indicator, milestone and the narrative.
+    reports.save_report(report, by=beneficiary, narrative="", milestones=[],
+                        indicators=[{"code": "RCO26", "value": "0.10"}])  # fmt: skip
+    before = snapshot()
+    with pytest.raises(Invalid) as exc:
+        reports.submit_report(report, by=beneficiary)
+    assert set(exc.value.errors) == {"indicators", "milestones", "narrative"}
+    assert snapshot() == before
+    # Reviewing a draft, or editing a submitted report, is refused by its state.
+    with pytest.raises(Refused, match="while"):
+        reports.review_report(report, by=person("managing_authority"), outcome="accept")
+    reports.save_report(report, by=beneficiary, **CONTENT)
+    reports.submit_report(report, by=beneficiary)
+    before = snapshot()
+    with pytest.raises(Refused, match="while"):
+        reports.save_report(report, by=beneficiary, **CONTENT)
+    with pytest.raises(Invalid) as exc:
+        reports.review_report(report, by=person("managing_authority"), outcome="maybe")
+    assert set(exc.value.errors) == {"outcome"}
+    assert snapshot() == before
+
+
+def test_periods_follow_each_other_within_the_eligible_period(grant):
+    beneficiary = person("applicant_gent")
+    before = snapshot()
+    for day, message in (
+        (datetime.date(2025, 7, 1), "before the grant's eligible period"),
+        (datetime.date(2026, 2, 1), "1 January or 1 July"),
+        (datetime.date(2028, 1, 1), "after the grant's eligible period"),
+    ):
+        with pytest.raises(Invalid, match=message) as exc:
+            reports.start_report(grant, by=beneficiary, period_start=day)
+        assert set(exc.value.errors) == {"period_start"}
+    assert snapshot() == before
+    report = reports.start_report(grant, by=beneficiary, period_start=datetime.date(2026, 7, 1))
+    with pytest.raises(Refused, match="not accepted yet"):
+        reports.start_report(grant, by=beneficiary)
+    reports.save_report(report, by=beneficiary, **CONTENT)
+    reports.submit_report(report, by=beneficiary)
+    reports.review_report(report, by=person("managing_authority"), outcome="accept")
+    before = snapshot()
+    with pytest.raises(Invalid, match="after the last report's period"):
+        reports.start_report(grant, by=beneficiary, period_start=START)
+    assert snapshot() == before
+    assert reports.start_report(grant, by=beneficiary).period_start == datetime.date(2027, 1, 1)
+
+
+def test_who_may_act_on_a_report(grant):
+    beneficiary = person("applicant_gent")
+    before = snapshot()
+    for who in ("applicant_gent_2", "applicant_antwerpen", "secretariat_gent", "steering_gent",
+                "managing_authority", "auditor"):  # fmt: skip
+        with pytest.raises(PermissionDenied):
+            reports.start_report(grant, by=person(who))
+    assert snapshot() == before
+    report = reports.start_report(grant, by=beneficiary)
+    reports.save_report(report, by=beneficiary, **CONTENT)
+    before = snapshot()
+    for who in ("applicant_gent_2", "applicant_antwerpen", "secretariat_gent", "auditor"):
+        with pytest.raises(PermissionDenied):
+            reports.save_report(report, by=person(who), **CONTENT)
+        with pytest.raises(PermissionDenied):
+            reports.submit_report(report, by=person(who))
+    reports.submit_report(report, by=beneficiary)
+    before = snapshot()
+    for who in ("applicant_gent", "secretariat_gent", "steering_gent", "auditor"):
+        with pytest.raises(PermissionDenied):
+            reports.review_report(report, by=person(who), outcome="accept")
+    assert snapshot() == before
+    seen = {who: list(ProgressReport.objects.visible_to(person(who)))
+            for who in ("applicant_gent", "applicant_gent_2", "applicant_antwerpen",
+                        "secretariat_gent", "secretariat_antwerpen", "managing_authority",
+                        "auditor", "assessor_gent")}  # fmt: skip
+    assert seen == {
+        "applicant_gent": [report], "applicant_gent_2": [], "applicant_antwerpen": [],
+        "secretariat_gent": [report], "secretariat_antwerpen": [],
+        "managing_authority": [report], "auditor": [report], "assessor_gent": [],
+    }  # fmt: skip
+
+
+def test_the_submitter_never_reviews_even_holding_the_managing_authority_role(grant):
+    from gti.accounts import services as accounts
+
+    beneficiary = person("applicant_gent")
+    report = reports.start_report(grant, by=beneficiary)
+    reports.save_report(report, by=beneficiary, **CONTENT)
+    reports.submit_report(report, by=beneficiary)
+    accounts.grant_role(beneficiary, Role.MANAGING_AUTHORITY, None)
+    permissions.forget(beneficiary)
+    before = snapshot()
+    with pytest.raises(Refused, match="does not review it"):
+        reports.review_report(report, by=beneficiary, outcome="accept")
+    assert snapshot() == before
