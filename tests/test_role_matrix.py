@@ -408,6 +408,26 @@ def b_approved():
     return _one(meeting.decisions.get().proposal)
 
 
+def b_report(submit=False):
+    """Wijkpark's first progress report, filled in by its beneficiary (and submitted)."""
+    from gti.monitoring import reports
+    from tests.monitoring.test_reports import CONTENT, make_grant
+
+    beneficiary = person("applicant_gent")
+    report = reports.start_report(make_grant(), by=beneficiary)
+    reports.save_report(report, by=beneficiary, **CONTENT)
+    if submit:
+        reports.submit_report(report, by=beneficiary)
+    return _one(report, ref=report.grant.proposal.reference)
+
+
+def report_state(t):
+    from gti.monitoring.models import ProgressReport
+
+    report = ProgressReport.objects.get(pk=t["obj"].pk)
+    return report.state, report.remarks, report.submitted_at, report.reviewed_at
+
+
 def assignment_state(t):
     return list(Assignment.objects.filter(proposal=t["obj"]).values_list("declared_at", "active"))
 
@@ -714,6 +734,15 @@ CASES = {
     "letter": Case(
         b_inadmissible, None, ("/proposals/{ref}/letter/", None),
         PROPOSAL_VIEW, NOT_GHENT_VIEW,
+    ),
+    "report_submit": Case(
+        b_report, ("post", "/api/v1/reports/{pk}/submit", {}), None,
+        {"applicant_gent"}, NOT_GHENT_VIEW, report_state,
+    ),
+    "report_review": Case(
+        lambda: b_report(submit=True),
+        ("post", "/api/v1/reports/{pk}/review", {"outcome": "return", "remarks": "Aanvullen"}),
+        None, {"managing_authority", "managing_authority_2"}, NOT_GHENT_VIEW, report_state,
     ),
 }  # fmt: skip
 

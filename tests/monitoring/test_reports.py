@@ -82,8 +82,7 @@ def test_unknown_twice_negative_and_missing_indicators_are_refused_by_place():
 # --- through the services --------------------------------------------------------------------
 
 
-@pytest.fixture
-def grant(loaded):
+def make_grant():
     """Wijkpark's grant: version 1 from the decision, version 2 adds the milestones and a second
     indicator; both in force from the start of the eligible period."""
     envelopes("gent")
@@ -96,6 +95,11 @@ def grant(loaded):
                         milestones=MILESTONES, indicators=TARGETS)  # fmt: skip
     services.approve_version(v2, by=second, in_force_from=START)
     return grant
+
+
+@pytest.fixture
+def grant(loaded):
+    return make_grant()
 
 
 def snapshot():
@@ -276,3 +280,45 @@ def test_the_submitter_never_reviews_even_holding_the_managing_authority_role(gr
     with pytest.raises(Refused, match="does not review it"):
         reports.review_report(report, by=beneficiary, outcome="accept")
     assert snapshot() == before
+
+
+def test_the_lifecycle_over_the_api(grant):
+    from django.test import Client
+
+    from gti.accounts.services import create_token
+
+    def ask(who, method, path, body=None):
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {create_token(person(who))}"}
+        if body is None:
+            return getattr(Client(), method)(f"/api/v1{path}", **headers)
+        return getattr(Client(), method)(f"/api/v1{path}", body, content_type="application/json",
+                                         **headers)  # fmt: skip
+
+    ref = grant.proposal.reference
+    started = ask("applicant_gent", "post", f"/grants/{ref}/reports", {})
+    assert started.status_code == 201, started.content
+    report = started.json()
+    assert (report["period_start"], report["state"]) == ("2026-01-01", "draft")
+    assert [(i["code"], i["target"], i["last"]) for i in report["indicators"]] == [
+        ("RCO26", "1.50", None), ("RCR95", "500", None)]  # fmt: skip
+    path = f"/reports/{report['id']}"
+    before = snapshot()
+    bad = ask("applicant_gent", "put", path, CONTENT | {"indicators": [{"code": "X", "value": 1}]})
+    assert (bad.status_code, list(bad.json()["errors"])) == (422, ["indicators[0].code"])
+    assert ask("applicant_gent", "put", path, CONTENT | {"extra": 1}).status_code == 422
+    assert ask("applicant_antwerpen", "put", path, CONTENT).status_code == 404
+    assert ask("secretariat_gent", "put", path, CONTENT).status_code == 403
+    assert ask("applicant_gent", "post", f"{path}/review", {"outcome": "accept"}).status_code == 403
+    assert snapshot() == before
+    assert ask("applicant_gent", "put", path, CONTENT).status_code == 200
+    assert ask("applicant_gent", "post", f"{path}/submit", {}).json()["state"] == "submitted"
+    assert ask("applicant_gent", "post", f"{path}/submit", {}).status_code == 409
+    returned = ask("managing_authority", "post", f"{path}/review",
+                   {"outcome": "return", "remarks": "Foto's toevoegen"})  # fmt: skip
+    assert (returned.json()["state"], returned.json()["remarks"]) == (
+        "returned", "Foto's toevoegen")  # fmt: skip
+    listed = ask("secretariat_gent", "get", f"/grants/{ref}/reports").json()
+    assert (listed["count"], listed["items"][0]["state"]) == (1, "returned")
+    assert ask("secretariat_antwerpen", "get", f"/grants/{ref}/reports").status_code == 404
+    assert ask("expert", "get", f"/grants/{ref}/reports").status_code == 403
+    assert ask("expert", "get", path).status_code == 404

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import HttpError, Throttled, ValidationError
 
+from gti.api.monitoring import router as monitoring_router
 from gti.api.portfolio import router as portfolio_router
 from gti.api.preregistrations import router as preregistrations_router
 from gti.api.proposals import router as proposals_router
@@ -34,6 +35,7 @@ api.add_router("/", strategy_router)
 api.add_router("/", proposals_router)
 api.add_router("/", portfolio_router)
 api.add_router("/", preregistrations_router)
+api.add_router("/", monitoring_router)
 
 
 @api.exception_handler(Invalid)

@@ -109,7 +109,12 @@ class GrantVersion(models.Model):
 
 class ProgressReportQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """The reports of the grants this person may see."""
+        """The reports of the grants this person may see, for the roles that read grants: an
+        expert who assessed the proposal sees the proposal, not how the operation runs."""
+        from gti.accounts import permissions
+
+        if not permissions.roles(user) & permissions.ACTIONS["grant.view"]:
+            return self.none()
         return self.filter(grant__in=Grant.objects.visible_to(user))
 
 

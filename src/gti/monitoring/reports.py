@@ -210,6 +210,40 @@ def content_of(report: ProgressReport) -> dict:
     }
 
 
+def indicator_rows(report: ProgressReport) -> list[dict]:
+    """Each indicator of the conditions with its target, the value of the last accepted report
+    and the value and reason given: what the form and the review show side by side."""
+    version = conditions_for(report)
+    given = {v.code: v for v in report.values.all()}
+    last = previous_values(report)
+    rows = []
+    for target in version.indicators if version else []:
+        value = given.get(target["code"])
+        rows.append({
+            "code": target["code"],
+            "reference_value": Decimal(target["reference_value"]),
+            "target": Decimal(target["target"]),
+            "last": last.get(target["code"]),
+            "value": value.value if value else None,
+            "reason": value.reason if value else "",
+        })  # fmt: skip
+    return rows
+
+
+def milestone_rows(report: ProgressReport) -> list[dict]:
+    """Each milestone of the conditions with its due date and the status and note given."""
+    version = conditions_for(report)
+    given = {m["title"]: m for m in report.milestones}
+    rows = []
+    for milestone in version.milestones if version else []:
+        status = given.get(milestone["title"], {})
+        rows.append({
+            "title": milestone["title"], "due": milestone["due"],
+            "status": status.get("status", ""), "note": status.get("note", ""),
+        })  # fmt: skip
+    return rows
+
+
 def _locked(report: ProgressReport) -> ProgressReport:
     return (
         ProgressReport.objects.select_for_update()
