@@ -421,6 +421,12 @@ def b_report(submit=False):
     return _one(report, ref=report.grant.proposal.reference)
 
 
+def report_form(**kwargs):
+    from tests.monitoring.test_reports import form
+
+    return form(**kwargs)
+
+
 def report_state(t):
     from gti.monitoring.models import ProgressReport
 
@@ -736,13 +742,15 @@ CASES = {
         PROPOSAL_VIEW, NOT_GHENT_VIEW,
     ),
     "report_submit": Case(
-        b_report, ("post", "/api/v1/reports/{pk}/submit", {}), None,
+        b_report, ("post", "/api/v1/reports/{pk}/submit", {}),
+        ("/monitoring/reports/{pk}/", lambda: report_form(action="submit")),
         {"applicant_gent"}, NOT_GHENT_VIEW, report_state,
     ),
     "report_review": Case(
         lambda: b_report(submit=True),
         ("post", "/api/v1/reports/{pk}/review", {"outcome": "return", "remarks": "Aanvullen"}),
-        None, {"managing_authority", "managing_authority_2"}, NOT_GHENT_VIEW, report_state,
+        ("/monitoring/reports/{pk}/", {"action": "return", "remarks": "Aanvullen"}),
+        {"managing_authority", "managing_authority_2"}, NOT_GHENT_VIEW, report_state,
     ),
 }  # fmt: skip
 
@@ -880,6 +888,8 @@ GHENT_OBJECTS = {
              {"applicant_antwerpen", "assessor_antwerpen", "steering_antwerpen"}),
     "envelopes": (b_city, ["/api/v1/portfolio/{city}/envelopes"], ["/portfolio/{city}/"],
                   {"applicant_antwerpen", "assessor_antwerpen"}),
+    "progress_report": (b_report, ["/api/v1/reports/{pk}", "/api/v1/grants/{ref}/reports"],
+                        ["/monitoring/reports/{pk}/", "/monitoring/grants/{ref}/reports/"], set()),
 }  # fmt: skip
 
 

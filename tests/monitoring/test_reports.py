@@ -322,3 +322,53 @@ def test_the_lifecycle_over_the_api(grant):
     assert ask("secretariat_antwerpen", "get", f"/grants/{ref}/reports").status_code == 404
     assert ask("expert", "get", f"/grants/{ref}/reports").status_code == 403
     assert ask("expert", "get", path).status_code == 404
+
+
+def form(content=CONTENT, action="save"):
+    """The report page's form data for `content` (its rows in the order of the conditions)."""
+    data = {"action": action, "narrative": content["narrative"], "risks": content["risks"]}
+    for n, m in enumerate(content["milestones"]):
+        data |= {f"status_{n}": m["status"], f"note_{n}": m.get("note", "")}
+    for n, i in enumerate(content["indicators"]):
+        data |= {f"value_{n}": i["value"], f"reason_{n}": i.get("reason", "")}
+    return data
+
+
+def test_the_pages_fill_submit_and_review(grant):
+    from django.test import Client
+
+    def signed_in(who):
+        client = Client()
+        client.force_login(person(who))
+        return client
+
+    ref = grant.proposal.reference
+    beneficiary = signed_in("applicant_gent")
+    started = beneficiary.post(f"/monitoring/grants/{ref}/reports/")
+    report = ProgressReport.objects.get()
+    assert started.url == f"/monitoring/reports/{report.pk}/"
+    page = f"/monitoring/reports/{report.pk}/"
+    before = snapshot()
+    bad = form(CONTENT | {"indicators": [{"code": "RCO26", "value": "0,4"},
+                                         {"code": "RCR95", "value": "-3"}]})  # fmt: skip
+    answer = beneficiary.post(page, bad)
+    assert answer.status_code == 200
+    assert answer.context["indicators"][1]["errors"] == ["must not be negative"]
+    assert answer.context["indicators"][1]["typed"] == "-3"  # what was typed stays
+    assert snapshot() == before
+    assert beneficiary.post(page, form(action="submit")).status_code == 302
+    report.refresh_from_db()
+    assert (report.state, report.values.get(code="RCO26").value) == ("submitted", D("0.40"))
+    for who in ("secretariat_antwerpen", "applicant_antwerpen", "applicant_gent_2"):
+        assert signed_in(who).get(page).status_code == 404, who
+    assert signed_in("secretariat_gent").get(page).status_code == 200
+    authority = signed_in("managing_authority")
+    assert "reviewable" in authority.get(page).context and authority.get(page).context["reviewable"]
+    before = snapshot()
+    answer = authority.post(page, {"action": "return", "remarks": ""})
+    assert list(answer.context["errors"]) == ["remarks"]
+    assert signed_in("secretariat_gent").post(page, {"action": "accept"}).status_code == 403
+    assert snapshot() == before
+    authority.post(page, {"action": "return", "remarks": "Foto's toevoegen"})
+    assert ProgressReport.objects.get().state == "returned"
+    assert "Foto&#x27;s toevoegen" in beneficiary.get(page).content.decode()
