@@ -135,6 +135,10 @@ USE_I18N = True
 TIME_ZONE = "Europe/Brussels"
 USE_TZ = True
 
+# Uploaded files (evidence of progress reports). Never served as static files: only through
+# the views that check who may read them; no MEDIA_URL on purpose.
+MEDIA_ROOT = DATA_DIR / "files"
+
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"  # filled by `gti collectstatic` for a real web server
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)

@@ -36,6 +36,9 @@ def test_a_report_is_submitted_returned_corrected_and_accepted(site, page):
     expect(page.get_by_label("Value achieved for RCR95")).to_have_value("-5")  # kept as typed
     accessible(page)
     page.get_by_label("Value achieved for RCR95").fill("120")
+    page.get_by_label("Evidence for RCO26").set_input_files(
+        files=[{"name": "plan.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.7 plan"}]
+    )
     page.get_by_role("button", name="Submit for review").click()
     expect(page.get_by_text("Report submitted.")).to_be_visible()
     expect(page.locator(".report-state")).to_have_text("submitted")
@@ -44,6 +47,8 @@ def test_a_report_is_submitted_returned_corrected_and_accepted(site, page):
     log_in(page, "managing_authority")
     page.goto(f"/en/monitoring/reports/{report.pk}/")
     expect(page.get_by_text("Het ontwerp is klaar.")).to_be_visible()
+    evidence = page.get_by_role("row", name="RCO26").get_by_role("link", name="plan.pdf")
+    assert page.request.get(evidence.get_attribute("href")).body() == b"%PDF-1.7 plan"
     accessible(page)
     page.get_by_role("button", name="Return with remarks").click()
     expect(page.locator("#err-remarks")).to_be_visible()  # returning needs remarks

@@ -7,6 +7,7 @@ conditions in force from 1 January 2026 with two indicators, RCO26 (target 1.50 
 (target 500 people), and two milestones."""
 
 import datetime
+import hashlib
 from decimal import Decimal
 
 import pytest
@@ -372,3 +373,62 @@ def test_the_pages_fill_submit_and_review(grant):
     authority.post(page, {"action": "return", "remarks": "Foto's toevoegen"})
     assert ProgressReport.objects.get().state == "returned"
     assert "Foto&#x27;s toevoegen" in beneficiary.get(page).content.decode()
+
+
+def test_evidence_files_are_checked_replaced_and_served_only_to_who_may_see_the_report(
+    grant, settings, django_capture_on_commit_callbacks
+):
+    from django.core.files.storage import default_storage
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+
+    from gti.accounts.services import create_token
+    from gti.monitoring.models import Evidence
+
+    beneficiary = person("applicant_gent")
+    report = reports.start_report(grant, by=beneficiary)
+    photo = SimpleUploadedFile("C:\\\\foto's\\\\plan.pdf", b"%PDF-1.7 plan", "application/pdf")
+    before = snapshot(), Evidence.objects.count()
+    big = SimpleUploadedFile("groot.pdf", b"x" * (reports.EVIDENCE_MAX_BYTES + 1))
+    for files, place in (
+        ({"RCO99": photo}, "evidence.RCO99"),
+        ({"RCO26": SimpleUploadedFile("leeg.pdf", b"")}, "evidence.RCO26"),
+        ({"RCO26": photo, "RCR95": big}, "evidence.RCR95"),  # the good one is not stored either
+    ):
+        with pytest.raises(Invalid) as exc:
+            reports.attach_evidence(report, by=beneficiary, files=files)
+        assert set(exc.value.errors) == {place}
+    for who in ("applicant_gent_2", "secretariat_gent", "managing_authority"):
+        with pytest.raises(PermissionDenied):
+            reports.attach_evidence(report, by=person(who), files={"RCO26": photo})
+    assert (snapshot(), Evidence.objects.count()) == before
+    assert not default_storage.exists("evidence") or not default_storage.listdir("evidence")[1]
+
+    first = reports.attach_evidence(report, by=beneficiary, files={"RCO26": photo})[0]
+    assert (first.name, first.size) == ("plan.pdf", 13)  # the name only, never a path
+    assert first.file.name.startswith("evidence/") and "plan" not in first.file.name
+    newer = SimpleUploadedFile("plan-v2.pdf", b"%PDF-1.7 plan v2")
+    with django_capture_on_commit_callbacks(execute=True):
+        second = reports.attach_evidence(report, by=beneficiary, files={"RCO26": newer})[0]
+    assert not default_storage.exists(first.file.name)  # replaced, once the change held
+    assert list(Evidence.objects.values_list("code", "name")) == [("RCO26", "plan-v2.pdf")]
+    event = AuditEvent.objects.filter(action="monitoring.report.evidence_attached").last()
+    assert (event.before["name"], event.after["name"], event.actor.username) == (
+        "plan.pdf", "plan-v2.pdf", "applicant_gent")  # fmt: skip
+
+    page = f"/monitoring/reports/{report.pk}/evidence/RCO26/"
+    for who, status in (("applicant_gent", 200), ("secretariat_gent", 200), ("auditor", 200),
+                        ("applicant_gent_2", 404), ("secretariat_antwerpen", 404),
+                        ("expert", 404)):  # fmt: skip
+        client = Client()
+        client.force_login(person(who))
+        answer = client.get(page)
+        assert answer.status_code == status, who
+        if status == 200:
+            assert b"".join(answer.streaming_content) == b"%PDF-1.7 plan v2"
+        token = create_token(person(who))
+        api = Client().get(f"/api/v1/reports/{report.pk}/evidence/RCO26",
+                           HTTP_AUTHORIZATION=f"Bearer {token}")  # fmt: skip
+        assert api.status_code == status, who
+    assert Client().get(page).status_code == 302  # to the login page
+    assert second.sha256 == hashlib.sha256(b"%PDF-1.7 plan v2").hexdigest()

@@ -7,15 +7,17 @@ answers 404, a refused role 403, refused input 422 by field, a move the state do
 import datetime
 from decimal import Decimal
 
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema, Status
+from ninja import File, Router, Schema, Status
+from ninja.files import UploadedFile
 
 from gti.accounts import permissions
 from gti.api.auth import TokenAuth
 from gti.api.pagination import Rows, listing, paged
 from gti.api.shapes import CHANGE, READ, Input
 from gti.monitoring import reports
-from gti.monitoring.models import Grant, ProgressReport
+from gti.monitoring.models import Evidence, Grant, ProgressReport
 from gti.monitoring.reports import ReportContent
 
 router = Router(tags=["progress reports"], auth=TokenAuth())
@@ -37,6 +39,12 @@ class ReportMilestoneOut(Schema):
     note: str
 
 
+class EvidenceOut(Schema):
+    name: str
+    size: int
+    sha256: str
+
+
 class ReportIndicatorOut(Schema):
     code: str
     reference_value: Decimal
@@ -44,6 +52,7 @@ class ReportIndicatorOut(Schema):
     last: Decimal | None  # of the last accepted report
     value: Decimal | None
     reason: str
+    evidence: EvidenceOut | None  # the file: GET /reports/{id}/evidence/{code}
 
 
 class ReportOut(Schema):
@@ -66,7 +75,7 @@ class ReportOut(Schema):
 def _with_details(queryset):
     return queryset.select_related(
         "grant__proposal", "submitted_by", "reviewed_by"
-    ).prefetch_related("values")
+    ).prefetch_related("values", "evidence")
 
 
 def _out(report: ProgressReport) -> dict:
@@ -161,3 +170,25 @@ def review_report(request, pk: int, payload: ReviewIn):
         _report(request, pk), by=request.user, outcome=payload.outcome, remarks=payload.remarks
     )
     return _fresh(report)
+
+
+@router.post(
+    "/reports/{pk}/evidence/{code}",
+    response={201: ReportOut, **CHANGE},
+    summary="Attach the evidence file of an indicator value, replacing the one before "
+    "(the beneficiary; multipart field `file`, at most 10 MB)",
+)
+def attach_evidence(request, pk: int, code: str, file: File[UploadedFile]):
+    report = _report(request, pk)
+    reports.attach_evidence(report, by=request.user, files={code: file})
+    return Status(201, _fresh(report))
+
+
+@router.get(
+    "/reports/{pk}/evidence/{code}",
+    response={200: None, **READ},
+    summary="Download the evidence file of an indicator value",
+)
+def download_evidence(request, pk: int, code: str):
+    evidence = get_object_or_404(Evidence, report=_report(request, pk), code=code)
+    return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.name)

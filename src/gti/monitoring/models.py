@@ -7,6 +7,8 @@ history stays as it was. Objects change only through `services.py`, each change 
 event.
 """
 
+import uuid
+
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
@@ -193,3 +195,33 @@ class IndicatorValue(models.Model):
 
     def __str__(self):
         return f"{self.code}: {self.value}"
+
+
+def _evidence_path(instance, filename):
+    """A random name: the person's file name is kept as data, never used as a path."""
+    return f"evidence/{uuid.uuid4().hex}"
+
+
+class Evidence(models.Model):
+    """The file that backs an indicator value of a report (one per indicator; a new upload
+    replaces it). Read only through the report's permission check."""
+
+    report = models.ForeignKey(ProgressReport, models.PROTECT, related_name="evidence")
+    code = models.CharField(_("indicator"), max_length=30)
+    file = models.FileField(_("file"), upload_to=_evidence_path, max_length=200)
+    name = models.CharField(_("file name"), max_length=200)
+    size = models.PositiveBigIntegerField(_("size in bytes"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("uploaded by")
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
+        ordering = ["report", "code"]
+        constraints = [models.UniqueConstraint(fields=["report", "code"], name="evidence_unique")]
+
+    def __str__(self):
+        return f"{self.report} {self.code}: {self.name}"

@@ -15,9 +15,11 @@ under the lock, and writes its audit event in the same transaction.
 from __future__ import annotations
 
 import datetime
+import hashlib
 from decimal import Decimal
 from typing import Annotated, Literal
 
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -26,7 +28,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from gti.accounts import audit, permissions
 from gti.errors import Invalid, Refused, refuse_state
 from gti.monitoring import indicators, services
-from gti.monitoring.models import Grant, GrantVersion, IndicatorValue, ProgressReport
+from gti.monitoring.models import (
+    Evidence,
+    Grant,
+    GrantVersion,
+    IndicatorValue,
+    ProgressReport,
+)
 
 R = ProgressReport.State
 EDITABLE = {R.DRAFT, R.RETURNED}
@@ -211,10 +219,12 @@ def content_of(report: ProgressReport) -> dict:
 
 
 def indicator_rows(report: ProgressReport) -> list[dict]:
-    """Each indicator of the conditions with its target, the value of the last accepted report
-    and the value and reason given: what the form and the review show side by side."""
+    """Each indicator of the conditions with its target, the value of the last accepted report,
+    the value and reason given and its evidence: what the form and the review show side by
+    side."""
     version = conditions_for(report)
     given = {v.code: v for v in report.values.all()}
+    files = {e.code: e for e in report.evidence.all()}
     last = previous_values(report)
     rows = []
     for target in version.indicators if version else []:
@@ -226,6 +236,7 @@ def indicator_rows(report: ProgressReport) -> list[dict]:
             "last": last.get(target["code"]),
             "value": value.value if value else None,
             "reason": value.reason if value else "",
+            "evidence": files.get(target["code"]),
         })  # fmt: skip
     return rows
 
@@ -320,3 +331,69 @@ def review_report(report: ProgressReport, *, by, outcome: str, remarks: str = ""
             reason=report.remarks or str(_("accepted")), city=report.grant.proposal.city.code,
         )  # fmt: skip
     return report
+
+
+# --- evidence --------------------------------------------------------------------------------
+
+EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
+
+
+def attach_evidence(report: ProgressReport, *, by, files: dict) -> list[Evidence]:
+    """Attach the files backing indicator values, `files` = {code: uploaded file} (the
+    beneficiary, while the report is a draft or returned); each replaces the one attached
+    before for its indicator. Every file is checked before any is stored; refused as
+    `evidence.<code>`."""
+    permissions.require(by, "report.edit", report)
+    with transaction.atomic():
+        report = _locked(report)
+        if report.state not in EDITABLE:
+            raise refuse_state(report, _("attaching evidence"))
+        version = conditions_for(report)
+        codes = [i["code"] for i in (version.indicators if version else [])]
+        errors: dict[str, list[str]] = {}
+        for code, file in files.items():
+            place = f"evidence.{code}"
+            if code not in codes:
+                errors.setdefault(place, []).append(str(_("not an indicator of the grant")))
+            elif not file.size:
+                errors.setdefault(place, []).append(str(_("the file is empty")))
+            elif file.size > EVIDENCE_MAX_BYTES:
+                errors.setdefault(place, []).append(str(_("larger than %(mb)s MB") % {
+                    "mb": EVIDENCE_MAX_BYTES // (1024 * 1024)}))  # fmt: skip
+        if errors:
+            raise Invalid(errors)
+        stored: list[str] = []
+        attached = []
+        try:
+            for code, file in files.items():
+                attached.append(_store(report, by, code, file, stored))
+        except Exception:
+            for name in stored:  # the new files go again when the change does not hold
+                default_storage.delete(name)
+            raise
+    return attached
+
+
+def _store(report, by, code, file, stored: list[str]) -> Evidence:
+    name = (file.name or "evidence").replace("\\", "/").rsplit("/", 1)[-1][:200]
+    digest = hashlib.sha256()
+    for chunk in file.chunks():
+        digest.update(chunk)
+    file.seek(0)
+    old = Evidence.objects.filter(report=report, code=code).first()
+    evidence = Evidence(report=report, code=code, name=name, size=file.size,
+                        sha256=digest.hexdigest(), uploaded_by=by)  # fmt: skip
+    evidence.file.save(name, file, save=False)
+    stored.append(evidence.file.name)
+    if old is not None:
+        old.delete()
+        # The replaced file goes once the change holds.
+        transaction.on_commit(lambda name=old.file.name: default_storage.delete(name))
+    evidence.save()
+    audit.record(
+        "monitoring.report.evidence_attached", report, by=by,
+        before={"code": code, "name": old.name, "sha256": old.sha256} if old else {},
+        after={"code": code, "name": name, "size": file.size, "sha256": evidence.sha256},
+        reason=name, city=report.grant.proposal.city.code,
+    )  # fmt: skip
+    return evidence

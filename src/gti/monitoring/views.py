@@ -6,13 +6,15 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from gti.accounts import permissions
 from gti.errors import Invalid, Refused
 from gti.monitoring import reports as service
-from gti.monitoring.models import Grant, ProgressReport
+from gti.monitoring.models import Evidence, Grant, ProgressReport
 
 
 def _number(text: str) -> str:
@@ -66,10 +68,11 @@ def _content(post, indicator_rows, milestone_rows):
 
 
 def _errors(exc: Invalid, places: dict) -> dict[str, list[str]]:
-    """The service's places (`indicators[0].reason`) as the form's rows (`indicator_2`)."""
+    """The service's places (`indicators[0].reason`, `evidence.RCO26`) as the form's rows
+    (`indicator_2`)."""
     out: dict[str, list[str]] = {}
     for place, msgs in exc.errors.items():
-        head = place.split(".")[0]
+        head = place if place in places else place.split(".")[0]
         out.setdefault(places.get(head, head), []).extend(msgs)
     return out
 
@@ -98,8 +101,16 @@ def report(request, pk):
             if action in {"save", "submit"}:
                 content, places = _content(request.POST, indicator_rows, milestone_rows)
                 narrative, risks = content["narrative"], content["risks"]
+                files = {}
+                for n, row in enumerate(indicator_rows):
+                    if f"evidence_{n}" in request.FILES:
+                        files[row["code"]] = request.FILES[f"evidence_{n}"]
+                        places[f"evidence.{row['code']}"] = f"indicator_{n}"
                 try:
-                    service.save_report(report, by=user, **content)
+                    with transaction.atomic():  # the content and its files, or neither
+                        service.save_report(report, by=user, **content)
+                        if files:
+                            service.attach_evidence(report, by=user, files=files)
                     if action == "submit":
                         service.submit_report(report, by=user)
                 except Invalid as exc:
@@ -141,3 +152,12 @@ def report(request, pk):
         "remarks": remarks,
         "errors": errors,
     })  # fmt: skip
+
+
+@login_required
+def evidence(request, pk, code):
+    """An evidence file, to whoever may see its report (and no one else: never a static file)."""
+    report = get_object_or_404(ProgressReport.objects.visible_to(request.user), pk=pk)
+    permissions.require_in_view(request.user, "grant.view", report)
+    evidence = get_object_or_404(Evidence, report=report, code=code)
+    return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.name)
