@@ -284,7 +284,9 @@ def test_the_submitter_never_reviews_even_holding_the_managing_authority_role(gr
 
 
 def test_the_lifecycle_over_the_api(grant):
+    from django.db import connection
     from django.test import Client
+    from django.test.utils import CaptureQueriesContext
 
     from gti.accounts.services import create_token
 
@@ -323,6 +325,20 @@ def test_the_lifecycle_over_the_api(grant):
     assert ask("secretariat_antwerpen", "get", f"/grants/{ref}/reports").status_code == 404
     assert ask("expert", "get", f"/grants/{ref}/reports").status_code == 403
     assert ask("expert", "get", path).status_code == 404
+    # The list costs the same queries for one report and for two.
+    reader = {"HTTP_AUTHORIZATION": f"Bearer {create_token(person('secretariat_gent'))}"}
+
+    def queries():
+        Client().get(f"/api/v1/grants/{ref}/reports", **reader)  # the key's first use writes
+        with CaptureQueriesContext(connection) as captured:
+            assert Client().get(f"/api/v1/grants/{ref}/reports", **reader).status_code == 200
+        return len(captured)
+
+    one = queries()
+    ask("applicant_gent", "post", f"{path}/submit", {})
+    ask("managing_authority", "post", f"{path}/review", {"outcome": "accept"})
+    assert ask("applicant_gent", "post", f"/grants/{ref}/reports", {}).status_code == 201
+    assert queries() == one
 
 
 def form(content=CONTENT, action="save"):

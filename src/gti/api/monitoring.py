@@ -55,21 +55,24 @@ class ReportIndicatorOut(Schema):
     evidence: EvidenceOut | None  # the file: GET /reports/{id}/evidence/{code}
 
 
-class ReportOut(Schema):
+class ReportSummaryOut(Schema):
     id: int
     grant: str
     period_start: datetime.date
     period_end: datetime.date
     state: str
-    narrative: str
-    risks: str
-    milestones: list[ReportMilestoneOut]
-    indicators: list[ReportIndicatorOut]
     submitted_by: str | None
     submitted_at: datetime.datetime | None
     reviewed_by: str | None
     reviewed_at: datetime.datetime | None
     remarks: str
+
+
+class ReportOut(ReportSummaryOut):
+    narrative: str
+    risks: str
+    milestones: list[ReportMilestoneOut]
+    indicators: list[ReportIndicatorOut]
 
 
 def _with_details(queryset):
@@ -78,22 +81,27 @@ def _with_details(queryset):
     ).prefetch_related("values", "evidence")
 
 
-def _out(report: ProgressReport) -> dict:
+def _summary(report: ProgressReport) -> dict:
     return {
         "id": report.pk,
         "grant": report.grant.proposal.reference,
         "period_start": report.period_start,
         "period_end": report.period_end,
         "state": report.state,
-        "narrative": report.narrative,
-        "risks": report.risks,
-        "milestones": reports.milestone_rows(report),
-        "indicators": reports.indicator_rows(report),
         "submitted_by": report.submitted_by.get_username() if report.submitted_by else None,
         "submitted_at": report.submitted_at,
         "reviewed_by": report.reviewed_by.get_username() if report.reviewed_by else None,
         "reviewed_at": report.reviewed_at,
         "remarks": report.remarks,
+    }
+
+
+def _out(report: ProgressReport) -> dict:
+    return _summary(report) | {
+        "narrative": report.narrative,
+        "risks": report.risks,
+        "milestones": reports.milestone_rows(report),
+        "indicators": reports.indicator_rows(report),
     }
 
 
@@ -115,13 +123,14 @@ def _report(request, pk: int) -> ProgressReport:
 
 @router.get(
     "/grants/{reference}/reports",
-    response=listing(ReportOut, READ),
-    summary="The progress reports of a grant, oldest period first",
+    response=listing(ReportSummaryOut, READ),
+    summary="The progress reports of a grant, oldest first (in full: GET /reports/{id})",
 )
 @paged
 def list_reports(request, reference: str):
     grant = _grant(request, reference)
-    return Rows(_with_details(grant.reports.order_by("period_start")), _out)
+    rows = grant.reports.select_related("grant__proposal", "submitted_by", "reviewed_by")
+    return Rows(rows.order_by("period_start"), _summary)
 
 
 @router.post(
