@@ -84,7 +84,9 @@ def start_report(grant: Grant, *, by, period_start: datetime.date | None = None)
     """Open the draft report of the next period (or of the half-year starting `period_start`)."""
     permissions.require(by, "report.edit", grant)
     with transaction.atomic():
-        grant = Grant.objects.select_for_update().select_related("proposal__city").get(pk=grant.pk)
+        # Only the grant's row is locked: two starts at once make one report.
+        locked = Grant.objects.select_for_update(of=("self",))
+        grant = locked.select_related("proposal__city").get(pk=grant.pk)
         version = _latest_conditions(grant)
         if version is None:
             raise Refused(_("The grant of %(grant)s has no approved conditions yet.") % {
@@ -257,7 +259,7 @@ def milestone_rows(report: ProgressReport) -> list[dict]:
 
 def _locked(report: ProgressReport) -> ProgressReport:
     return (
-        ProgressReport.objects.select_for_update()
+        ProgressReport.objects.select_for_update(of=("self",))
         .select_related("grant__proposal__city")
         .get(pk=report.pk)
     )
