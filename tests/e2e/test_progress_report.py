@@ -17,7 +17,8 @@ def test_a_report_is_submitted_returned_corrected_and_accepted(site, page):
     ref = grant.proposal.reference
 
     log_in(page, "applicant_gent")
-    page.goto(f"/en/monitoring/grants/{ref}/reports/")
+    page.goto(f"/en/proposals/{ref}/")
+    page.get_by_role("link", name="Progress reports").click()
     expect(page.get_by_text("No reports yet.")).to_be_visible()
     accessible(page)
     page.get_by_role("button", name="Start the report of the next period").click()
