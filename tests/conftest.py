@@ -35,6 +35,7 @@ def _fast_and_isolated(tmp_path, settings):
     tested in their own tests (tests/accounts/test_login_security.py, tests/api/test_keys.py)
     and stay out of the way elsewhere."""
     settings.DATA_DIR = tmp_path / "var"
+    settings.MEDIA_ROOT = tmp_path / "var" / "files"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.GTI_REQUIRE_2FA = False
     settings.GTI_API_RATE_ANONYMOUS = settings.GTI_API_RATE_KEY = "100000/min"

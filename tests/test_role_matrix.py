@@ -408,6 +408,32 @@ def b_approved():
     return _one(meeting.decisions.get().proposal)
 
 
+def b_report(submit=False):
+    """Wijkpark's first progress report, filled in by its beneficiary (and submitted)."""
+    from gti.monitoring import reports
+    from tests.monitoring.test_reports import CONTENT, make_grant
+
+    beneficiary = person("applicant_gent")
+    report = reports.start_report(make_grant(), by=beneficiary)
+    reports.save_report(report, by=beneficiary, **CONTENT)
+    if submit:
+        reports.submit_report(report, by=beneficiary)
+    return _one(report, ref=report.grant.proposal.reference)
+
+
+def report_form(**kwargs):
+    from tests.monitoring.test_reports import form
+
+    return form(**kwargs)
+
+
+def report_state(t):
+    from gti.monitoring.models import ProgressReport
+
+    report = ProgressReport.objects.get(pk=t["obj"].pk)
+    return report.state, report.remarks, report.submitted_at, report.reviewed_at
+
+
 def assignment_state(t):
     return list(Assignment.objects.filter(proposal=t["obj"]).values_list("declared_at", "active"))
 
@@ -715,6 +741,17 @@ CASES = {
         b_inadmissible, None, ("/proposals/{ref}/letter/", None),
         PROPOSAL_VIEW, NOT_GHENT_VIEW,
     ),
+    "report_submit": Case(
+        b_report, ("post", "/api/v1/reports/{pk}/submit", {}),
+        ("/monitoring/reports/{pk}/", lambda: report_form(action="submit")),
+        {"applicant_gent"}, NOT_GHENT_VIEW, report_state,
+    ),
+    "report_review": Case(
+        lambda: b_report(submit=True),
+        ("post", "/api/v1/reports/{pk}/review", {"outcome": "return", "remarks": "Aanvullen"}),
+        ("/monitoring/reports/{pk}/", {"action": "return", "remarks": "Aanvullen"}),
+        {"managing_authority", "managing_authority_2"}, NOT_GHENT_VIEW, report_state,
+    ),
 }  # fmt: skip
 
 
@@ -851,6 +888,8 @@ GHENT_OBJECTS = {
              {"applicant_antwerpen", "assessor_antwerpen", "steering_antwerpen"}),
     "envelopes": (b_city, ["/api/v1/portfolio/{city}/envelopes"], ["/portfolio/{city}/"],
                   {"applicant_antwerpen", "assessor_antwerpen"}),
+    "progress_report": (b_report, ["/api/v1/reports/{pk}", "/api/v1/grants/{ref}/reports"],
+                        ["/monitoring/reports/{pk}/", "/monitoring/grants/{ref}/reports/"], set()),
 }  # fmt: skip
 
 

@@ -136,6 +136,10 @@ USE_I18N = True
 TIME_ZONE = "Europe/Brussels"
 USE_TZ = True
 
+# Uploaded files (evidence of progress reports). Never served as static files: only through
+# the views that check who may read them; no MEDIA_URL on purpose.
+MEDIA_ROOT = DATA_DIR / "files"
+
 STATIC_URL = "static/"
 # plotly.js for the dashboards, served from the installed plotly package (no CDN).
 STATICFILES_DIRS = [("plotly", Path(plotly.__file__).parent / "package_data")]

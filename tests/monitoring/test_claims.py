@@ -27,7 +27,8 @@ from django.utils import timezone
 from gti.accounts.models import AuditEvent
 from gti.errors import Invalid, Refused
 from gti.monitoring import claims, money, services
-from gti.monitoring.models import Claim, ClaimLine, Payment, PaymentApplication
+from gti.monitoring.models import Claim, ClaimLine, Grant, Payment, PaymentApplication
+from gti.proposals.models import Proposal
 from gti.strategy.models import City
 from tests.factories import person
 from tests.monitoring.test_grants import LINES, approved, call  # noqa: F401 (fixture)
@@ -259,6 +260,10 @@ def test_who_may_do_what(grant):
     assert not Claim.objects.visible_to(person("applicant_gent_2")).exists()
     assert not Claim.objects.visible_to(person("secretariat_antwerpen")).exists()
     assert set(Claim.objects.visible_to(person("secretariat_gent"))) == {claim}
+    # The experts who assessed the proposal see it, not how the operation runs.
+    assert grant.proposal in Proposal.objects.visible_to(person("assessor_gent"))
+    assert not Grant.objects.visible_to(person("assessor_gent")).exists()
+    assert not Claim.objects.visible_to(person("assessor_gent")).exists()
     draft = claims.start_claim(grant, by=person("applicant_gent"))
     assert draft not in Claim.objects.visible_to(person("managing_authority"))
 

@@ -63,19 +63,16 @@ ACTIONS: dict[str, set[str]] = {
     "strategy.approve": {SC},  # sign a new strategy version (GTI strategy, footnote 21)
     "grant.prepare": {MA},  # open a grant from the decision, prepare an amendment
     "grant.approve": {MA},  # never the person who prepared the version
-    "grant.view": {A, S, SC, MA, AU},  # applicant: own
+    "grant.view": {A, S, SC, MA, AU},  # applicant: own; also reads the progress reports and claims
+    "report.edit": {A},  # the beneficiary: start, save and submit own progress reports
     "claim.edit": {A},  # own: draft, declare, submit
     "claim.verify": {MA},  # management verification; never the submitter
     "claim.pay": {MA},  # never the verifier
-    "payment_application.view": {MA, AU},
-    "dashboard.view": {
-        S,
-        SC,
-        MA,
-        AU,
-    },  # over the proposals each may see  # the programme's, not a city's
+    "payment_application.view": {MA, AU},  # the programme's, not a city's
     "payment_application.prepare": {MA},
     "payment_application.submit": {MA},  # never the person who prepared it
+    "dashboard.view": {S, SC, MA, AU},  # over the proposals each may see
+    "report.review": {MA},  # accept or return with remarks, never the submitter
 }
 
 
@@ -112,6 +109,7 @@ OWN_ONLY = {
     "proposal.view_contact",
     "grant.view",
     "claim.edit",
+    "report.edit",
 }
 
 

@@ -9,6 +9,7 @@ from ninja import NinjaAPI
 from ninja.errors import HttpError, Throttled, ValidationError
 
 from gti.api.claims import router as claims_router
+from gti.api.monitoring import router as monitoring_router
 from gti.api.portfolio import router as portfolio_router
 from gti.api.preregistrations import router as preregistrations_router
 from gti.api.proposals import router as proposals_router
@@ -36,6 +37,7 @@ api.add_router("/", proposals_router)
 api.add_router("/", portfolio_router)
 api.add_router("/", preregistrations_router)
 api.add_router("/", claims_router)
+api.add_router("/", monitoring_router)
 
 
 @api.exception_handler(Invalid)

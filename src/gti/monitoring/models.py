@@ -7,6 +7,8 @@ history stays as it was. Objects change only through `services.py`, each change 
 event.
 """
 
+import uuid
+
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
@@ -17,9 +19,14 @@ MONEY = {"max_digits": 14, "decimal_places": 2}
 
 class GrantQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """The grants of the proposals this person may see (the proposals' own rule)."""
+        """The grants of the proposals this person may see (the proposals' own rule), for the
+        roles that read grants: an expert who assessed a proposal sees the proposal, not how
+        the operation runs."""
+        from gti.accounts import permissions
         from gti.proposals.models import Proposal
 
+        if not permissions.roles(user) & permissions.ACTIONS["grant.view"]:
+            return self.none()
         return self.filter(proposal__in=Proposal.objects.visible_to(user))
 
 
@@ -110,9 +117,7 @@ class GrantVersion(models.Model):
 class ClaimQuerySet(models.QuerySet):
     def visible_to(self, user):
         """The claims of the grants this person may see; an applicant's drafts are their own."""
-        from gti.proposals.models import Proposal
-
-        seen = self.filter(grant__proposal__in=Proposal.objects.visible_to(user))
+        seen = self.filter(grant__in=Grant.objects.visible_to(user))
         return seen.exclude(models.Q(state="draft") & ~models.Q(grant__proposal__applicant=user))
 
 
@@ -273,3 +278,119 @@ class PaymentApplication(models.Model):
 
     def __str__(self):
         return f"{self.city.code} {self.priority.code} {self.accounting_year}/{self.number}"
+
+
+# --- progress reports ------------------------------------------------------------------------
+
+
+class ProgressReportQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The reports of the grants this person may see."""
+        return self.filter(grant__in=Grant.objects.visible_to(user))
+
+
+class ProgressReport(models.Model):
+    """What the beneficiary reports for one period (a half-year by default): the narrative, the
+    status of each milestone, the indicator values achieved so far (`IndicatorValue`) and the
+    risks. The managing authority accepts it or returns it with remarks."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        SUBMITTED = "submitted", _("submitted")
+        RETURNED = "returned", _("returned")
+        ACCEPTED = "accepted", _("accepted")
+
+    class MilestoneStatus(models.TextChoices):
+        NOT_STARTED = "not_started", _("not started")
+        ON_TRACK = "on_track", _("on track")
+        DELAYED = "delayed", _("delayed")
+        DONE = "done", _("done")
+
+    grant = models.ForeignKey(Grant, models.PROTECT, related_name="reports")
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    state = models.CharField(_("state"), max_length=20, choices=State, default=State.DRAFT)
+    narrative = models.TextField(_("progress"), blank=True)
+    risks = models.TextField(_("risks"), blank=True)
+    # [{"title", "status": not_started|on_track|delayed|done, "note"}]
+    milestones = models.JSONField(_("milestones"), default=list, encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(auto_now_add=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("submitted by"),
+    )  # fmt: skip
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("reviewed by"),
+    )  # fmt: skip
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    remarks = models.TextField(_("remarks"), blank=True)
+
+    objects = ProgressReportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("progress report")
+        verbose_name_plural = _("progress reports")
+        ordering = ["grant", "period_start"]
+        constraints = [
+            models.UniqueConstraint(fields=["grant", "period_start"], name="report_period_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.grant} {self.period_start}–{self.period_end}"
+
+    @property
+    def proposal(self):
+        """The proposal the report is about: its city and owner decide who may act on it."""
+        return self.grant.proposal
+
+
+class IndicatorValue(models.Model):
+    """An indicator's value achieved by the end of the report's period (cumulative)."""
+
+    report = models.ForeignKey(ProgressReport, models.CASCADE, related_name="values")
+    code = models.CharField(_("indicator"), max_length=30)
+    value = models.DecimalField(_("value achieved"), max_digits=16, decimal_places=2)
+    reason = models.TextField(_("reason for a decrease"), blank=True)
+
+    class Meta:
+        verbose_name = _("indicator value")
+        verbose_name_plural = _("indicator values")
+        ordering = ["report", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "code"], name="indicator_value_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.code}: {self.value}"
+
+
+def _evidence_path(instance, filename):
+    """A random name: the person's file name is kept as data, never used as a path."""
+    return f"evidence/{uuid.uuid4().hex}"
+
+
+class Evidence(models.Model):
+    """The file that backs an indicator value of a report (one per indicator; a new upload
+    replaces it). Read only through the report's permission check."""
+
+    report = models.ForeignKey(ProgressReport, models.PROTECT, related_name="evidence")
+    code = models.CharField(_("indicator"), max_length=30)
+    file = models.FileField(_("file"), upload_to=_evidence_path, max_length=200)
+    name = models.CharField(_("file name"), max_length=200)
+    size = models.PositiveBigIntegerField(_("size in bytes"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("uploaded by")
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
+        ordering = ["report", "code"]
+        constraints = [models.UniqueConstraint(fields=["report", "code"], name="evidence_unique")]
+
+    def __str__(self):
+        return f"{self.report} {self.code}: {self.name}"

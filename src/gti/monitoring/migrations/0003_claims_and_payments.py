@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('monitoring', '0001_initial'),
+        ('monitoring', '0002_progress_reports'),
         ('strategy', '0002_facts_approval_areas_priorities'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

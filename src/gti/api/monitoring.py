@@ -1,0 +1,203 @@
+"""Progress reports of a grant over the API: the services of `monitoring/reports.py`.
+
+A grant is named by its proposal's reference. A grant or report outside the caller's view
+answers 404, a refused role 403, refused input 422 by field, a move the state does not allow 409.
+"""
+
+import datetime
+from decimal import Decimal
+
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404
+from ninja import File, Router, Schema, Status
+from ninja.files import UploadedFile
+
+from gti.accounts import permissions
+from gti.api.auth import TokenAuth
+from gti.api.pagination import Rows, listing, paged
+from gti.api.shapes import CHANGE, READ, Input
+from gti.monitoring import reports
+from gti.monitoring.models import Evidence, Grant, ProgressReport
+from gti.monitoring.reports import ReportContent
+
+router = Router(tags=["progress reports"], auth=TokenAuth())
+
+
+class StartIn(Input):
+    period_start: datetime.date | None = None  # the next half-year when left out
+
+
+class ReviewIn(Input):
+    outcome: str  # accept | return
+    remarks: str = ""
+
+
+class ReportMilestoneOut(Schema):
+    title: str
+    due: str
+    status: str
+    note: str
+
+
+class EvidenceOut(Schema):
+    name: str
+    size: int
+    sha256: str
+
+
+class ReportIndicatorOut(Schema):
+    code: str
+    reference_value: Decimal
+    target: Decimal
+    last: Decimal | None  # of the last accepted report
+    value: Decimal | None
+    reason: str
+    evidence: EvidenceOut | None  # the file: GET /reports/{id}/evidence/{code}
+
+
+class ReportSummaryOut(Schema):
+    id: int
+    grant: str
+    period_start: datetime.date
+    period_end: datetime.date
+    state: str
+    submitted_by: str | None
+    submitted_at: datetime.datetime | None
+    reviewed_by: str | None
+    reviewed_at: datetime.datetime | None
+    remarks: str
+
+
+class ReportOut(ReportSummaryOut):
+    narrative: str
+    risks: str
+    milestones: list[ReportMilestoneOut]
+    indicators: list[ReportIndicatorOut]
+
+
+def _with_details(queryset):
+    return queryset.select_related(
+        "grant__proposal", "submitted_by", "reviewed_by"
+    ).prefetch_related("values", "evidence")
+
+
+def _summary(report: ProgressReport) -> dict:
+    return {
+        "id": report.pk,
+        "grant": report.grant.proposal.reference,
+        "period_start": report.period_start,
+        "period_end": report.period_end,
+        "state": report.state,
+        "submitted_by": report.submitted_by.get_username() if report.submitted_by else None,
+        "submitted_at": report.submitted_at,
+        "reviewed_by": report.reviewed_by.get_username() if report.reviewed_by else None,
+        "reviewed_at": report.reviewed_at,
+        "remarks": report.remarks,
+    }
+
+
+def _out(report: ProgressReport) -> dict:
+    return _summary(report) | {
+        "narrative": report.narrative,
+        "risks": report.risks,
+        "milestones": reports.milestone_rows(report),
+        "indicators": reports.indicator_rows(report),
+    }
+
+
+def _fresh(report: ProgressReport) -> dict:
+    """The report as it is now in the database (after a change)."""
+    return _out(_with_details(ProgressReport.objects.filter(pk=report.pk)).get())
+
+
+def _grant(request, reference: str) -> Grant:
+    grant = get_object_or_404(Grant.objects.visible_to(request.user), proposal__reference=reference)
+    # An expert who assessed the proposal sees the proposal, not the grant's reports.
+    permissions.require_in_view(request.user, "grant.view", grant)
+    return grant
+
+
+def _report(request, pk: int) -> ProgressReport:
+    return get_object_or_404(ProgressReport.objects.visible_to(request.user), pk=pk)
+
+
+@router.get(
+    "/grants/{reference}/reports",
+    response=listing(ReportSummaryOut, READ),
+    summary="The progress reports of a grant, oldest first (in full: GET /reports/{id})",
+)
+@paged
+def list_reports(request, reference: str):
+    grant = _grant(request, reference)
+    rows = grant.reports.select_related("grant__proposal", "submitted_by", "reviewed_by")
+    return Rows(rows.order_by("period_start"), _summary)
+
+
+@router.post(
+    "/grants/{reference}/reports",
+    response={201: ReportOut, **CHANGE},
+    summary="Start the report of the next period (the beneficiary)",
+)
+def start_report(request, reference: str, payload: StartIn):
+    report = reports.start_report(
+        _grant(request, reference), by=request.user, period_start=payload.period_start
+    )
+    return Status(201, _fresh(report))
+
+
+@router.get("/reports/{pk}", response={200: ReportOut, **READ}, summary="One progress report")
+def get_report(request, pk: int):
+    return _fresh(_report(request, pk))
+
+
+@router.put(
+    "/reports/{pk}",
+    response={200: ReportOut, **CHANGE},
+    summary="Save a draft or returned report: the whole content (the beneficiary)",
+)
+def save_report(request, pk: int, payload: ReportContent):
+    report = reports.save_report(_report(request, pk), by=request.user, **payload.model_dump())
+    return _fresh(report)
+
+
+@router.post(
+    "/reports/{pk}/submit",
+    response={200: ReportOut, **CHANGE},
+    summary="Submit a complete report for review (the beneficiary)",
+)
+def submit_report(request, pk: int):
+    return _fresh(reports.submit_report(_report(request, pk), by=request.user))
+
+
+@router.post(
+    "/reports/{pk}/review",
+    response={200: ReportOut, **CHANGE},
+    summary="Accept a submitted report, or return it with remarks (the managing authority)",
+)
+def review_report(request, pk: int, payload: ReviewIn):
+    report = reports.review_report(
+        _report(request, pk), by=request.user, outcome=payload.outcome, remarks=payload.remarks
+    )
+    return _fresh(report)
+
+
+@router.post(
+    "/reports/{pk}/evidence/{code}",
+    response={201: ReportOut, **CHANGE},
+    summary="Attach the evidence file of an indicator value, replacing the one before "
+    "(the beneficiary; multipart field `file`, at most 10 MB)",
+)
+def attach_evidence(request, pk: int, code: str, file: File[UploadedFile]):
+    report = _report(request, pk)
+    reports.attach_evidence(report, by=request.user, files={code: file})
+    return Status(201, _fresh(report))
+
+
+@router.get(
+    "/reports/{pk}/evidence/{code}",
+    response={200: None, **READ},
+    summary="Download the evidence file of an indicator value",
+)
+def download_evidence(request, pk: int, code: str):
+    evidence = get_object_or_404(Evidence, report=_report(request, pk), code=code)
+    return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.name)
