@@ -261,9 +261,9 @@ def test_who_may_do_what(grant):
     assert not Claim.objects.visible_to(person("secretariat_antwerpen")).exists()
     assert set(Claim.objects.visible_to(person("secretariat_gent"))) == {claim}
     # The experts who assessed the proposal see it, not how the operation runs.
-    assert grant.proposal in Proposal.objects.visible_to(person("assessor_gent"))
-    assert not Grant.objects.visible_to(person("assessor_gent")).exists()
-    assert not Claim.objects.visible_to(person("assessor_gent")).exists()
+    assert grant.proposal in Proposal.objects.visible_to(person("expert"))
+    assert not Grant.objects.visible_to(person("expert")).exists()
+    assert not Claim.objects.visible_to(person("expert")).exists()
     draft = claims.start_claim(grant, by=person("applicant_gent"))
     assert draft not in Claim.objects.visible_to(person("managing_authority"))
 
