@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 
+from csp.decorators import csp_update
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
@@ -75,7 +76,7 @@ def _figures(tables) -> dict[str, dict]:
              "x": [r["month"] for r in money], "y": [r[key] for r in money]}
             for key, label in (("committed", _("committed")), ("claimed", _("claimed")),
                                ("verified", _("verified")), ("paid", _("paid")))
-        ], "layout": layout},
+        ], "layout": {**layout, "xaxis": {"type": "category"}}},
         "balance": {"data": [
             {"type": "bar", "name": _("share of ERDF granted"),
              "x": [r["priority"] for r in balance], "y": [r["share"] for r in balance]},
@@ -87,7 +88,7 @@ def _figures(tables) -> dict[str, dict]:
              "y": [r["target"] for r in n3]},
             {"type": "bar", "name": _("covered"), "x": [r["year"] for r in n3],
              "y": [r["covered"] for r in n3]},
-        ], "layout": layout},
+        ], "layout": {**layout, "xaxis": {"type": "category"}}},
     }  # fmt: skip
 
 
@@ -111,6 +112,9 @@ def _maps(area_rows) -> list[dict]:
     return maps
 
 
+# plotly.js writes the style rules of its charts into <style> elements of its own: allowed on
+# this page only (scripts stay this site's only).
+@csp_update({"style-src-elem": ["'self'", "'unsafe-inline'"]})
 @login_required
 def programme_dashboard(request):
     permissions.require(request.user, "dashboard.view")

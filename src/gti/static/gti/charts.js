@@ -5,6 +5,6 @@
   const figures = JSON.parse(source.textContent);
   for (const holder of document.querySelectorAll("[data-chart]")) {
     const figure = figures[holder.dataset.chart];
-    if (figure) Plotly.newPlot(holder, figure.data, figure.layout, {displaylogo: false, responsive: true});
+    if (figure) Plotly.newPlot(holder, figure.data, figure.layout, {displayModeBar: false, responsive: true});
   }
 })();
