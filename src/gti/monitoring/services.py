@@ -127,8 +127,8 @@ def open_grant(proposal: Proposal, *, by) -> Grant:
 class IndicatorTarget(BaseModel):
     model_config = ConfigDict(extra="forbid")
     code: Annotated[str, Field(min_length=1)]
-    reference_value: Annotated[Decimal, Field(ge=0, allow_inf_nan=False)]
-    target: Annotated[Decimal, Field(ge=0, allow_inf_nan=False)]
+    reference_value: Annotated[Decimal, Field(ge=0, max_digits=14, allow_inf_nan=False)]
+    target: Annotated[Decimal, Field(ge=0, max_digits=14, allow_inf_nan=False)]
 
 
 class Milestone(BaseModel):
@@ -137,6 +137,11 @@ class Milestone(BaseModel):
     due: money.Day
 
 
+# An amount of a grant: what its columns hold (12 digits before the point, 2 after), so a larger
+# or finer figure is refused by field instead of failing in the database.
+GrantAmount = Annotated[
+    Decimal, Field(ge=0, max_digits=14, decimal_places=2, allow_inf_nan=False)
+]
 Rate = Annotated[Decimal, Field(gt=0, le=1, max_digits=5, decimal_places=4, allow_inf_nan=False)]
 
 
@@ -144,12 +149,12 @@ class Amendment(BaseModel):
     """The conditions an amendment may change; a field left out keeps its value."""
 
     model_config = ConfigDict(extra="forbid")
-    erdf: money.Amount = None  # type: ignore[assignment]  (None is refused when given)
+    erdf: GrantAmount = None  # type: ignore[assignment]  (None is refused when given)
     rate: Rate = None  # type: ignore[assignment]
     eligible_from: money.Day = None  # type: ignore[assignment]
     eligible_until: money.Day = None  # type: ignore[assignment]
-    budget: dict[str, money.Amount] = None  # type: ignore[assignment]
-    partner_budget: dict[str, money.Amount] = None  # type: ignore[assignment]
+    budget: dict[str, GrantAmount] = None  # type: ignore[assignment]
+    partner_budget: dict[str, GrantAmount] = None  # type: ignore[assignment]
     indicators: list[IndicatorTarget] = None  # type: ignore[assignment]
     milestones: list[Milestone] = None  # type: ignore[assignment]
     special_conditions: str = None  # type: ignore[assignment]
