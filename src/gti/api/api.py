@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import HttpError, Throttled, ValidationError
 
+from gti.api.grants import router as grants_router
 from gti.api.portfolio import router as portfolio_router
 from gti.api.preregistrations import router as preregistrations_router
 from gti.api.proposals import router as proposals_router
@@ -20,8 +21,8 @@ api = NinjaAPI(
     title="GTI Platform API",
     version="1",
     description=(
-        "The programme and the cities' GTI strategies (published data, no key needed), and calls "
-        "and proposals (a personal key: `Authorization: Bearer gti_…`, made with "
+        "The programme and the cities' GTI strategies (published data, no key needed), and calls, "
+        "proposals and grants (a personal key: `Authorization: Bearer gti_…`, made with "
         "`gti token create USER`). Refused input answers 422 with `errors` by field, a refused "
         "role 403, an object outside the caller's view 404, a move the state does not allow 409. "
         "Keys expire (an expired or revoked key answers 401). Calls are rate limited per address "
@@ -34,6 +35,7 @@ api.add_router("/", strategy_router)
 api.add_router("/", proposals_router)
 api.add_router("/", portfolio_router)
 api.add_router("/", preregistrations_router)
+api.add_router("/", grants_router)
 
 
 @api.exception_handler(Invalid)
