@@ -25,7 +25,8 @@ def test_a_grant_over_the_api(spec, call, wijkpark):  # noqa: F811
     first, second = Api("managing_authority", spec), Api("managing_authority_2", spec)
     secretariat = Api("secretariat_gent", spec)
     secretariat("post", "/api/v1/grants", {"proposal": ref}, 403)
-    Api("secretariat_antwerpen", spec)("post", "/api/v1/grants", {"proposal": ref}, 404)
+    Api("secretariat_antwerpen", spec)("post", "/api/v1/grants", {"proposal": ref}, 403)
+    first("post", "/api/v1/grants", {"proposal": "GTI-0000-X"}, 404)
     errors = first("post", "/api/v1/grants", {"proposal": ref, "colour": "red"}, 422)["errors"]
     assert list(errors) == ["colour"]
     assert versions() == ([], 0)

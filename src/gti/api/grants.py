@@ -121,6 +121,7 @@ def _summary(grant: Grant) -> dict:
 
 
 def _grant(request, reference) -> Grant:
+    permissions.require(request.user, "grant.view")  # a role that reads no grant anywhere: 403
     grant = get_object_or_404(
         Grant.objects.visible_to(request.user).select_related("proposal__city"),
         proposal__reference=reference,
@@ -170,6 +171,7 @@ def get_grant(request, reference: str):
     "authority)",
 )
 def open_grant(request, payload: OpenIn):
+    permissions.require(request.user, "grant.prepare")  # a role that opens none: 403
     proposal = get_object_or_404(
         Proposal.objects.visible_to(request.user).select_related("city"),
         reference=payload.proposal,

@@ -36,6 +36,7 @@ def _number(text: str) -> str:
 
 
 def _grant(request, reference) -> Grant:
+    permissions.require(request.user, "grant.view")  # a role that reads no grant anywhere: 403
     grant = get_object_or_404(
         Grant.objects.visible_to(request.user).select_related(
             "proposal__city", "proposal__call__programme"
@@ -120,6 +121,7 @@ def grant(request, reference):
 @require_POST
 def grant_open(request, reference):
     """Open the grant of an approved proposal (the managing authority), from its page."""
+    permissions.require(request.user, "grant.prepare")  # a role that opens none: 403
     proposal = get_object_or_404(
         Proposal.objects.visible_to(request.user).select_related("city"), reference=reference
     )
@@ -153,43 +155,47 @@ def _same_amounts(typed: dict[str, str], kept: dict[str, str]) -> bool:
 def amendment_from_form(form, current: GrantVersion) -> dict:
     """The amendment form as the changes `amend` reads: only what differs from the version it
     amends. The rate is typed as a percentage. Text that is not a number goes on as it is, so
-    the schema names its field."""
+    the schema names its field. A part of the form that is not sent keeps its value."""
     changes: dict = {}
-    erdf = _number(form.get("erdf", ""))
-    try:
-        if Decimal(erdf) != current.erdf:
+    sent = set(form)
+    if "erdf" in sent:
+        erdf = _number(form["erdf"])
+        try:
+            if Decimal(erdf) != current.erdf:
+                changes["erdf"] = erdf
+        except InvalidOperation:
             changes["erdf"] = erdf
-    except InvalidOperation:
-        changes["erdf"] = erdf
-    rate = _number(form.get("rate", ""))
-    try:
-        if Decimal(rate) / 100 != current.rate:
-            changes["rate"] = str(Decimal(rate) / 100)
-    except InvalidOperation:
-        changes["rate"] = rate
+    if "rate" in sent:
+        rate = _number(form["rate"])
+        try:
+            if Decimal(rate) / 100 != current.rate:
+                changes["rate"] = str(Decimal(rate) / 100)
+        except InvalidOperation:
+            changes["rate"] = rate
     for name in ("eligible_from", "eligible_until"):
-        typed = form.get(name, "").strip()
-        if typed != getattr(current, name).isoformat():
-            changes[name] = typed
-    categories = list(BudgetLine.Category.values)
-    budget = _amounts(form, "budget", categories)
-    if not _same_amounts(budget, current.budget):
-        changes["budget"] = budget
-    partners = list(current.partner_budget)
-    partner_budget = _amounts(form, "partner", partners)
-    if not _same_amounts(partner_budget, current.partner_budget):
-        changes["partner_budget"] = partner_budget
-    milestones = []
-    for n in range(len(current.milestones) + EXTRA_MILESTONES):
-        title = form.get(f"milestone_title_{n}", "").strip()
-        due = form.get(f"milestone_due_{n}", "").strip()
-        if title or due:
-            milestones.append({"title": title, "due": due})
-    if milestones != current.milestones:
-        changes["milestones"] = milestones
-    special = form.get("special_conditions", "").replace("\r\n", "\n").strip()
-    if special != current.special_conditions:
-        changes["special_conditions"] = special
+        if name in sent and form[name].strip() != getattr(current, name).isoformat():
+            changes[name] = form[name].strip()
+    if any(k.startswith("budget_") for k in sent):
+        budget = _amounts(form, "budget", list(BudgetLine.Category.values))
+        if not _same_amounts(budget, current.budget):
+            changes["budget"] = budget
+    if any(k.startswith("partner_") for k in sent):
+        partner_budget = _amounts(form, "partner", list(current.partner_budget))
+        if not _same_amounts(partner_budget, current.partner_budget):
+            changes["partner_budget"] = partner_budget
+    if any(k.startswith("milestone_") for k in sent):
+        milestones = []
+        for n in range(len(current.milestones) + EXTRA_MILESTONES):
+            title = form.get(f"milestone_title_{n}", "").strip()
+            due = form.get(f"milestone_due_{n}", "").strip()
+            if title or due:
+                milestones.append({"title": title, "due": due})
+        if milestones != current.milestones:
+            changes["milestones"] = milestones
+    if "special_conditions" in sent:
+        special = form["special_conditions"].replace("\r\n", "\n").strip()
+        if special != current.special_conditions:
+            changes["special_conditions"] = special
     return changes
 
 
