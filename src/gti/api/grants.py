@@ -108,7 +108,7 @@ def _summary(grant: Grant) -> dict:
     """From the grant's prefetched versions: one read for a whole page."""
     versions = list(grant.versions.all())
     now = services.in_force_among(versions, timezone.localdate())
-    latest = max(versions, key=lambda v: v.number)
+    latest = services.latest(grant)
     proposal = grant.proposal
     return {
         "proposal": proposal.reference, "title": proposal.title, "city": proposal.city.code,

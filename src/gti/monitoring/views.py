@@ -63,7 +63,7 @@ def grants(request):
             {
                 "grant": grant,
                 "in_force": grant_services.in_force_among(versions, today),
-                "latest": max(versions, key=lambda v: v.number) if versions else None,
+                "latest": grant_services.latest(grant),
             }
         )
     return render(
