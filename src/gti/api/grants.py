@@ -21,37 +21,37 @@ from gti.proposals.models import Proposal
 router = Router(tags=["grants"], auth=TokenAuth())
 
 
-class OpenIn(Input):
+class GrantOpenIn(Input):
     proposal: str
 
 
-class AmendmentIn(Input):
+class GrantAmendmentIn(Input):
     reason: str
     changes: Amendment
 
 
-class ApproveIn(Input):
+class GrantApproveIn(Input):
     in_force_from: money.Day | None = None  # YYYY-MM-DD; today when left out
 
 
-class IndicatorOut(Schema):
+class GrantIndicatorOut(Schema):
     code: str
     reference_value: Decimal
     target: Decimal
 
 
-class MilestoneOut(Schema):
+class GrantMilestoneOut(Schema):
     title: str
     due: datetime.date
 
 
-class ChangeOut(Schema):
+class GrantChangeOut(Schema):
     field: str
     before: str
     after: str
 
 
-class VersionOut(Schema):
+class GrantVersionOut(Schema):
     number: int
     state: str
     erdf: Decimal
@@ -60,8 +60,8 @@ class VersionOut(Schema):
     eligible_until: datetime.date
     budget: dict[str, Decimal]
     partner_budget: dict[str, Decimal]
-    indicators: list[IndicatorOut]
-    milestones: list[MilestoneOut]
+    indicators: list[GrantIndicatorOut]
+    milestones: list[GrantMilestoneOut]
     special_conditions: str
     reason: str
     prepared_by: str
@@ -69,7 +69,7 @@ class VersionOut(Schema):
     approved_by: str | None
     approved_at: datetime.datetime | None
     in_force_from: datetime.date | None
-    changes: list[ChangeOut]  # from the version before
+    changes: list[GrantChangeOut]  # from the version before
 
 
 class GrantSummaryOut(Schema):
@@ -86,7 +86,7 @@ class GrantSummaryOut(Schema):
 
 
 class GrantOut(GrantSummaryOut):
-    versions: list[VersionOut]
+    versions: list[GrantVersionOut]
 
 
 def _version_out(v: GrantVersion, before: GrantVersion | None = None) -> dict:
@@ -170,7 +170,7 @@ def get_grant(request, reference: str):
     summary="Open the grant of an approved proposal: version 1 from the decision (managing "
     "authority)",
 )
-def open_grant(request, payload: OpenIn):
+def open_grant(request, payload: GrantOpenIn):
     permissions.require(request.user, "grant.prepare")  # a role that opens none: 403
     proposal = get_object_or_404(
         Proposal.objects.visible_to(request.user).select_related("city"),
@@ -182,11 +182,11 @@ def open_grant(request, payload: OpenIn):
 
 @router.post(
     "/grants/{reference}/amendments",
-    response={201: VersionOut, **CHANGE},
+    response={201: GrantVersionOut, **CHANGE},
     summary="Prepare an amendment: a new draft version with the changes and the reason "
     "(managing authority)",
 )
-def amend_grant(request, reference: str, payload: AmendmentIn):
+def amend_grant(request, reference: str, payload: GrantAmendmentIn):
     grant = _grant(request, reference)
     changes = payload.changes.model_dump(mode="json", exclude_unset=True)
     version = services.amend(grant, by=request.user, reason=payload.reason, **changes)
@@ -196,11 +196,11 @@ def amend_grant(request, reference: str, payload: AmendmentIn):
 
 @router.post(
     "/grants/{reference}/versions/{number}/approve",
-    response={200: VersionOut, **CHANGE},
+    response={200: GrantVersionOut, **CHANGE},
     summary="Approve a draft version, in force from the date given or today (a second person "
     "of the managing authority, never its preparer)",
 )
-def approve_grant_version(request, reference: str, number: int, payload: ApproveIn):
+def approve_grant_version(request, reference: str, number: int, payload: GrantApproveIn):
     grant = _grant(request, reference)
     permissions.require(request.user, "grant.approve", grant)
     version = get_object_or_404(grant.versions.select_related("prepared_by"), number=number)
