@@ -82,6 +82,7 @@ def test_a_grant_over_the_api(spec, call, wijkpark):  # noqa: F811
     seen = Api("applicant_gent", spec)("get", f"/api/v1/grants/{ref}")
     assert [v["number"] for v in seen["versions"]] == [1, 2]
     assert (seen["in_force"], seen["erdf"]) == (2, "60000.00")
+    assert seen["conditions"]["milestones"] == [milestone]
     listed = Api("auditor", spec)("get", "/api/v1/grants?city=gent")
     assert (listed["count"], listed["items"][0]["latest_state"]) == (1, "approved")
     assert Api("applicant_gent_2", spec)("get", "/api/v1/grants")["count"] == 0

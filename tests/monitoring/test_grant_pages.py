@@ -75,8 +75,9 @@ def test_the_grant_page_shows_the_conditions_and_hides_from_other_cities(both):
     assert page.status_code == 200
     today = timezone.localdate().isoformat()
     for shown in (f"Conditions in force: version 1, from {today}", "EUR 60,000.00", "40%",
-                  "2026-01-01 – 2027-12-31", "EUR 100,000.00", "Stad Gent, Groendienst",
-                  "RCO26", "1.50", "grant decision", "managing_authority_2"):  # fmt: skip
+                  "2026-01-01 – 2027-12-31", "EUR 100,000.00", "works and investment",
+                  "Stad Gent, Groendienst", "RCO26", "1.50", "grant decision",
+                  "managing_authority_2"):  # fmt: skip
         assert shown in text, shown
     assert "Prepare an amendment" not in text
     for who in ("secretariat_antwerpen", "steering_antwerpen", "applicant_gent_2",

@@ -86,6 +86,7 @@ class GrantSummaryOut(Schema):
 
 
 class GrantOut(GrantSummaryOut):
+    conditions: GrantVersionOut | None  # the version in force today, in full
     versions: list[GrantVersionOut]
 
 
@@ -137,11 +138,10 @@ def _grant_out(grant: Grant) -> dict:
         .get(pk=grant.pk)
     )
     versions = list(grant.versions.all())
-    return _summary(grant) | {
-        "versions": [
-            _version_out(v, versions[n - 1] if n else None) for n, v in enumerate(versions)
-        ]
-    }
+    out = [_version_out(v, versions[n - 1] if n else None) for n, v in enumerate(versions)]
+    summary = _summary(grant)
+    now = next((v for v in out if v["number"] == summary["in_force"]), None)
+    return summary | {"conditions": now, "versions": out}
 
 
 @router.get("/grants", response=listing(GrantSummaryOut, READ), summary="Grants")

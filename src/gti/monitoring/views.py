@@ -93,6 +93,8 @@ def grant(request, reference):
     in_force = grant_services.in_force_among(versions, today)
     draft = next((v for v in versions if v.state == GrantVersion.State.DRAFT), None)
     approved = [v for v in versions if v.state == GrantVersion.State.APPROVED]
+    shown = in_force or (versions[-1] if versions else None)
+    labels = dict(BudgetLine.Category.choices)
     return render(
         request,
         "monitoring/grant.html",
@@ -102,7 +104,8 @@ def grant(request, reference):
             "city": grant.proposal.city,
             "in_force": in_force,
             # before the first version takes force, the newest one is shown, with its state
-            "shown": in_force or (versions[-1] if versions else None),
+            "shown": shown,
+            "budget": [(labels.get(c, c), a) for c, a in shown.budget.items()] if shown else [],
             "history": history,
             "draft": draft,
             "can_amend": draft is None
