@@ -75,3 +75,19 @@ def test_demo_runs_with_force_and_beside_an_administrator(loaded):
     person("applicant_gent")
     call_command("demo", "--force", stdout=io.StringIO(), stderr=io.StringIO())
     assert Proposal.objects.exists()
+
+
+def test_demo_grants_of_both_cities_show_two_versions(demo):
+    from gti.monitoring.models import Grant
+
+    grants = Grant.objects.select_related("proposal__city")
+    assert {g.proposal.city.code for g in grants} == {"antwerpen", "gent"}
+    assert set(grants.values_list("proposal__state", flat=True)) == {Proposal.State.APPROVED}
+    assert Grant.objects.count() == Proposal.objects.filter(state="approved").count()
+    for grant in grants:
+        v1, v2 = grant.versions.order_by("number")
+        assert (v1.state, v2.state) == ("approved", "approved")
+        assert v1.prepared_by.username == v2.prepared_by.username == "demo-beheersautoriteit-1"
+        assert v1.approved_by.username == v2.approved_by.username == "demo-beheersautoriteit-2"
+        assert (v1.milestones, len(v2.milestones)) == ([], 1)
+    assert Proposal.objects.filter(state="validated", city__code="gent").exists()  # still waiting

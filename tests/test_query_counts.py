@@ -59,11 +59,27 @@ def build(base, n: int) -> None:
     submitted(city_call, title=f"Groene gevel {n}")
     draft(city_call, title=f"Ontwerp {n}")
     portfolio.run_scenario(base, by=person("managing_authority"), name=f"Scenario {n}", options={})
+    _grant(base, n)
     create_token(person("managing_authority"), name=f"key {n}")
     create_user(
         f"applicant_extra_{n}", role=Role.APPLICANT, city=City.objects.get(code="gent"),
         by=person("secretariat_gent"), email=f"extra{n}@example.org",
     )  # fmt: skip
+
+
+def _grant(call, n: int) -> None:
+    """An approved proposal of Ghent with its grant: version 1 in force, an amendment waiting."""
+    import datetime
+
+    from gti.monitoring import services as grants
+    from tests.monitoring.test_grants import approved
+
+    proposal = approved(call, "gent", title=f"Groen plein {n}")
+    grant = grants.open_grant(proposal, by=person("managing_authority"))
+    grants.approve_version(grant.versions.get(), by=person("managing_authority_2"),
+                           in_force_from=datetime.date(2026, 1, 1))  # fmt: skip
+    grants.amend(grant, by=person("managing_authority"), reason="Mijlpaal",
+                 milestones=[{"title": "Oplevering", "due": "2027-06-30"}])  # fmt: skip
 
 
 @pytest.fixture
@@ -112,6 +128,7 @@ def api_targets(call):
         "GET /indicators": (ma, "/api/v1/indicators"),
         "GET /strategies": (ma, "/api/v1/strategies"),
         "GET /areas": (ma, "/api/v1/areas"),
+        "GET /grants": (ma, "/api/v1/grants"),
     }
 
 
@@ -134,6 +151,7 @@ def page_targets(call):
         "/programme/": (ma, "/en/programme/"),
         "/strategies/gent/": (_page("steering_gent"), "/en/strategies/gent/"),
         "/strategies/themes/": (ma, "/en/strategies/themes/"),
+        "/monitoring/grants/": (ma, "/en/monitoring/grants/"),
     }
 
 
@@ -151,6 +169,7 @@ API_QUERIES = {
     "GET /indicators": 3,
     "GET /strategies": 9,
     "GET /areas": 2,
+    "GET /grants": 6,
 }
 PAGE_QUERIES = {
     "/calls/": 8,
@@ -169,6 +188,7 @@ PAGE_QUERIES = {
     "/programme/": 10,
     "/strategies/gent/": 17,
     "/strategies/themes/": 13,
+    "/monitoring/grants/": 8,
 }
 
 

@@ -434,6 +434,44 @@ def report_state(t):
     return report.state, report.remarks, report.submitted_at, report.reviewed_at
 
 
+def b_efro_approved():
+    """A Ghent proposal approved by the managing authority (two signatures, confirmed)."""
+    target = b_efro_decision_signed()
+    portfolio.confirm_meeting(target["obj"], by=person("managing_authority"))
+    return _one(Proposal.objects.get(reference=target["proposal"]))
+
+
+def b_grant_in_force():
+    """Its grant, opened by one person of the managing authority and approved by the other."""
+    from gti.monitoring import services as grants
+
+    proposal = b_efro_approved()["obj"]
+    grant = grants.open_grant(proposal, by=person("managing_authority"))
+    grants.approve_version(grant.versions.get(), by=person("managing_authority_2"),
+                           in_force_from=DAY)  # fmt: skip
+    return _one(grant, ref=proposal.reference)
+
+
+def b_grant_draft():
+    """A grant whose version 1 a third person of the managing authority prepared: either of the
+    two may approve it."""
+    from gti.monitoring import services as grants
+
+    third = get_user_model().objects.filter(username="managing_authority_3").first()
+    third = third or accounts.create_user("managing_authority_3", role=Role.MANAGING_AUTHORITY,
+                                          email="ma3@example.org")  # fmt: skip
+    proposal = b_efro_approved()["obj"]
+    return _one(grants.open_grant(proposal, by=third), ref=proposal.reference)
+
+
+def grant_state(t):
+    from gti.monitoring.models import Grant, GrantVersion
+
+    return Grant.objects.count(), sorted(
+        GrantVersion.objects.values_list("grant_id", "number", "state")
+    )
+
+
 def assignment_state(t):
     return list(Assignment.objects.filter(proposal=t["obj"]).values_list("declared_at", "active"))
 
@@ -519,6 +557,10 @@ PREREG_HIDDEN = SIGNED_IN - {
     "managing_authority_2",
     "auditor",
 }
+
+# Who does not see an approved Ghent proposal of the default procedure, nor its grant.
+# Who holds a role that reads grants but does not see this one (a role that reads none: 403).
+GRANT_HIDDEN = ANTWERP | {"applicant_gent_2"}
 
 CASES = {
     "declare_no_conflict": Case(
@@ -752,6 +794,29 @@ CASES = {
         ("/monitoring/reports/{pk}/", {"action": "return", "remarks": "Aanvullen"}),
         {"managing_authority", "managing_authority_2"}, NOT_GHENT_VIEW, report_state,
     ),
+    "grant_open": Case(
+        b_efro_approved, ("post", "/api/v1/grants", {"proposal": "{ref}"}),
+        ("/monitoring/grants/{ref}/open/", {}),
+        {"managing_authority", "managing_authority_2"}, set(), grant_state, created=True,
+    ),
+    "grant_view": Case(
+        b_grant_in_force, ("get", "/api/v1/grants/{ref}", None),
+        ("/monitoring/grants/{ref}/", None), PROPOSAL_VIEW, GRANT_HIDDEN,
+    ),
+    "grant_amend": Case(
+        b_grant_in_force,
+        ("post", "/api/v1/grants/{ref}/amendments", {"reason": "Mijlpaal", "changes": {
+            "milestones": [{"title": "Oplevering", "due": "2027-06-30"}]}}),
+        ("/monitoring/grants/{ref}/amend/", {"reason": "Mijlpaal",
+                                             "milestone_title_0": "Oplevering",
+                                             "milestone_due_0": "2027-06-30"}),
+        {"managing_authority", "managing_authority_2"}, GRANT_HIDDEN, grant_state, created=True,
+    ),
+    "grant_approve": Case(
+        b_grant_draft, ("post", "/api/v1/grants/{ref}/versions/1/approve", {}),
+        ("/monitoring/grants/{ref}/versions/1/approve/", {}),
+        {"managing_authority", "managing_authority_2"}, GRANT_HIDDEN, grant_state,
+    ),
 }  # fmt: skip
 
 
@@ -890,6 +955,9 @@ GHENT_OBJECTS = {
                   {"applicant_antwerpen", "assessor_antwerpen"}),
     "progress_report": (b_report, ["/api/v1/reports/{pk}", "/api/v1/grants/{ref}/reports"],
                         ["/monitoring/reports/{pk}/", "/monitoring/grants/{ref}/reports/"], set()),
+    "grant": (b_grant_in_force, ["/api/v1/grants/{ref}"],
+              ["/monitoring/grants/{ref}/", "/monitoring/grants/{ref}/amend/"],
+              {"assessor_antwerpen"}),
 }  # fmt: skip
 
 

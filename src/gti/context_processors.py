@@ -36,6 +36,7 @@ def _roles(user) -> dict:
         "portfolio_cities": portfolio,
         "user_roles": sorted(str(labels[r]) for r in held),
         "can_view_audit": bool(held & permissions.ACTIONS["audit.view"]) or user.is_superuser,
+        "can_view_grants": bool(held & permissions.ACTIONS["grant.view"]),
         "can_manage_users": bool(held & {Role.SECRETARIAT, Role.MANAGING_AUTHORITY})
         or user.is_superuser,
     }

@@ -1,7 +1,8 @@
 """Demo data: a GTI call of the managing authority for Antwerp and Ghent under the programme's
 default procedure, about forty proposals drawn from the strategies' example actions and spread over
 every step (pre-registration, admissibility, the Technical Working Group, the steering committees'
-validation, the managing authority's decision), and demo users for every role.
+validation, the managing authority's decision), the grants of the approved proposals with an
+amendment each, and demo users for every role.
 
 Everything goes through the real services, so the demo also exercises the rules and the audit
 trail. Running it again changes nothing. The demo users' passwords are printed: demo only.
@@ -18,6 +19,7 @@ from django.utils import timezone
 
 from gti.accounts.models import Role
 from gti.accounts.services import create_user
+from gti.monitoring import services as grants
 from gti.portfolio import services as portfolio
 from gti.proposals import services
 from gti.proposals.models import Call, PreRegistration, Proposal
@@ -323,6 +325,42 @@ def _decide(call: Call, city: City, people: dict, progress) -> None:
     progress(f"{city.code}: managing authority decided on {len(refs)} proposals")
 
 
+def _decide_one(call: Call, city: City, people: dict, progress) -> None:
+    """A later round of the managing authority approves the best validated proposal of `city`
+    (the others keep waiting), so that both cities have an approved project."""
+    first, second = people["demo-beheersautoriteit-1"], people["demo-beheersautoriteit-2"]
+    best = (
+        call.proposals.filter(city=city, state=S.VALIDATED)
+        .order_by("-consolidated_score", "reference")
+        .first()
+    )
+    if best is None:
+        return
+    meeting = portfolio.open_decision_round(call, by=first, date=timezone.localdate(),
+                                            approve=best)  # fmt: skip
+    for officer in (first, second):
+        portfolio.sign_meeting(meeting, by=officer, votes={best.reference: ("for", "")})
+    portfolio.confirm_meeting(meeting, by=second)
+    progress(f"{city.code}: managing authority approved {best.reference}")
+
+
+def _grants(call: Call, people: dict, progress) -> None:
+    """The grant of every approved proposal: version 1 from the decision, prepared by one
+    officer and approved by the other, then an amendment adding a milestone, approved too."""
+    first, second = people["demo-beheersautoriteit-1"], people["demo-beheersautoriteit-2"]
+    today = timezone.localdate()
+    for proposal in call.proposals.filter(state=S.APPROVED).order_by("reference"):
+        grant = grants.open_grant(proposal, by=first)
+        v1 = grants.approve_version(grant.versions.get(), by=second, in_force_from=today)
+        due = max(v1.eligible_from, v1.eligible_until - datetime.timedelta(days=90))
+        v2 = grants.amend(
+            grant, by=first, reason="Demo: mijlpaal oplevering vastgelegd na de startvergadering",
+            milestones=[{"title": "Oplevering van de werken", "due": due.isoformat()}],
+        )  # fmt: skip
+        grants.approve_version(v2, by=second, in_force_from=today)
+        progress(f"{proposal.city.code}: grant of {proposal.reference}, two versions")
+
+
 def _envelopes(call: Call, people: dict) -> None:
     programme = call.programme
     for city in call.cities:
@@ -383,4 +421,6 @@ def run(progress=print) -> dict:
         )  # fmt: skip
         _validate(call, city, people, progress, not_fitting=city.code == "gent")
     _decide(call, City.objects.get(code="antwerpen"), people, progress)
+    _decide_one(call, City.objects.get(code="gent"), people, progress)
+    _grants(call, people, progress)
     return people

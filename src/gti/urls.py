@@ -15,9 +15,9 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     path("accounts/", include("gti.accounts.urls")),
+    path("monitoring/", include("gti.monitoring.urls")),
     path("", include("gti.portfolio.urls")),
     path("", include("gti.proposals.urls")),
     path("", include("gti.strategy.urls")),
-    path("monitoring/", include("gti.monitoring.urls")),
     prefix_default_language=False,
 )

@@ -34,6 +34,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from gti.accounts.services import create_token
+from gti.monitoring.models import Grant
 from gti.portfolio.models import Meeting, Scenario
 from gti.proposals.models import Call, PreRegistration, Proposal
 from gti.strategy import services as strategy_services
@@ -105,6 +106,9 @@ class References:
             "scenarios": list(Scenario.objects.values_list("pk", flat=True)),
             "meetings": list(Meeting.objects.values_list("pk", flat=True)),
             "specific-objectives": list(SpecificObjective.objects.values_list("code", flat=True)),
+            "grants": list(Grant.objects.values_list("proposal__reference", flat=True)),
+            # /grants/{reference}/versions/{number}/approve: the versions the demo grants have
+            "versions": [1, 2],
         }
         self.by_field = {
             "city": list(City.objects.values_list("code", flat=True)),

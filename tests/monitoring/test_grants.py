@@ -153,6 +153,8 @@ def test_an_amendment_needs_a_reason_and_refuses_bad_values_by_field(grant):
         ({"erdf": "-1.00"}, "erdf"),
         ({"erdf": "100.001"}, "erdf"),
         ({"erdf": None}, "erdf"),
+        ({"erdf": "1e30"}, "erdf"),  # more than the column holds
+        ({"budget": {"works": "1E+40"}}, "budget.works"),
         ({"rate": "0"}, "rate"),
         ({"rate": "1.2"}, "rate"),
         ({"rate": "0.45"}, "rate"),  # above the programme's 40%

@@ -9,6 +9,7 @@ from ninja import NinjaAPI
 from ninja.errors import HttpError, Throttled, ValidationError
 
 from gti.api.claims import router as claims_router
+from gti.api.grants import router as grants_router
 from gti.api.monitoring import router as monitoring_router
 from gti.api.portfolio import router as portfolio_router
 from gti.api.preregistrations import router as preregistrations_router
@@ -22,8 +23,8 @@ api = NinjaAPI(
     title="GTI Platform API",
     version="1",
     description=(
-        "The programme and the cities' GTI strategies (published data, no key needed), and calls "
-        "and proposals (a personal key: `Authorization: Bearer gti_…`, made with "
+        "The programme and the cities' GTI strategies (published data, no key needed), and calls, "
+        "proposals and grants (a personal key: `Authorization: Bearer gti_…`, made with "
         "`gti token create USER`). Refused input answers 422 with `errors` by field, a refused "
         "role 403, an object outside the caller's view 404, a move the state does not allow 409. "
         "Keys expire (an expired or revoked key answers 401). Calls are rate limited per address "
@@ -38,6 +39,7 @@ api.add_router("/", portfolio_router)
 api.add_router("/", preregistrations_router)
 api.add_router("/", claims_router)
 api.add_router("/", monitoring_router)
+api.add_router("/", grants_router)
 
 
 @api.exception_handler(Invalid)

@@ -127,8 +127,8 @@ def open_grant(proposal: Proposal, *, by) -> Grant:
 class IndicatorTarget(BaseModel):
     model_config = ConfigDict(extra="forbid")
     code: Annotated[str, Field(min_length=1)]
-    reference_value: Annotated[Decimal, Field(ge=0, allow_inf_nan=False)]
-    target: Annotated[Decimal, Field(ge=0, allow_inf_nan=False)]
+    reference_value: Annotated[Decimal, Field(ge=0, max_digits=14, allow_inf_nan=False)]
+    target: Annotated[Decimal, Field(ge=0, max_digits=14, allow_inf_nan=False)]
 
 
 class Milestone(BaseModel):
@@ -137,6 +137,9 @@ class Milestone(BaseModel):
     due: money.Day
 
 
+# An amount of a grant: what its columns hold (12 digits before the point, 2 after), so a larger
+# or finer figure is refused by field instead of failing in the database.
+GrantAmount = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2, allow_inf_nan=False)]
 Rate = Annotated[Decimal, Field(gt=0, le=1, max_digits=5, decimal_places=4, allow_inf_nan=False)]
 
 
@@ -144,12 +147,12 @@ class Amendment(BaseModel):
     """The conditions an amendment may change; a field left out keeps its value."""
 
     model_config = ConfigDict(extra="forbid")
-    erdf: money.Amount = None  # type: ignore[assignment]  (None is refused when given)
+    erdf: GrantAmount = None  # type: ignore[assignment]  (None is refused when given)
     rate: Rate = None  # type: ignore[assignment]
     eligible_from: money.Day = None  # type: ignore[assignment]
     eligible_until: money.Day = None  # type: ignore[assignment]
-    budget: dict[str, money.Amount] = None  # type: ignore[assignment]
-    partner_budget: dict[str, money.Amount] = None  # type: ignore[assignment]
+    budget: dict[str, GrantAmount] = None  # type: ignore[assignment]
+    partner_budget: dict[str, GrantAmount] = None  # type: ignore[assignment]
     indicators: list[IndicatorTarget] = None  # type: ignore[assignment]
     milestones: list[Milestone] = None  # type: ignore[assignment]
     special_conditions: str = None  # type: ignore[assignment]
@@ -333,3 +336,41 @@ def conditions(version: GrantVersion) -> money.Grant:
         eligible_from=version.eligible_from,
         eligible_until=version.eligible_until,
     )
+
+
+def latest(grant: Grant) -> GrantVersion | None:
+    """The newest version, whatever its state (from prefetched versions when there are)."""
+    versions = list(grant.versions.all())
+    return max(versions, key=lambda v: v.number) if versions else None
+
+
+def in_force_among(versions, on: datetime.date) -> GrantVersion | None:
+    """As `in_force`, over versions already read (a list page reads them once for all grants)."""
+    approved = [v for v in versions if v.state == V.APPROVED and v.in_force_from <= on]
+    return max(approved, key=lambda v: (v.in_force_from, v.number), default=None)
+
+
+def _plain(value) -> str:
+    """A condition as one readable text: lists of rows joined, dates and amounts as written."""
+    if isinstance(value, list):
+        return "; ".join(" ".join(str(v) for v in row.values()) for row in value) or "—"
+    return "—" if value in (None, "") else str(value)
+
+
+def changes(before: GrantVersion | None, after: GrantVersion) -> list[tuple[str, str, str]]:
+    """What `after` changed from `before`: (place, before, after) per field, per key for the
+    budgets (`budget.works`), each value as readable text."""
+    if before is None:
+        return []
+    out = []
+    for name in CONDITIONS:
+        old, new = getattr(before, name), getattr(after, name)
+        if old == new:
+            continue
+        if isinstance(old, dict):
+            for key in sorted(set(old) | set(new)):
+                if old.get(key) != new.get(key):
+                    out.append((f"{name}.{key}", _plain(old.get(key)), _plain(new.get(key))))
+        else:
+            out.append((name, _plain(old), _plain(new)))
+    return out

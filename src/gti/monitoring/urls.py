@@ -1,13 +1,22 @@
 from django.urls import path
 
-from gti.monitoring import views, views_claims, views_dashboard
+from gti.monitoring import views_claims, views_dashboard, views_grants, views_reports
 
 app_name = "monitoring"
 urlpatterns = [
     path("dashboard/", views_dashboard.programme_dashboard, name="dashboard"),
-    path("grants/<str:reference>/reports/", views.reports, name="reports"),
-    path("reports/<int:pk>/", views.report, name="report"),
-    path("reports/<int:pk>/evidence/<str:code>/", views.evidence, name="evidence"),
+    path("grants/", views_grants.grants, name="grants"),
+    path("grants/<str:reference>/", views_grants.grant, name="grant"),
+    path("grants/<str:reference>/open/", views_grants.grant_open, name="grant_open"),
+    path("grants/<str:reference>/amend/", views_grants.grant_amend, name="grant_amend"),
+    path(
+        "grants/<str:reference>/versions/<int:number>/approve/",
+        views_grants.grant_approve,
+        name="grant_approve",
+    ),
+    path("grants/<str:reference>/reports/", views_reports.reports, name="reports"),
+    path("reports/<int:pk>/", views_reports.report, name="report"),
+    path("reports/<int:pk>/evidence/<str:code>/", views_reports.evidence, name="evidence"),
     path("grants/<str:reference>/claims/", views_claims.grant_claims, name="grant_claims"),
     path("claims/<int:pk>/", views_claims.claim, name="claim"),
     path("payment-applications/", views_claims.payment_applications, name="payment_applications"),

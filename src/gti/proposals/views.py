@@ -426,6 +426,15 @@ def proposal_detail(request, reference):
         "checks": proposal.screening_checks.all(),
         "assignments": proposal.assignments.select_related("assessor"),
     }
+    # The grant of an approved proposal (monitoring): its link, or the managing authority's
+    # button to open it.
+    grant = getattr(proposal, "grant", None) if proposal.state == Proposal.State.APPROVED else None
+    context["grant"] = grant if grant and permissions.can(user, "grant.view", grant) else None
+    context["can_open_grant"] = (
+        proposal.state == Proposal.State.APPROVED
+        and grant is None
+        and permissions.can(user, "grant.prepare", proposal)
+    )
     return render(request, "proposals/proposal_detail.html", context)
 
 

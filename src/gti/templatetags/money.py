@@ -42,3 +42,12 @@ def format_eur(amount, language: str | None = None) -> str:
 @register.filter
 def eur(amount):
     return format_eur(amount)
+
+
+@register.filter
+def percent(rate):
+    """A rate kept as a fraction, as a plain percentage: 0.4000 → `40`, 0.3333 → `33.33`."""
+    if rate is None or rate == "":
+        return ""
+    value = (Decimal(str(rate)) * 100).normalize()
+    return f"{value:f}"

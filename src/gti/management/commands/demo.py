@@ -7,7 +7,8 @@ from gti.strategy.models import Strategy
 class Command(BaseCommand):
     help = (
         "Create demo data once: a GTI call for both cities, about forty proposals in every state, "
-        "and a demo user per role (printed with their password: for demonstration only)."
+        "the grants of the approved ones, and a demo user per role (printed with their password: "
+        "for demonstration only)."
     )
 
     def add_arguments(self, parser):
