@@ -2,7 +2,8 @@
 default procedure, about forty proposals drawn from the strategies' example actions and spread over
 every step (pre-registration, admissibility, the Technical Working Group, the steering committees'
 validation, the managing authority's decision), the grants of the approved proposals with an
-amendment each, and demo users for every role.
+amendment each, their first progress reports and claims (verified, paid, in payment
+applications), and demo users for every role.
 
 Everything goes through the real services, so the demo also exercises the rules and the audit
 trail. Running it again changes nothing. The demo users' passwords are printed: demo only.
@@ -19,13 +20,17 @@ from django.utils import timezone
 
 from gti.accounts.models import Role
 from gti.accounts.services import create_user
+from gti.errors import Refused
+from gti.monitoring import claims, money, reports
 from gti.monitoring import services as grants
+from gti.monitoring.models import Grant
 from gti.portfolio import services as portfolio
 from gti.proposals import services
 from gti.proposals.models import Call, PreRegistration, Proposal
 from gti.strategy.models import City, Programme, Strategy
 
 DEMO_PASSWORD = "demo-gti-2026"
+CENT = Decimal("0.01")
 S = Proposal.State
 
 # name: (role, city)
@@ -361,6 +366,67 @@ def _grants(call: Call, people: dict, progress) -> None:
         progress(f"{proposal.city.code}: grant of {proposal.reference}, two versions")
 
 
+def _follow_up(call: Call, people: dict, progress) -> None:
+    """Each grant's first progress report and first claim, as the beneficiary makes them and
+    the managing authority handles them: the first report accepted, the others waiting; every
+    claim sampled and verified (one line reduced with its reason), all but the last paid by the
+    second officer; then a payment application per city and priority, submitted."""
+    first, second = people["demo-beheersautoriteit-1"], people["demo-beheersautoriteit-2"]
+    today = timezone.localdate()
+    all_grants = list(Grant.objects.filter(proposal__call=call).select_related("proposal__city"))
+    for n, grant in enumerate(all_grants):
+        beneficiary = people[f"demo-aanvrager-{grant.proposal.city.code}"]
+        report = reports.start_report(grant, by=beneficiary)
+        version = reports.conditions_for(report)
+        reports.save_report(
+            report, by=beneficiary,
+            narrative="Demo: het ontwerp is klaar en besproken met de buurt; aanbesteding loopt.",
+            risks="Demo: de levering van materialen kan vertragen.",
+            milestones=[{"title": m["title"], "status": "on_track", "note": ""}
+                        for m in version.milestones],
+            indicators=[{"code": i["code"], "reason": "",
+                         "value": str((Decimal(i["target"]) * Decimal("0.3")).quantize(CENT))}
+                        for i in version.indicators],
+        )  # fmt: skip
+        reports.submit_report(report, by=beneficiary)
+        if n == 0:
+            reports.review_report(report, by=first, outcome="accept")
+        terms = grants.in_force(grant, today)
+        day = min(max(terms.eligible_from, today - datetime.timedelta(days=30)),
+                  terms.eligible_until)  # fmt: skip
+        partner = next(iter(terms.partner_budget))
+        lines = [
+            {"category": category, "partner": partner, "invoice": f"DEMO-{grant.pk}-{k}",
+             "date": day.isoformat(), "description": "Demo: factuur",
+             "amount": f"{(Decimal(amount) * Decimal('0.2')).quantize(CENT):.2f}"}
+            for k, (category, amount) in enumerate(sorted(terms.budget.items())[:2], start=1)
+        ]  # fmt: skip
+        claim = claims.start_claim(grant, by=beneficiary)
+        claims.save_lines(claim, by=beneficiary, lines=lines)
+        claims.submit_claim(claim, by=beneficiary)
+        claims.draw_sample(claim, by=first, size=1, seed=20261126 + n)
+        verdicts = [{"line": 1, "outcome": "accept"}]
+        if len(lines) > 1:
+            kept = (Decimal(lines[1]["amount"]) * Decimal("0.95")).quantize(CENT)
+            verdicts.append({"line": 2, "outcome": "reduce", "amount": f"{kept:.2f}",
+                             "reason": "Demo: 5% niet gestaafd door een offerte"})  # fmt: skip
+        claims.verify_claim(claim, by=first, verdicts=verdicts)
+        if n < len(all_grants) - 1:
+            claims.pay_claim(claim, by=second, paid_on=today)
+        progress(f"{grant.proposal.city.code}: report and claim of {grant.proposal.reference}")
+    year = money.accounting_year(today)
+    for city in call.cities:
+        for priority in call.programme.priorities.order_by("position"):
+            try:
+                application = claims.prepare_payment_application(
+                    by=first, city=city, priority=priority, accounting_year=year
+                )
+            except Refused:  # nothing verified for this city and priority
+                continue
+            claims.submit_payment_application(application, by=second, submitted_on=today)
+            progress(f"{city.code}: payment application {application}")
+
+
 def _envelopes(call: Call, people: dict) -> None:
     programme = call.programme
     for city in call.cities:
@@ -423,4 +489,5 @@ def run(progress=print) -> dict:
     _decide(call, City.objects.get(code="antwerpen"), people, progress)
     _decide_one(call, City.objects.get(code="gent"), people, progress)
     _grants(call, people, progress)
+    _follow_up(call, people, progress)
     return people
