@@ -12,6 +12,7 @@ from gti.api.shapes import READ
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
+MAX_PAGE = 1_000_000
 
 
 def listing(item, refusals: dict = READ) -> dict:
@@ -25,7 +26,8 @@ class Pages(PageNumberPagination):
     quietly, so a client never takes a short page for the end of the list."""
 
     class Input(Schema):
-        page: int = Field(1, ge=1, description="The page, from 1")
+        # Bounded so that page × page size stays a number every database takes as an offset.
+        page: int = Field(1, ge=1, le=MAX_PAGE, description=f"The page, from 1 to {MAX_PAGE}")
         page_size: int = Field(
             PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description=f"Rows per page, 1 to {MAX_PAGE_SIZE}"
         )
