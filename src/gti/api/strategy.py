@@ -81,10 +81,16 @@ class ExampleActionOut(Schema):
     group: Text | None
 
 
+class GoalOut(Schema):
+    number: int
+    name: Text
+
+
 class ThemeOut(Schema):
     code: str
     name: Text
     specific_objectives: list[str]
+    sdgs: list[GoalOut]
     example_actions: list[ExampleActionOut]
 
 

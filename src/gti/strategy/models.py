@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from gti.strategy.sdgs import goals_of
 from gti.translation import Translated
 
 
@@ -276,6 +277,11 @@ class Theme(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def goals(self):
+        """The UN Sustainable Development Goals the theme serves, in their order."""
+        return goals_of(self.sdgs)
 
 
 class ExampleAction(models.Model):

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _l
 
 from gti.accounts import audit, permissions
 from gti.errors import Refused
-from gti.strategy import schema
+from gti.strategy import schema, sdgs
 from gti.strategy.models import (
     Area,
     City,
@@ -255,7 +255,12 @@ def _load_strategy(item: schema.Parsed) -> Loaded:
     }
     for n, t in enumerate(data.themes):
         theme = Theme.objects.create(
-            strategy=strategy, code=t.code, name_nl=t.name.nl, name_en=t.name.en, position=n
+            strategy=strategy,
+            code=t.code,
+            name_nl=t.name.nl,
+            name_en=t.name.en,
+            sdgs=sorted(t.sdgs),
+            position=n,
         )
         theme.specific_objectives.set([objectives[c] for c in t.specific_objectives])
         ExampleAction.objects.bulk_create(
@@ -531,6 +536,7 @@ def strategy_dict(strategy: Strategy) -> dict:
                 "code": t.code,
                 "name": both(t, "name"),
                 "specific_objectives": [so.code for so in t.specific_objectives.all()],
+                "sdgs": [sdgs.goal_dict(g) for g in sdgs.goals_of(t.sdgs)],
                 "example_actions": [
                     {
                         "nl": a.text_nl,
