@@ -8,7 +8,7 @@ from ninja.errors import HttpError
 
 from gti.api.pagination import Rows, listing, paged
 from gti.api.shapes import PUBLIC
-from gti.strategy import services
+from gti.strategy import figures, services
 from gti.strategy.models import Area, Indicator, SpecificObjective
 
 router = Router(tags=["strategy"])
@@ -81,10 +81,16 @@ class ExampleActionOut(Schema):
     group: Text | None
 
 
+class GoalOut(Schema):
+    number: int
+    name: Text
+
+
 class ThemeOut(Schema):
     code: str
     name: Text
     specific_objectives: list[str]
+    sdgs: list[GoalOut]
     example_actions: list[ExampleActionOut]
 
 
@@ -226,3 +232,43 @@ def areas(request, city: str | None = None):
         qs.order_by("strategy__city__code", "position"),
         lambda a: {"code": a.code, "name": a.name, "kind": a.kind, "city": a.strategy.city.code},
     )
+
+
+class FigureValueOut(Schema):
+    year: int
+    value: str
+    source: str
+
+
+class AreaFigureOut(Schema):
+    figure: str
+    label: Text
+    unit: Text
+    values: list[FigureValueOut]
+    city_values: list[FigureValueOut]
+
+
+class AreaStatisticsOut(Schema):
+    city: str
+    area: str
+    name: str
+    figures: list[AreaFigureOut]
+
+
+@router.get(
+    "/areas/{city}/{code}/statistics",
+    response={200: AreaStatisticsOut, **PUBLIC},
+    auth=None,
+    summary="Figures of one area, newest year first, with the city's as a whole beside them",
+)
+def area_statistics(request, city: str, code: str):
+    found = services.area_of(city, code)
+    if found is None:
+        raise HttpError(404, _("Unknown area: %(city)s/%(code)s") % {"city": city, "code": code})
+    series = figures.area_figures(found.strategy.city, found.code)
+    return {
+        "city": city,
+        "area": found.code,
+        "name": found.name,
+        "figures": figures.figures_dict(series),
+    }

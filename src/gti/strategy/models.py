@@ -5,10 +5,13 @@ made under them keep pointing at what was in force then (GTI strategy, footnote 
 revised). `is_current` marks the version new work uses.
 """
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from gti.strategy.sdgs import goals_of
 from gti.translation import Translated
 
 
@@ -261,6 +264,8 @@ class Theme(models.Model):
     name_nl = models.CharField(_("name (Dutch)"), max_length=200)
     name_en = models.CharField(_("name (English)"), max_length=200)
     specific_objectives = models.ManyToManyField(SpecificObjective, related_name="themes")
+    # numbers of the UN Sustainable Development Goals the theme serves (`strategy.sdgs`)
+    sdgs = models.JSONField(_("sustainable development goals"), default=list, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
 
     name = Translated("name")
@@ -272,6 +277,11 @@ class Theme(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def goals(self):
+        """The UN Sustainable Development Goals the theme serves, in their order."""
+        return goals_of(self.sdgs)
 
 
 class ExampleAction(models.Model):
@@ -343,3 +353,117 @@ class StrategyApproval(models.Model):
 
     def __str__(self):
         return f"{self.strategy} — {self.member}"
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A kind of figure an area (or its whole city) is described by: the needs analyses of the
+    strategy (sections 3.1.2.1 and 3.2.2.1) speak in these terms."""
+
+    code: str
+    label_nl: str
+    label_en: str
+    unit_nl: str
+    unit_en: str
+
+    label = Translated("label")
+    unit = Translated("unit")
+
+
+# The fixed list a figures file may use; a new kind of figure is added here, with its unit.
+FIGURES = {
+    f.code: f
+    for f in (
+        Figure("population", "Inwoners", "Population", "inwoners", "inhabitants"),
+        Figure("households", "Huishoudens", "Households", "huishoudens", "households"),
+        Figure(
+            "median_income",
+            "Mediaan netto belastbaar inkomen per aangifte",
+            "Median net taxable income per tax return",
+            "euro per jaar",
+            "euro a year",
+        ),
+        Figure(
+            "average_income",
+            "Gemiddeld inkomen per inwoner",
+            "Average income per inhabitant",
+            "euro per jaar",
+            "euro a year",
+        ),
+        Figure(
+            "green_walking_distance",
+            "Inwoners met groen op wandelafstand",
+            "Residents with green space within walking distance",
+            "% van de inwoners",
+            "% of residents",
+        ),
+        Figure(
+            "park_walking_distance",
+            "Inwoners met een wijkpark in de buurt",
+            "Residents with a neighbourhood park nearby",
+            "% van de inwoners",
+            "% of residents",
+        ),
+        Figure(
+            "unemployment_rate",
+            "Werkzoekenden",
+            "Unemployment rate",
+            "% van de beroepsbevolking",
+            "% of the labour force",
+        ),
+        Figure(
+            "employment_rate",
+            "Werkzaamheidsgraad",
+            "Employment rate",
+            "% van de inwoners op beroepsactieve leeftijd",
+            "% of residents of working age",
+        ),
+        Figure(
+            "sealed_surface",
+            "Verharde oppervlakte",
+            "Sealed surface",
+            "% van de oppervlakte",
+            "% of the surface",
+        ),
+    )
+}
+
+
+class AreaStatistic(models.Model):
+    """One figure of an area in one year, or of the city as a whole when `area` is empty (the
+    strategy's own analyses give city-wide figures; an area page sets its own beside them).
+
+    Areas are rows of a strategy version: a figure belongs to the area it was imported for and is
+    read back by the area's code, so a new version of the strategy keeps its figures."""
+
+    city = models.ForeignKey(City, models.PROTECT, related_name="statistics")
+    area = models.ForeignKey(Area, models.PROTECT, null=True, blank=True, related_name="statistics")
+    figure = models.CharField(_("figure"), max_length=40)  # a code of FIGURES
+    year = models.PositiveSmallIntegerField(_("year"))
+    value = models.DecimalField(_("value"), max_digits=14, decimal_places=2)
+    source = models.CharField(_("source"), max_length=300)
+    imported_at = models.DateTimeField(_("imported at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("area figure")
+        verbose_name_plural = _("area figures")
+        ordering = ["city", "area", "figure", "-year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["area", "figure", "year"],
+                condition=models.Q(area__isnull=False),
+                name="area_statistic_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["city", "figure", "year"],
+                condition=models.Q(area__isnull=True),
+                name="city_statistic_unique",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.area or self.city} {self.figure} {self.year}"
+
+    @property
+    def kind(self) -> Figure:
+        return FIGURES[self.figure]

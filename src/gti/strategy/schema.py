@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from gti.proposals.procedure import ProcedureFile
+from gti.strategy.sdgs import GOALS
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -148,6 +149,7 @@ class ThemeFile(Strict):
     code: NonEmpty
     name: Text
     specific_objectives: list[NonEmpty]
+    sdgs: list[int] = []  # numbers of the UN Sustainable Development Goals it serves (sdgs.py)
     example_actions: list[ExampleActionFile] = []
 
 
@@ -331,6 +333,16 @@ def _check_strategy(
                     file, f"themes[{ti}].specific_objectives", "theme has no specific objective"
                 )
             )
+        seen_goals: set[int] = set()
+        for gi, number in enumerate(theme.sdgs):
+            where = f"themes[{ti}].sdgs[{gi}]"
+            if number not in GOALS:
+                problems.append(
+                    Problem(file, where, f"unknown Sustainable Development Goal {number} (1 to 17)")
+                )
+            elif number in seen_goals:
+                problems.append(Problem(file, where, f"SDG {number} given twice"))
+            seen_goals.add(number)
         for si, code in enumerate(theme.specific_objectives):
             if objectives is not None and code not in objectives:
                 problems.append(

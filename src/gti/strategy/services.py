@@ -9,7 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _l
 
 from gti.accounts import audit, permissions
 from gti.errors import Refused
-from gti.strategy import schema
+from gti.strategy import schema, sdgs
 from gti.strategy.models import (
     Area,
     City,
@@ -255,7 +255,12 @@ def _load_strategy(item: schema.Parsed) -> Loaded:
     }
     for n, t in enumerate(data.themes):
         theme = Theme.objects.create(
-            strategy=strategy, code=t.code, name_nl=t.name.nl, name_en=t.name.en, position=n
+            strategy=strategy,
+            code=t.code,
+            name_nl=t.name.nl,
+            name_en=t.name.en,
+            sdgs=sorted(t.sdgs),
+            position=n,
         )
         theme.specific_objectives.set([objectives[c] for c in t.specific_objectives])
         ExampleAction.objects.bulk_create(
@@ -531,6 +536,7 @@ def strategy_dict(strategy: Strategy) -> dict:
                 "code": t.code,
                 "name": both(t, "name"),
                 "specific_objectives": [so.code for so in t.specific_objectives.all()],
+                "sdgs": [sdgs.goal_dict(g) for g in sdgs.goals_of(t.sdgs)],
                 "example_actions": [
                     {
                         "nl": a.text_nl,
@@ -580,3 +586,37 @@ def theme_objective_table(strategies) -> tuple[list, list[dict]]:
     for row in rows.values():
         row["cells"] = [row["cells"].get(so.code, []) for so in columns]
     return columns, list(rows.values())
+
+
+def area_of(city: str, code: str) -> Area | None:
+    """An area of the city's strategy in force, by code (admitted or not)."""
+    return (
+        Area.all_areas.filter(strategy__is_current=True, strategy__city__code=city, code=code)
+        .select_related("strategy__city")
+        .first()
+    )
+
+
+def area_projects(area: Area, user) -> list[tuple]:
+    """The proposals linked to an area (by its code, under any strategy version) that this
+    person may see, each with whether they may open it: approved projects are public (their
+    line, not their file); the rest as `visible_to` allows."""
+    from gti.proposals.models import Proposal
+
+    seen = Proposal.objects.visible_to(user).values("pk")
+    found = list(
+        Proposal.objects.filter(
+            Q(state=Proposal.State.APPROVED) | Q(pk__in=seen),
+            city=area.strategy.city,
+            areas__code=area.code,
+        )
+        .select_related("theme")
+        .distinct()
+        .order_by("reference")
+    )
+    openable = set(
+        Proposal.objects.visible_to(user)
+        .filter(pk__in=[p.pk for p in found])
+        .values_list("pk", flat=True)
+    )
+    return [(p, p.pk in openable) for p in found]

@@ -9,4 +9,5 @@ urlpatterns = [
     path("strategies/themes/", views.cross_table, name="cross-table"),
     path("strategies/<slug:city>/", views.strategy, name="strategy"),
     path("strategies/<slug:city>/approve/", views.sign_approval, name="sign-approval"),
+    path("strategies/<slug:city>/areas/<slug:code>/", views.area, name="area"),
 ]

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from gti.accounts import permissions
 from gti.errors import Refused
 from gti.portfolio.services import envelope_totals
-from gti.strategy import geo, services
+from gti.strategy import figures, geo, services
 from gti.strategy.models import Area, City
 
 
@@ -106,3 +106,21 @@ def sign_approval(request, city):
         else:
             messages.success(request, _("Your approval is signed."))
     return redirect("strategy:strategy", city=city.code)
+
+
+def area(request, city, code):
+    """An area of a city's GTI territory: its figures beside the projects linked to it."""
+    found = services.area_of(city, code)
+    if found is None:
+        raise Http404("no such area")
+    return render(
+        request,
+        "strategy/area.html",
+        {
+            "area": found,
+            "city": found.strategy.city,
+            "strategy": found.strategy,
+            "figures": figures.area_figures(found.strategy.city, found.code),
+            "projects": services.area_projects(found, request.user),
+        },
+    )

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from gti import demo
+from gti.strategy import figures
 from gti.strategy.models import Strategy
 
 
@@ -30,6 +31,7 @@ class Command(BaseCommand):
                 "database (another GTI_DATA_DIR or DATABASE_URL), or add --force if you are sure."
             )
         demo.run(progress=lambda line: self.stderr.write(line))
+        figures.import_file(figures.SAMPLE)  # the strategy's own figures for the area pages
         self.stdout.write(
             f"DEMO users (demonstration only, password for all: {demo.DEMO_PASSWORD}):"
         )

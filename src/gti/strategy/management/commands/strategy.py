@@ -93,7 +93,8 @@ def _as_text(data: dict, lang: str) -> str:
             flag = "" if p["mandatory"] else " (bij voorkeur)"
             lines.append(f"  {p['code']}{flag} {p['text'][lang]}")
         for t in s["themes"]:
-            lines.append(f"  {t['name'][lang]}: {', '.join(t['specific_objectives'])}")
+            goals = "".join(f", SDG {g['number']}" for g in t["sdgs"])
+            lines.append(f"  {t['name'][lang]}: {', '.join(t['specific_objectives'])}{goals}")
             lines.extend(f"    - {a[lang]}" for a in t["example_actions"])
         lines.append("  " + ", ".join(a["name"] for a in s["areas"]))
         lines.extend(f"  {a['name']}: {a['decision'][lang]}" for a in s["areas_not_admitted"])
