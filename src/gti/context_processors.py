@@ -37,6 +37,10 @@ def _roles(user) -> dict:
         "user_roles": sorted(str(labels[r]) for r in held),
         "can_view_audit": bool(held & permissions.ACTIONS["audit.view"]) or user.is_superuser,
         "can_view_grants": bool(held & permissions.ACTIONS["grant.view"]),
+        "can_view_dashboard": bool(held & permissions.ACTIONS["dashboard.view"]),
+        "can_view_payment_applications": bool(
+            held & permissions.ACTIONS["payment_application.view"]
+        ),
         "can_manage_users": bool(held & {Role.SECRETARIAT, Role.MANAGING_AUTHORITY})
         or user.is_superuser,
     }

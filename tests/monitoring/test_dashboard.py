@@ -95,3 +95,31 @@ def test_a_filter_and_the_csv_downloads(paid):
     assert rows == [{"month": MONTH, "committed": "60000.00", "claimed": "22800.00",
                      "verified": "21600.00", "paid": "21600.00"}]  # fmt: skip
     assert client.get("/en/monitoring/dashboard/?csv=secrets").status_code == 404
+
+
+def test_indicators_achieved_against_the_targets(paid):
+    """Wijkpark's target is 1.5 ha of RCO26; the accepted first report achieved 0.40, a later
+    report still waiting (0.90) does not count yet."""
+    from gti.monitoring import reports
+
+    beneficiary, authority = person("applicant_gent"), person("managing_authority")
+    content = {"narrative": "Ontwerp klaar.", "risks": "", "milestones": [],
+               "indicators": [{"code": "RCO26", "value": "0.40", "reason": ""}]}  # fmt: skip
+    first = reports.start_report(paid, by=beneficiary)
+    reports.save_report(first, by=beneficiary, **content)
+    reports.submit_report(first, by=beneficiary)
+    reports.review_report(first, by=authority, outcome="accept")
+    second = reports.start_report(paid, by=beneficiary)
+    content["indicators"][0]["value"] = "0.90"
+    reports.save_report(second, by=beneficiary, **content)
+    reports.submit_report(second, by=beneficiary)
+    assert dashboard.indicators(Proposal.objects.all()) == [{
+        "code": "RCO26", "kind": "output", "projects": 1, "target": Decimal("1.50"),
+        "achieved": Decimal("0.40"), "share": Decimal("0.2667"),
+    }]  # fmt: skip
+    reports.review_report(second, by=authority, outcome="accept")
+    assert dashboard.indicators(Proposal.objects.all())[0]["achieved"] == Decimal("0.90")
+    client = Client()
+    client.force_login(authority)
+    page = client.get("/en/monitoring/dashboard/").content.decode()
+    assert 'id="t-indicators"' in page and "60%" in page

@@ -8,7 +8,10 @@ the page shows as a chart, as a table under it and as CSV.
 - balance: the ERDF granted per priority against the programme's shares (60/40);
 - N+3: `money.forecast` on the programme file's commitments and pre-financing, and the payment
   applications submitted here;
-- areas: ERDF granted per area (a project in several areas counts in each).
+- areas: ERDF granted per area (a project in several areas counts in each);
+- indicators: the approved projects' targets beside what their latest accepted progress reports
+  achieved. (The programme's own 2024 milestones and 2029 targets, CPR art. 16, are not in the
+  programme file yet.)
 """
 
 from __future__ import annotations
@@ -16,12 +19,19 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Sum
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, OuterRef, Subquery, Sum
 from django.db.models.functions import TruncMonth
 
 from gti.monitoring import money
-from gti.monitoring.models import Claim, Grant, Payment, PaymentApplication
-from gti.proposals.models import Proposal
+from gti.monitoring.models import (
+    Claim,
+    Grant,
+    IndicatorValue,
+    Payment,
+    PaymentApplication,
+    ProgressReport,
+)
+from gti.proposals.models import IndicatorTarget, Proposal
 
 ZERO = Decimal("0.00")
 S = Proposal.State
@@ -125,4 +135,33 @@ def areas(proposals) -> list[dict]:
         {"area": r["areas__pk"], "code": r["areas__code"], "name": r["areas__name"],
          "city": r["city__code"], "projects": r["projects"], "erdf": r["erdf"] or ZERO}
         for r in rows
+    ]  # fmt: skip
+
+
+def indicators(proposals) -> list[dict]:
+    """Per indicator: the targets of the approved projects (at decision) and what their latest
+    accepted progress reports achieved (values are cumulative, so the latest counts)."""
+    approved = proposals.filter(state=S.APPROVED)
+    targets = (
+        IndicatorTarget.objects.filter(proposal__in=approved).order_by()
+        .values("indicator__code", "indicator__kind").annotate(target=Sum("target"), n=Count("pk"))
+    )  # fmt: skip
+    latest = (
+        IndicatorValue.objects.filter(
+            report__grant=OuterRef("report__grant"), code=OuterRef("code"),
+            report__state=ProgressReport.State.ACCEPTED,
+        ).order_by("-report__period_start").values("pk")[:1]
+    )  # fmt: skip
+    achieved = dict(
+        IndicatorValue.objects.filter(
+            report__grant__proposal__in=approved, report__state=ProgressReport.State.ACCEPTED,
+            pk=Subquery(latest),
+        ).order_by().values_list("code").annotate(total=Sum("value"))
+    )  # fmt: skip
+    return [
+        {"code": t["indicator__code"], "kind": t["indicator__kind"], "projects": t["n"],
+         "target": t["target"] or ZERO, "achieved": achieved.get(t["indicator__code"]) or ZERO,
+         "share": ((achieved.get(t["indicator__code"]) or ZERO) / t["target"]).quantize(
+             Decimal("0.0001")) if t["target"] else ZERO}
+        for t in sorted(targets, key=lambda t: t["indicator__code"])
     ]  # fmt: skip

@@ -46,6 +46,7 @@ def _tables(proposals, programme) -> dict[str, list[dict]]:
         "balance": dashboard.balance(proposals, programme),
         "n3": dashboard.n3(programme, timezone.localdate()) or [],
         "areas": dashboard.areas(proposals),
+        "indicators": dashboard.indicators(proposals),
     }
 
 
@@ -63,7 +64,9 @@ def _figures(tables) -> dict[str, dict]:
     """Plotly figures (data and layout) for the charts; the page draws them with plotly.js."""
     layout = {"margin": {"t": 30, "r": 10, "b": 60, "l": 70}, "height": 320,
               "legend": {"orientation": "h"}, "separators": ".,"}  # fmt: skip
-    pipeline, money, balance, n3 = (tables[k] for k in ("pipeline", "money", "balance", "n3"))
+    pipeline, money, balance, n3, achieved = (
+        tables[k] for k in ("pipeline", "money", "balance", "n3", "indicators")
+    )
     return {
         "pipeline": {"data": [
             {"type": "bar", "name": _("ERDF requested"), "x": [r["label"] for r in pipeline],
@@ -89,6 +92,10 @@ def _figures(tables) -> dict[str, dict]:
             {"type": "bar", "name": _("covered"), "x": [r["year"] for r in n3],
              "y": [r["covered"] for r in n3]},
         ], "layout": {**layout, "xaxis": {"type": "category"}}},
+        "indicators": {"data": [
+            {"type": "bar", "orientation": "h", "name": _("achieved, share of the target"),
+             "y": [r["code"] for r in achieved], "x": [r["share"] for r in achieved]},
+        ], "layout": {**layout, "xaxis": {"tickformat": ".0%"}}},
     }  # fmt: skip
 
 
