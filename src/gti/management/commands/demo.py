@@ -8,7 +8,8 @@ from gti.strategy.models import Strategy
 class Command(BaseCommand):
     help = (
         "Create demo data once: a GTI call for both cities, about forty proposals in every state, "
-        "the grants of the approved ones, and a demo user per role (printed with their password: "
+        "the grants of the approved ones with their first progress reports and claims (verified, "
+        "paid, in payment applications), and a demo user per role (printed with their password: "
         "for demonstration only)."
     )
 
