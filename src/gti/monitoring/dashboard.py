@@ -158,10 +158,18 @@ def indicators(proposals) -> list[dict]:
             pk=Subquery(latest),
         ).order_by().values_list("code").annotate(total=Sum("value"))
     )  # fmt: skip
-    return [
-        {"code": t["indicator__code"], "kind": t["indicator__kind"], "projects": t["n"],
-         "target": t["target"] or ZERO, "achieved": achieved.get(t["indicator__code"]) or ZERO,
-         "share": ((achieved.get(t["indicator__code"]) or ZERO) / t["target"]).quantize(
-             Decimal("0.0001")) if t["target"] else ZERO}
-        for t in sorted(targets, key=lambda t: t["indicator__code"])
-    ]  # fmt: skip
+    rows = []
+    for t in sorted(targets, key=lambda t: t["indicator__code"]):
+        # Sums over a subquery come back as floats from SQLite: read them back to the cent.
+        target = _cents(t["target"])
+        done = _cents(achieved.get(t["indicator__code"]))
+        rows.append({
+            "code": t["indicator__code"], "kind": t["indicator__kind"], "projects": t["n"],
+            "target": target, "achieved": done,
+            "share": (done / target).quantize(Decimal("0.0001")) if target else ZERO,
+        })  # fmt: skip
+    return rows
+
+
+def _cents(value) -> Decimal:
+    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
