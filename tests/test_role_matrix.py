@@ -39,6 +39,7 @@ from tests.factories import (
     score_all,
     submitted,
 )
+from tests.monitoring.test_claims import CLAIM_1, VERDICTS_1
 
 pytestmark = pytest.mark.usefixtures("loaded")
 
@@ -243,6 +244,7 @@ def state_of(obj):
 
 
 DAY = datetime.date(2026, 12, 1)
+TODAY = timezone.localdate().isoformat()
 # Out of view of every city body of Antwerp (and of Antwerp's applicant): a Ghent object.
 ANTWERP = {"applicant_antwerpen", "secretariat_antwerpen", "steering_antwerpen"}
 # Who sees nothing of a Ghent proposal that is not their own or assigned to them.
@@ -434,6 +436,68 @@ def report_state(t):
     return report.state, report.remarks, report.submitted_at, report.reviewed_at
 
 
+def b_claim(until="draft"):
+    """The first claim of a Ghent grant in force today, with the worked example's lines: a
+    draft of its beneficiary, submitted, or verified by a third managing-authority account."""
+    from django.utils import timezone
+
+    from gti.monitoring import claims
+    from gti.monitoring import services as grants
+    from tests.monitoring.test_grants import LINES, approved, envelopes
+
+    envelopes("gent")
+    envelopes("antwerpen")
+    proposal = approved(efro_call(), total=160_000, erdf=60_000, budget_lines=LINES)
+    grant = grants.open_grant(proposal, by=person("managing_authority"))
+    grants.approve_version(grant.versions.get(), by=person("managing_authority_2"),
+                           in_force_from=timezone.localdate())  # fmt: skip
+    beneficiary = person("applicant_gent")
+    claim = claims.start_claim(grant, by=beneficiary)
+    claims.save_lines(claim, by=beneficiary, lines=CLAIM_1)
+    if until != "draft":
+        claims.submit_claim(claim, by=beneficiary)
+    if until == "verified":
+        claims.verify_claim(claim, by=_third_authority(), verdicts=VERDICTS_1)
+    return _one(claim, ref=proposal.reference, priority=proposal.specific_objective.priority.code)
+
+
+def _third_authority():
+    third = get_user_model().objects.filter(username="managing_authority_3").first()
+    return third or accounts.create_user("managing_authority_3", role=Role.MANAGING_AUTHORITY,
+                                         email="ma3@example.org")  # fmt: skip
+
+
+def _accounting_year():
+    from django.utils import timezone
+
+    from gti.monitoring import money
+
+    return money.accounting_year(timezone.localdate())
+
+
+def claim_state(t):
+    from gti.monitoring.models import Claim, Payment, PaymentApplication
+
+    claim = Claim.objects.get(pk=t["obj"].pk)
+    return (claim.state, claim.erdf_payable, list(claim.lines.values_list("declared", "outcome")),
+            Payment.objects.count(), PaymentApplication.objects.count())  # fmt: skip
+
+
+def claim_form(action):
+    from tests.monitoring.test_claim_pages import form_of
+
+    return {**form_of(CLAIM_1), "action": action}
+
+
+def verify_form():
+    form = {"action": "verify"}
+    for v in VERDICTS_1:
+        form[f"outcome_{v['line']}"] = v["outcome"]
+        form[f"kept_{v['line']}"] = v.get("amount", "")
+        form[f"reason_{v['line']}"] = v.get("reason", "")
+    return form
+
+
 def b_efro_approved():
     """A Ghent proposal approved by the managing authority (two signatures, confirmed)."""
     target = b_efro_decision_signed()
@@ -561,6 +625,8 @@ PREREG_HIDDEN = SIGNED_IN - {
 # Who does not see an approved Ghent proposal of the default procedure, nor its grant.
 # Who holds a role that reads grants but does not see this one (a role that reads none: 403).
 GRANT_HIDDEN = ANTWERP | {"applicant_gent_2"}
+# Whoever holds a role that reads grants (the experts hold none: 403).
+GRANT_VIEW = SIGNED_IN - {"assessor_gent", "assessor_gent_3", "expert"}
 
 CASES = {
     "declare_no_conflict": Case(
@@ -794,6 +860,32 @@ CASES = {
         ("/monitoring/reports/{pk}/", {"action": "return", "remarks": "Aanvullen"}),
         {"managing_authority", "managing_authority_2"}, NOT_GHENT_VIEW, report_state,
     ),
+    "claim_submit": Case(
+        b_claim, ("post", "/api/v1/claims/{pk}/submit", {}),
+        ("/monitoring/claims/{pk}/", lambda: claim_form("submit")),
+        {"applicant_gent"}, GRANT_VIEW - {"applicant_gent"}, claim_state,
+    ),
+    "claim_verify": Case(
+        lambda: b_claim("submitted"),
+        ("post", "/api/v1/claims/{pk}/verification", {"verdicts": VERDICTS_1}),
+        ("/monitoring/claims/{pk}/", verify_form),
+        {"managing_authority", "managing_authority_2"}, GRANT_HIDDEN, claim_state,
+    ),
+    "claim_pay": Case(
+        lambda: b_claim("verified"),
+        ("post", "/api/v1/claims/{pk}/payment", {"paid_on": TODAY}),
+        ("/monitoring/claims/{pk}/", {"action": "pay", "paid_on": TODAY}),
+        {"managing_authority", "managing_authority_2"}, GRANT_HIDDEN, claim_state,
+    ),
+    "payment_application_prepare": Case(
+        lambda: b_claim("verified"),
+        ("post", "/api/v1/payment-applications", {
+            "city": "gent", "priority": "{priority}", "accounting_year": _accounting_year()}),
+        ("/monitoring/payment-applications/", {
+            "action": "prepare", "city": "gent", "priority": "{priority}",
+            "accounting_year": str(_accounting_year())}),
+        {"managing_authority", "managing_authority_2"}, set(), claim_state, created=True,
+    ),
     "grant_open": Case(
         b_efro_approved, ("post", "/api/v1/grants", {"proposal": "{ref}"}),
         ("/monitoring/grants/{ref}/open/", {}),
@@ -957,6 +1049,9 @@ GHENT_OBJECTS = {
                         ["/monitoring/reports/{pk}/", "/monitoring/grants/{ref}/reports/"], set()),
     "grant": (b_grant_in_force, ["/api/v1/grants/{ref}"],
               ["/monitoring/grants/{ref}/", "/monitoring/grants/{ref}/amend/"],
+              {"assessor_antwerpen"}),
+    "claim": (lambda: b_claim("submitted"), ["/api/v1/claims/{pk}", "/api/v1/grants/{ref}/claims"],
+              ["/monitoring/claims/{pk}/", "/monitoring/grants/{ref}/claims/"],
               {"assessor_antwerpen"}),
 }  # fmt: skip
 

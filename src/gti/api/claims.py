@@ -137,6 +137,7 @@ def _claims(user):
 
 
 def _grant(request, reference) -> Grant:
+    permissions.require(request.user, "grant.view")  # a role that reads no grant anywhere: 403
     grant = get_object_or_404(
         Grant.objects.visible_to(request.user).select_related("proposal"),
         proposal__reference=reference,
@@ -146,6 +147,7 @@ def _grant(request, reference) -> Grant:
 
 
 def _claim(request, pk) -> Claim:
+    permissions.require(request.user, "grant.view")  # a role that reads no grant anywhere: 403
     claim = get_object_or_404(_claims(request.user), pk=pk)
     permissions.require_in_view(request.user, "grant.view", claim)
     return claim

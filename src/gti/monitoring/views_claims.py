@@ -39,6 +39,7 @@ def _number(text: str) -> str:
 
 
 def _grant(request, reference) -> Grant:
+    permissions.require(request.user, "grant.view")  # a role that reads no grant anywhere: 403
     grant = get_object_or_404(
         Grant.objects.visible_to(request.user).select_related("proposal__city"),
         proposal__reference=reference,
@@ -48,6 +49,7 @@ def _grant(request, reference) -> Grant:
 
 
 def _claim(request, pk) -> Claim:
+    permissions.require(request.user, "grant.view")  # a role that reads no grant anywhere: 403
     claim = get_object_or_404(
         Claim.objects.visible_to(request.user).select_related(
             "grant__proposal__city", "version", "submitted_by", "verified_by"
