@@ -80,6 +80,36 @@ def _grant(call, n: int) -> None:
                            in_force_from=datetime.date(2026, 1, 1))  # fmt: skip
     grants.amend(grant, by=person("managing_authority"), reason="Mijlpaal",
                  milestones=[{"title": "Oplevering", "due": "2027-06-30"}])  # fmt: skip
+    _claim(n)
+
+
+def _claim(n: int) -> None:
+    """A claim on the first grant, verified, paid and in a payment application of its own."""
+    from django.utils import timezone
+
+    from gti.monitoring import claims, money
+    from tests.monitoring.test_claims import CLAIM_1
+
+    grant = _first_grant()
+    beneficiary, authority = person("applicant_gent"), person("managing_authority")
+    claim = claims.start_claim(grant, by=beneficiary)
+    works = [line for line in CLAIM_1 if line["category"] == "works"]  # the grant's category
+    lines = [{**line, "invoice": f"{line['invoice']}-{n}"} for line in works]
+    claims.save_lines(claim, by=beneficiary, lines=lines)
+    claims.submit_claim(claim, by=beneficiary)
+    verdicts = [{"line": k, "outcome": "accept"} for k in range(1, len(lines) + 1)]
+    claims.verify_claim(claim, by=authority, verdicts=verdicts)
+    claims.pay_claim(claim, by=person("managing_authority_2"), paid_on=timezone.localdate())
+    claims.prepare_payment_application(
+        by=authority, city=grant.proposal.city, priority=grant.proposal.specific_objective.priority,
+        accounting_year=money.accounting_year(timezone.localdate()),
+    )  # fmt: skip
+
+
+def _first_grant():
+    from gti.monitoring.models import Grant
+
+    return Grant.objects.select_related("proposal").get(proposal__title="Groen plein 0")
 
 
 @pytest.fixture
@@ -129,6 +159,11 @@ def api_targets(call):
         "GET /strategies": (ma, "/api/v1/strategies"),
         "GET /areas": (ma, "/api/v1/areas"),
         "GET /grants": (ma, "/api/v1/grants"),
+        "GET /grants/{ref}/claims": (
+            ma,
+            f"/api/v1/grants/{_first_grant().proposal.reference}/claims",
+        ),
+        "GET /payment-applications": (ma, "/api/v1/payment-applications"),
     }
 
 
@@ -152,6 +187,12 @@ def page_targets(call):
         "/strategies/gent/": (_page("steering_gent"), "/en/strategies/gent/"),
         "/strategies/themes/": (ma, "/en/strategies/themes/"),
         "/monitoring/grants/": (ma, "/en/monitoring/grants/"),
+        "/monitoring/grants/<ref>/claims/": (
+            ma,
+            f"/en/monitoring/grants/{_first_grant().proposal.reference}/claims/",
+        ),
+        "/monitoring/payment-applications/": (ma, "/en/monitoring/payment-applications/"),
+        "/monitoring/dashboard/": (ma, "/en/monitoring/dashboard/"),
     }
 
 
@@ -170,6 +211,8 @@ API_QUERIES = {
     "GET /strategies": 9,
     "GET /areas": 2,
     "GET /grants": 6,
+    "GET /grants/{ref}/claims": 7,
+    "GET /payment-applications": 8,
 }
 PAGE_QUERIES = {
     "/calls/": 8,
@@ -189,6 +232,9 @@ PAGE_QUERIES = {
     "/strategies/gent/": 17,
     "/strategies/themes/": 13,
     "/monitoring/grants/": 8,
+    "/monitoring/grants/<ref>/claims/": 7,
+    "/monitoring/payment-applications/": 11,
+    "/monitoring/dashboard/": 22,
 }
 
 
