@@ -95,6 +95,11 @@ def test_a_filter_and_the_csv_downloads(paid):
     assert rows == [{"month": MONTH, "committed": "60000.00", "claimed": "22800.00",
                      "verified": "21600.00", "paid": "21600.00"}]  # fmt: skip
     assert client.get("/en/monitoring/dashboard/?csv=secrets").status_code == 404
+    # Counted once, though the visibility rule joins the proposal's two experts' assignments.
+    pipeline = list(csv.DictReader(io.StringIO(
+        client.get("/en/monitoring/dashboard/?csv=pipeline").content.decode())))  # fmt: skip
+    approved = next(r for r in pipeline if r["state"] == "approved")
+    assert (approved["proposals"], approved["granted"]) == ("1", "60000.00")
 
 
 def test_indicators_achieved_against_the_targets(paid):
@@ -123,3 +128,17 @@ def test_indicators_achieved_against_the_targets(paid):
     client.force_login(authority)
     page = client.get("/en/monitoring/dashboard/").content.decode()
     assert 'id="t-indicators"' in page and "60%" in page
+
+
+def test_erdf_per_sustainable_development_goal(paid):
+    """Wijkpark's theme (Ghent's climate adaptation) serves its goals: each gets its 60,000.00."""
+    goals = paid.proposal.theme.sdgs
+    assert goals  # the strategy file gives every theme its goals
+    rows = dashboard.sdgs(Proposal.objects.all())
+    assert [(r["sdg"], r["projects"], r["erdf"]) for r in rows] == [
+        (n, 1, Decimal("60000.00")) for n in sorted(goals)]  # fmt: skip
+    client = Client()
+    client.force_login(person("managing_authority"))
+    rows = list(csv.DictReader(io.StringIO(
+        client.get("/en/monitoring/dashboard/?csv=sdgs").content.decode())))  # fmt: skip
+    assert rows[0]["erdf"] == "60000.00" and rows[0]["name"]

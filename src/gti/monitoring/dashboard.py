@@ -9,6 +9,7 @@ the page shows as a chart, as a table under it and as CSV.
 - N+3: `money.forecast` on the programme file's commitments and pre-financing, and the payment
   applications submitted here;
 - areas: ERDF granted per area (a project in several areas counts in each);
+- SDGs: ERDF granted per Sustainable Development Goal, through the projects' themes;
 - indicators: the approved projects' targets beside what their latest accepted progress reports
   achieved. (The programme's own 2024 milestones and 2029 targets, CPR art. 16, are not in the
   programme file yet.)
@@ -32,13 +33,21 @@ from gti.monitoring.models import (
     ProgressReport,
 )
 from gti.proposals.models import IndicatorTarget, Proposal
+from gti.strategy.sdgs import GOALS
 
 ZERO = Decimal("0.00")
 S = Proposal.State
 MONEY = DecimalField(max_digits=20, decimal_places=6)
 
 
+def plain(proposals):
+    """The same proposals without the joins of their visibility rule (an expert's assignments):
+    summed over those joins, a proposal would count once per row joined."""
+    return Proposal.objects.filter(pk__in=proposals.order_by().values("pk"))
+
+
 def pipeline(proposals) -> list[dict]:
+    proposals = plain(proposals)
     found = {
         row["state"]: row
         for row in proposals.order_by()
@@ -67,6 +76,7 @@ def _by_month(queryset, day_field: str, amount) -> dict[datetime.date, Decimal]:
 
 
 def money_over_time(proposals) -> list[dict]:
+    proposals = plain(proposals)
     grants = Grant.objects.filter(proposal__in=proposals)
     claims = Claim.objects.filter(grant__in=grants)
     series = {
@@ -93,6 +103,7 @@ def money_over_time(proposals) -> list[dict]:
 
 def balance(proposals, programme) -> list[dict]:
     """ERDF granted per priority, its share of all granted, and the programme's share."""
+    proposals = plain(proposals)
     granted = dict(
         proposals.filter(state=S.APPROVED).order_by()
         .values_list("specific_objective__priority__code").annotate(erdf=Sum("erdf_granted"))
@@ -125,6 +136,7 @@ def n3(programme, as_of: datetime.date) -> list[dict] | None:
 
 
 def areas(proposals) -> list[dict]:
+    proposals = plain(proposals)
     rows = (
         proposals.filter(state=S.APPROVED).exclude(areas=None).order_by()
         .values("areas__pk", "areas__code", "areas__name", "city__code")
@@ -141,6 +153,7 @@ def areas(proposals) -> list[dict]:
 def indicators(proposals) -> list[dict]:
     """Per indicator: the targets of the approved projects (at decision) and what their latest
     accepted progress reports achieved (values are cumulative, so the latest counts)."""
+    proposals = plain(proposals)
     approved = proposals.filter(state=S.APPROVED)
     targets = (
         IndicatorTarget.objects.filter(proposal__in=approved).order_by()
@@ -173,3 +186,24 @@ def indicators(proposals) -> list[dict]:
 
 def _cents(value) -> Decimal:
     return Decimal(str(value or 0)).quantize(Decimal("0.01"))
+
+
+def sdgs(proposals) -> list[dict]:
+    """ERDF granted per Sustainable Development Goal, through each project's theme (a project
+    counts towards every goal its theme serves)."""
+    proposals = plain(proposals)
+    per_theme = (
+        proposals.filter(state=S.APPROVED).exclude(theme=None).order_by()
+        .values_list("theme__sdgs").annotate(erdf=Sum("erdf_granted"), n=Count("pk"))
+    )  # fmt: skip
+    totals: dict[int, list] = {}
+    for numbers, erdf, n in per_theme:
+        for number in numbers or []:
+            row = totals.setdefault(number, [ZERO, 0])
+            row[0] += _cents(erdf)
+            row[1] += n
+    return [
+        {"sdg": number, "name": str(GOALS[number].name) if number in GOALS else "",
+         "projects": n, "erdf": erdf}
+        for number, (erdf, n) in sorted(totals.items())
+    ]  # fmt: skip

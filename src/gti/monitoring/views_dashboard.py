@@ -47,6 +47,7 @@ def _tables(proposals, programme) -> dict[str, list[dict]]:
         "n3": dashboard.n3(programme, timezone.localdate()) or [],
         "areas": dashboard.areas(proposals),
         "indicators": dashboard.indicators(proposals),
+        "sdgs": dashboard.sdgs(proposals),
     }
 
 
