@@ -40,6 +40,12 @@ S = Proposal.State
 MONEY = DecimalField(max_digits=20, decimal_places=6)
 
 
+def _cents(value) -> Decimal:
+    """A sum as the database gives it (a float from SQLite over a subquery, a Decimal without
+    places) read back to the cent."""
+    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
+
+
 def plain(proposals):
     """The same proposals without the joins of their visibility rule (an expert's assignments):
     summed over those joins, a proposal would count once per row joined."""
@@ -56,8 +62,8 @@ def pipeline(proposals) -> list[dict]:
     }
     return [
         {"state": state, "label": str(label), "proposals": found[state]["n"],
-         "requested": found[state]["requested"] or ZERO,
-         "granted": found[state]["granted"] or ZERO}
+         "requested": _cents(found[state]["requested"]),
+         "granted": _cents(found[state]["granted"])}
         for state, label in S.choices if state in found
     ]  # fmt: skip
 
@@ -108,7 +114,8 @@ def balance(proposals, programme) -> list[dict]:
         proposals.filter(state=S.APPROVED).order_by()
         .values_list("specific_objective__priority__code").annotate(erdf=Sum("erdf_granted"))
     )  # fmt: skip
-    total = sum((v or ZERO for v in granted.values()), ZERO)
+    granted = {code: _cents(erdf) for code, erdf in granted.items()}
+    total = sum(granted.values(), ZERO)
     return [
         {"priority": p.code, "granted": granted.get(p.code) or ZERO,
          "share": ((granted.get(p.code) or ZERO) / total).quantize(Decimal("0.0001"))
@@ -145,7 +152,7 @@ def areas(proposals) -> list[dict]:
     )  # fmt: skip
     return [
         {"area": r["areas__pk"], "code": r["areas__code"], "name": r["areas__name"],
-         "city": r["city__code"], "projects": r["projects"], "erdf": r["erdf"] or ZERO}
+         "city": r["city__code"], "projects": r["projects"], "erdf": _cents(r["erdf"])}
         for r in rows
     ]  # fmt: skip
 
@@ -173,7 +180,6 @@ def indicators(proposals) -> list[dict]:
     )  # fmt: skip
     rows = []
     for t in sorted(targets, key=lambda t: t["indicator__code"]):
-        # Sums over a subquery come back as floats from SQLite: read them back to the cent.
         target = _cents(t["target"])
         done = _cents(achieved.get(t["indicator__code"]))
         rows.append({
@@ -182,10 +188,6 @@ def indicators(proposals) -> list[dict]:
             "share": (done / target).quantize(Decimal("0.0001")) if target else ZERO,
         })  # fmt: skip
     return rows
-
-
-def _cents(value) -> Decimal:
-    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
 
 
 def sdgs(proposals) -> list[dict]:
