@@ -234,7 +234,7 @@ PAGE_QUERIES = {
     "/monitoring/grants/": 8,
     "/monitoring/grants/<ref>/claims/": 7,
     "/monitoring/payment-applications/": 11,
-    "/monitoring/dashboard/": 22,
+    "/monitoring/dashboard/": 23,
 }
 
 
