@@ -15,7 +15,7 @@ from gti.api.auth import TokenAuth
 from gti.api.pagination import Rows, listing, paged
 from gti.api.shapes import CHANGE, READ, Input
 from gti.errors import Invalid
-from gti.monitoring import claims
+from gti.monitoring import claims, lookups
 from gti.monitoring.models import Claim, Grant, PaymentApplication
 from gti.strategy.models import City, Priority
 
@@ -137,20 +137,11 @@ def _claims(user):
 
 
 def _grant(request, reference) -> Grant:
-    permissions.require(request.user, "grant.view")  # a role that reads no grant anywhere: 403
-    grant = get_object_or_404(
-        Grant.objects.visible_to(request.user).select_related("proposal"),
-        proposal__reference=reference,
-    )
-    permissions.require_in_view(request.user, "grant.view", grant)
-    return grant
+    return lookups.grant_for(request.user, reference)
 
 
 def _claim(request, pk) -> Claim:
-    permissions.require(request.user, "grant.view")  # a role that reads no grant anywhere: 403
-    claim = get_object_or_404(_claims(request.user), pk=pk)
-    permissions.require_in_view(request.user, "grant.view", claim)
-    return claim
+    return lookups.claim_for(request.user, pk, _loaded())
 
 
 def _fresh(claim: Claim) -> dict:

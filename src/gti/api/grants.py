@@ -13,7 +13,7 @@ from gti.accounts import permissions
 from gti.api.auth import TokenAuth
 from gti.api.pagination import Rows, listing, paged
 from gti.api.shapes import CHANGE, READ, Input
-from gti.monitoring import money, services
+from gti.monitoring import lookups, money, services
 from gti.monitoring.models import Grant, GrantVersion
 from gti.monitoring.services import Amendment
 from gti.proposals.models import Proposal
@@ -122,13 +122,7 @@ def _summary(grant: Grant) -> dict:
 
 
 def _grant(request, reference) -> Grant:
-    permissions.require(request.user, "grant.view")  # a role that reads no grant anywhere: 403
-    grant = get_object_or_404(
-        Grant.objects.visible_to(request.user).select_related("proposal__city"),
-        proposal__reference=reference,
-    )
-    permissions.require_in_view(request.user, "grant.view", grant)
-    return grant
+    return lookups.grant_for(request.user, reference)
 
 
 def _grant_out(grant: Grant) -> dict:

@@ -35,7 +35,7 @@ from gti.accounts import audit, permissions
 from gti.errors import Invalid, Refused
 from gti.monitoring import money
 from gti.monitoring.models import Claim, ClaimLine, Grant, Payment, PaymentApplication
-from gti.monitoring.services import _place, conditions, in_force
+from gti.monitoring.services import conditions, in_force, place
 
 C = Claim.State
 ZERO = Decimal("0.00")
@@ -94,9 +94,9 @@ class VerdictInput(BaseModel):
     reason: Text = ""
 
 
-def _parse(schema, rows, place: str) -> list:
+def _parse(schema, rows, where: str) -> list:
     if not isinstance(rows, list):
-        raise Invalid.one(place, _("a list is expected"))
+        raise Invalid.one(where, _("a list is expected"))
     errors: dict[str, list[str]] = {}
     parsed = []
     for n, row in enumerate(rows):
@@ -104,7 +104,7 @@ def _parse(schema, rows, place: str) -> list:
             parsed.append(schema.model_validate(row))
         except ValidationError as exc:
             for err in exc.errors():
-                errors.setdefault(_place([place, n, *err["loc"]]), []).append(err["msg"])
+                errors.setdefault(place([where, n, *err["loc"]]), []).append(err["msg"])
     if errors:
         raise Invalid(errors)
     return parsed

@@ -157,20 +157,13 @@ class ReportContent(BaseModel):
     indicators: list[IndicatorReport] = []
 
 
-def _place(loc) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else f"{'.' if out else ''}{part}"
-    return out
-
-
 def _parsed(content: dict) -> ReportContent:
     try:
         return ReportContent.model_validate(content)
     except ValidationError as exc:
         errors: dict[str, list[str]] = {}
         for err in exc.errors():
-            errors.setdefault(_place(err["loc"]) or "content", []).append(err["msg"])
+            errors.setdefault(services.place(err["loc"]) or "content", []).append(err["msg"])
         raise Invalid(errors) from None
 
 

@@ -158,7 +158,7 @@ class Amendment(BaseModel):
     special_conditions: str = None  # type: ignore[assignment]
 
 
-def _place(loc) -> str:
+def place(loc) -> str:
     """A pydantic location as the place the edges name: `indicators[0].target`."""
     out = ""
     for part in loc:
@@ -172,7 +172,7 @@ def _parsed(changes: dict) -> dict:
     except ValidationError as exc:
         errors: dict[str, list[str]] = {}
         for err in exc.errors():
-            errors.setdefault(_place(err["loc"]) or "changes", []).append(err["msg"])
+            errors.setdefault(place(err["loc"]) or "changes", []).append(err["msg"])
         raise Invalid(errors) from None
     values = {}
     for name in parsed.model_fields_set:

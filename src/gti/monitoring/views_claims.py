@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from gti.accounts import permissions
 from gti.errors import Invalid, Refused
-from gti.monitoring import claims, money
+from gti.monitoring import claims, lookups, money
 from gti.monitoring.models import Claim, ClaimLine, Grant, PaymentApplication
 from gti.proposals.models import BudgetLine, percent
 from gti.strategy.models import City, Priority
@@ -39,25 +39,12 @@ def _number(text: str) -> str:
 
 
 def _grant(request, reference) -> Grant:
-    permissions.require(request.user, "grant.view")  # a role that reads no grant anywhere: 403
-    grant = get_object_or_404(
-        Grant.objects.visible_to(request.user).select_related("proposal__city"),
-        proposal__reference=reference,
-    )
-    permissions.require_in_view(request.user, "grant.view", grant)
-    return grant
+    return lookups.grant_for(request.user, reference)
 
 
 def _claim(request, pk) -> Claim:
-    permissions.require(request.user, "grant.view")  # a role that reads no grant anywhere: 403
-    claim = get_object_or_404(
-        Claim.objects.visible_to(request.user).select_related(
-            "grant__proposal__city", "version", "submitted_by", "verified_by"
-        ),
-        pk=pk,
-    )
-    permissions.require_in_view(request.user, "grant.view", claim)
-    return claim
+    related = ("grant__proposal__city", "version", "submitted_by", "verified_by")
+    return lookups.claim_for(request.user, pk, Claim.objects.select_related(*related))
 
 
 @login_required

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from gti.accounts import permissions
 from gti.errors import Invalid, Refused
+from gti.monitoring import lookups
 from gti.monitoring import services as grant_services
 from gti.monitoring.models import Grant, GrantVersion
 from gti.proposals.models import BudgetLine, Proposal
@@ -34,15 +35,7 @@ def _number(text: str) -> str:
 
 
 def _grant(request, reference) -> Grant:
-    permissions.require(request.user, "grant.view")  # a role that reads no grant anywhere: 403
-    grant = get_object_or_404(
-        Grant.objects.visible_to(request.user).select_related(
-            "proposal__city", "proposal__call__programme"
-        ),
-        proposal__reference=reference,
-    )
-    permissions.require_in_view(request.user, "grant.view", grant)
-    return grant
+    return lookups.grant_for(request.user, reference, "proposal__call__programme")
 
 
 @login_required
