@@ -29,7 +29,10 @@ FILTERS = {  # the query's name → the proposals' field it filters
 
 
 def _filtered(request, programme):
-    proposals = Proposal.objects.visible_to(request.user).filter(call__programme=programme)
+    # Every version of the programme: a new version of its file does not empty the dashboard.
+    proposals = Proposal.objects.visible_to(request.user).filter(
+        call__programme__code=programme.code
+    )
     chosen = {}
     for name, lookup in FILTERS.items():
         value = request.GET.get(name, "").strip()
