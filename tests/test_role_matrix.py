@@ -1224,9 +1224,13 @@ def test_managing_authority_who_is_also_an_applicant():
     call = efro_call()
     others = draft(open_call(), applicant="applicant_gent")
     prereg = preregistered(call, applicant="dubbel", advice=None)
-    # As applicant: its own pre-registration, which it then advises as the managing authority
-    # (the union of both roles; the second-person rules live on the roles requests).
-    assert can(both, "preregistration.view", prereg) and can(both, "preregistration.advise", prereg)
+    # As applicant: its own pre-registration, which it never advises as the managing authority
+    # (the other officer does); it advises the others'.
+    assert can(both, "preregistration.view", prereg)
+    assert not can(both, "preregistration.advise", prereg)
+    assert can(both, "preregistration.advise", preregistered(call, title="Ander idee"))
+    assert _api(both, "post", f"/api/v1/preregistrations/{prereg.reference}/feedback",
+                {"advice": "go", "remarks": "Eigen"}) == 403  # fmt: skip
     # As managing authority: no drafts of others, no scoring, no steering-committee signature.
     assert not can(both, "proposal.view", others) and not can(both, "proposal.edit", others)
     assert _api(both, "get", f"/api/v1/proposals/{others.reference}") == 404

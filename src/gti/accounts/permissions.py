@@ -99,6 +99,9 @@ def allowed_roles(action: str, obj=None, procedure=None) -> set[str]:
     return {procedure.role_for(r) if isinstance(r, Step) else r for r in wanted} - {""}
 
 
+# What nobody does to what they applied for themselves, whatever their other roles.
+NEVER_OWN = {"preregistration.advise"}
+
 # What an applicant may do only to their own proposals.
 OWN_ONLY = {
     "preregistration.view",
@@ -183,6 +186,8 @@ def can(user, action: str, obj=None, *, city=None, procedure=None) -> bool:
         return True
     if action == "assignment.act":
         return obj.assessor_id == user.pk and obj.active
+    if action in NEVER_OWN and _owner(user, obj):
+        return False  # whoever also applies never advises on their own pre-registration
     return any(_role_allows(user, role, action, obj) for role in held)
 
 
