@@ -110,6 +110,17 @@ class GrantVersion(models.Model):
     def __str__(self):
         return f"{self.grant} v{self.number}"
 
+    def partners(self) -> list[str]:
+        """The partners of the budget per partner in the proposal's order (the lead partner
+        first), others after by name: PostgreSQL keeps the keys of a JSON object in an order
+        of its own."""
+        order = {n: i for i, n in enumerate(self.grant.proposal.partners.order_by("position")
+                                            .values_list("name", flat=True))}  # fmt: skip
+        return sorted(self.partner_budget, key=lambda n: (order.get(n, len(order)), n))
+
+    def partner_rows(self) -> list[tuple[str, str]]:
+        return [(name, self.partner_budget[name]) for name in self.partners()]
+
 
 # --- expenditure claims, their verification and payment ----------------------------------------
 

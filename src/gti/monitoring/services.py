@@ -350,10 +350,20 @@ def in_force_among(versions, on: datetime.date) -> GrantVersion | None:
     return max(approved, key=lambda v: (v.in_force_from, v.number), default=None)
 
 
+_ROW_ORDER = ["title", "code", "reference_value", "target", "due"]
+
+
+def _row_order(key: str) -> tuple[int, str]:
+    return (_ROW_ORDER.index(key) if key in _ROW_ORDER else len(_ROW_ORDER), key)
+
+
 def _plain(value) -> str:
     """A condition as one readable text: lists of rows joined, dates and amounts as written."""
-    if isinstance(value, list):
-        return "; ".join(" ".join(str(v) for v in row.values()) for row in value) or "—"
+    if isinstance(value, list):  # rows in a fixed order of their keys (PostgreSQL reorders them)
+        return (
+            "; ".join(" ".join(str(row[k]) for k in sorted(row, key=_row_order)) for row in value)
+            or "—"
+        )
     return "—" if value in (None, "") else str(value)
 
 

@@ -174,7 +174,7 @@ def amendment_from_form(form, current: GrantVersion) -> dict:
         if not _same_amounts(budget, current.budget):
             changes["budget"] = budget
     if any(k.startswith("partner_") for k in sent):
-        partner_budget = _amounts(form, "partner", list(current.partner_budget))
+        partner_budget = _amounts(form, "partner", current.partners())
         if not _same_amounts(partner_budget, current.partner_budget):
             changes["partner_budget"] = partner_budget
     if any(k.startswith("milestone_") for k in sent):
@@ -199,7 +199,7 @@ def _error_place(place: str, current: GrantVersion) -> str:
     if head == "budget" and key in BudgetLine.Category.values:
         return f"budget_{list(BudgetLine.Category.values).index(key)}"
     if head == "partner_budget" and key in current.partner_budget:
-        return f"partner_{list(current.partner_budget).index(key)}"
+        return f"partner_{current.partners().index(key)}"
     if place.startswith("milestones["):
         n, _bracket, rest = place.removeprefix("milestones[").partition("]")
         return f"milestone_{rest.lstrip('.') or 'title'}_{n}"
@@ -252,7 +252,7 @@ def grant_amend(request, reference):
     partners = [
         {"name": f"partner_{n}", "label": name, "value": typed(f"partner_{n}", amount),
          "errors": by_input.get(f"partner_{n}", [])}
-        for n, (name, amount) in enumerate(current.partner_budget.items())
+        for n, (name, amount) in enumerate(current.partner_rows())
     ]  # fmt: skip
     milestones = []
     for n in range(len(current.milestones) + EXTRA_MILESTONES):
