@@ -99,6 +99,8 @@ def test_verification_and_payment_by_two_people(grant):  # noqa: F811
     application = PaymentApplication.objects.get()
     page = authority.get(listing).content.decode()
     assert "a second person submits" in page
+    refused = second.post(listing, {"action": "submit", "pk": "first"}, follow=True)
+    assert "pk: a whole number" in refused.content.decode()  # named, not a server error
     second.post(listing, {"action": "submit", "pk": str(application.pk)})
     application.refresh_from_db()
     assert application.state == "submitted" and application.erdf == money.Decimal("21600.00")

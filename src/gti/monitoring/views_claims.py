@@ -72,7 +72,7 @@ def _typed_lines(post) -> list[dict]:
     """The rows of the lines form as typed (empty rows dropped), to show again."""
     rows = []
     count = post.get("rows", "")
-    for n in range(min(int(count), MAX_ROWS) if count.isdigit() else 0):
+    for n in range(min(int(count), MAX_ROWS) if count.isdecimal() else 0):
         row = {f: post.get(f"line{n}_{f}", "").strip() for f in LINE_FIELDS}
         row["delivered"] = f"line{n}_delivered" in post
         if any(v for k, v in row.items() if k not in {"cost_option", "delivered"}):
@@ -225,7 +225,9 @@ def payment_applications(request):
     if request.method == "POST":
         try:
             if request.POST.get("action") == "submit":
-                application = get_object_or_404(PaymentApplication, pk=request.POST.get("pk"))
+                application = get_object_or_404(
+                    PaymentApplication, pk=_int(request.POST.get("pk"), "pk")
+                )
                 claims.submit_payment_application(
                     application, by=request.user, submitted_on=timezone.localdate()
                 )
