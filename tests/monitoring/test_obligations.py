@@ -13,6 +13,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.utils import timezone
 
 from gti.accounts.models import AuditEvent
@@ -266,3 +267,56 @@ def test_one_final_claim_and_one_final_report(grant):
     assert snapshot() == before
     obligations.mark_final_report(report, by=beneficiary)
     assert ProgressReport.objects.get(pk=report.pk).final is True
+
+
+# --- the page --------------------------------------------------------------------------------
+
+
+def signed_in(name):
+    client = Client()
+    client.force_login(person(name))
+    return client
+
+
+def test_the_page_marks_a_duty_done_and_the_authority_sees_it(grant):
+    url = f"/en/monitoring/grants/{grant.proposal.reference}/obligations/"
+    beneficiary = signed_in("applicant_gent")
+    assert "Mark done: poster (A3) or electronic display" in beneficiary.get(url).text
+    # No file: named, nothing stored.
+    refused = beneficiary.post(url, {"action": "done", "kind": "poster", "note": "Affiche"})
+    assert refused.status_code == 200
+    assert "file: a photo or screenshot that shows it done" in refused.text
+    assert not CommunicationItem.objects.exists()
+    bad_day = beneficiary.post(url, {"action": "done", "kind": "poster", "done_on": "gisteren",
+                                     "file": photo()})  # fmt: skip
+    assert "done_on: a date is expected" in bad_day.text
+    assert not CommunicationItem.objects.exists()
+    done = beneficiary.post(url, {"action": "done", "kind": "poster", "note": "Affiche A3",
+                                  "file": photo()})  # fmt: skip
+    assert done.status_code == 302
+    authority = signed_in("managing_authority")
+    page = authority.get(url).text
+    assert "Affiche A3" in page and "affiche.png" in page
+    assert "Mark done" not in page  # the authority marks nothing
+    assert "communication duty not done: mention on the website" in page
+    download = authority.get(f"{url}poster/file/")
+    assert b"".join(download.streaming_content) == PHOTO
+    # The beneficiary cannot close; the authority is told what is missing, nothing changes.
+    before = snapshot()
+    assert beneficiary.post(url, {"action": "close", "reason": "Klaar"}).status_code == 403
+    refused = authority.post(url, {"action": "close", "reason": "Klaar"}, follow=True)
+    assert "cannot be closed yet: no claim is marked final" in refused.text
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize(
+    ("name", "status"),
+    [("applicant_gent_2", 404), ("applicant_antwerpen", 404), ("secretariat_antwerpen", 404),
+     ("expert", 403), ("secretariat_gent", 200), ("auditor", 200)],
+)  # fmt: skip
+def test_who_sees_the_page_and_its_files(grant, name, status):
+    obligations.mark_done(grant, "website", by=person("applicant_gent"), file=photo())
+    url = f"/en/monitoring/grants/{grant.proposal.reference}/obligations/"
+    client = signed_in(name)
+    assert client.get(url).status_code == status
+    assert client.get(f"{url}website/file/").status_code == status
