@@ -44,8 +44,8 @@ def test_duties_marked_then_the_grant_closed(grant, spec):  # noqa: F811
     upload(beneficiary, f"{base}/obligations/poster", {"file": photo(), "colour": "red"}, 422)
     upload(authority, f"{base}/obligations/poster", {"file": photo()}, 403)
     assert not CommunicationItem.objects.exists()
-    done = upload(beneficiary, f"{base}/obligations/poster",
-                  {"file": photo(), "note": "Affiche A3", "done_on": TODAY.isoformat()}, 201)  # fmt: skip
+    form = {"file": photo(), "note": "Affiche A3", "done_on": TODAY.isoformat()}
+    done = upload(beneficiary, f"{base}/obligations/poster", form, 201)
     poster = done["duties"][1]
     assert (poster["status"], poster["note"], poster["evidence"]["name"]) == (
         "done", "Affiche A3", "affiche.png")  # fmt: skip
