@@ -228,6 +228,10 @@ def test_a_grant_closes_once_every_condition_is_met(grant):
         obligations.close_grant(grant, by=authority, reason="Nogmaals")
     with pytest.raises(Refused):
         obligations.mark_done(grant, "website", by=beneficiary, file=photo())
+    with pytest.raises(Refused, match="is closed"):
+        claims.start_claim(grant, by=beneficiary)
+    with pytest.raises(Refused, match="is closed"):
+        reports.start_report(grant, by=beneficiary)
     assert snapshot() == before
 
 
