@@ -73,6 +73,7 @@ ACTIONS: dict[str, set[str]] = {
     "payment_application.submit": {MA},  # never the person who prepared it
     "dashboard.view": {S, SC, MA, AU},  # over the proposals each may see
     "report.review": {MA},  # accept or return with remarks, never the submitter
+    "grant.close": {MA},  # once the final claim is paid, the final report accepted, duties done
 }
 
 

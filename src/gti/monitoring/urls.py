@@ -1,6 +1,12 @@
 from django.urls import path
 
-from gti.monitoring import views_claims, views_dashboard, views_grants, views_reports
+from gti.monitoring import (
+    views_claims,
+    views_dashboard,
+    views_grants,
+    views_obligations,
+    views_reports,
+)
 
 app_name = "monitoring"
 urlpatterns = [
@@ -19,5 +25,15 @@ urlpatterns = [
     path("reports/<int:pk>/evidence/<str:code>/", views_reports.evidence, name="evidence"),
     path("grants/<str:reference>/claims/", views_claims.grant_claims, name="grant_claims"),
     path("claims/<int:pk>/", views_claims.claim, name="claim"),
+    path(
+        "grants/<str:reference>/obligations/",
+        views_obligations.obligations_page,
+        name="obligations",
+    ),
+    path(
+        "grants/<str:reference>/obligations/<str:kind>/file/",
+        views_obligations.communication_file,
+        name="communication_file",
+    ),
     path("payment-applications/", views_claims.payment_applications, name="payment_applications"),
 ]
