@@ -483,6 +483,14 @@ def claim_state(t):
             Payment.objects.count(), PaymentApplication.objects.count())  # fmt: skip
 
 
+def final_state(t):
+    from gti.monitoring.models import Claim, ProgressReport
+
+    return sorted(Claim.objects.values_list("pk", "final")), sorted(
+        ProgressReport.objects.values_list("pk", "final")
+    )
+
+
 def claim_form(action):
     from tests.monitoring.test_claim_pages import form_of
 
@@ -885,6 +893,21 @@ CASES = {
             "action": "prepare", "city": "gent", "priority": "{priority}",
             "accounting_year": str(_accounting_year())}),
         {"managing_authority", "managing_authority_2"}, set(), claim_state, created=True,
+    ),
+    "claim_final": Case(
+        b_claim, ("post", "/api/v1/claims/{pk}/final", {}),
+        ("/monitoring/grants/{ref}/obligations/", {"action": "final_claim", "claim": "{pk}"}),
+        {"applicant_gent"}, GRANT_VIEW - {"applicant_gent"}, final_state,
+    ),
+    "report_final": Case(
+        b_report, ("post", "/api/v1/reports/{pk}/final", {}),
+        ("/monitoring/grants/{ref}/obligations/", {"action": "final_report", "report": "{pk}"}),
+        {"applicant_gent"}, NOT_GHENT_VIEW, final_state,
+        page_refused={"assessor_gent": 403, "assessor_gent_3": 403, "expert": 403},
+    ),
+    "obligations_view": Case(
+        b_grant_in_force, ("get", "/api/v1/grants/{ref}/obligations", None),
+        ("/monitoring/grants/{ref}/obligations/", None), PROPOSAL_VIEW, GRANT_HIDDEN,
     ),
     "grant_open": Case(
         b_efro_approved, ("post", "/api/v1/grants", {"proposal": "{ref}"}),

@@ -20,8 +20,8 @@ from gti.api.auth import TokenAuth
 from gti.api.pagination import Rows, listing, paged
 from gti.api.shapes import CHANGE, READ, Input
 from gti.errors import Invalid
-from gti.monitoring import obligations, reports
-from gti.monitoring.models import Claim, CommunicationItem, Evidence, Grant, ProgressReport
+from gti.monitoring import lookups, obligations, reports
+from gti.monitoring.models import CommunicationItem, Evidence, Grant, ProgressReport
 from gti.monitoring.reports import ReportContent
 
 router = Router(tags=["progress reports"], auth=TokenAuth())
@@ -292,7 +292,7 @@ def _obligations(grant: Grant) -> dict:
     "report, the durability date and what closing the grant still needs",
 )
 def get_obligations(request, reference: str):
-    return _obligations(_grant(request, reference))
+    return _obligations(lookups.grant_for(request.user, reference))
 
 
 @router.post(
@@ -303,7 +303,7 @@ def get_obligations(request, reference: str):
     "before (the beneficiary; multipart: `file`, at most 10 MB, `note`, `done_on`)",
 )
 def mark_done(request, reference: str, kind: str, payload: Form[DoneIn], file: File[UploadedFile]):
-    grant = _grant(request, reference)
+    grant = lookups.grant_for(request.user, reference)
     # A form reads its declared fields only: an unknown one is refused here, as in JSON bodies.
     unknown = (set(request.POST) - set(DoneIn.model_fields)) | (set(request.FILES) - {"file"})
     if unknown:
@@ -321,7 +321,8 @@ def mark_done(request, reference: str, kind: str, payload: Form[DoneIn], file: F
     summary="Download the file that shows a communication duty done",
 )
 def communication_file(request, reference: str, kind: str):
-    item = get_object_or_404(CommunicationItem, grant=_grant(request, reference), kind=kind)
+    grant = lookups.grant_for(request.user, reference)
+    item = get_object_or_404(CommunicationItem, grant=grant, kind=kind)
     return FileResponse(item.file.open("rb"), as_attachment=True, filename=item.name)
 
 
@@ -333,7 +334,7 @@ def communication_file(request, reference: str, kind: str):
 )
 def close_grant(request, reference: str, payload: CloseIn):
     grant = obligations.close_grant(
-        _grant(request, reference), by=request.user, reason=payload.reason
+        lookups.grant_for(request.user, reference), by=request.user, reason=payload.reason
     )
     return _obligations(grant)
 
@@ -345,7 +346,7 @@ def close_grant(request, reference: str, payload: CloseIn):
     summary="Mark a draft or submitted claim as the grant's final claim (the beneficiary)",
 )
 def mark_final_claim(request, pk: int):
-    claim = get_object_or_404(Claim.objects.visible_to(request.user), pk=pk)
+    claim = lookups.claim_for(request.user, pk)
     obligations.mark_final_claim(claim, by=request.user)
     return _obligations(claim.grant)
 

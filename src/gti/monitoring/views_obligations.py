@@ -15,18 +15,12 @@ from django.utils.translation import gettext as _
 
 from gti.accounts import permissions
 from gti.errors import Invalid, Refused
-from gti.monitoring import obligations
+from gti.monitoring import lookups, obligations
 from gti.monitoring.models import Claim, CommunicationItem, Grant, ProgressReport
 
 
 def _grant(request, reference) -> Grant:
-    permissions.require(request.user, "grant.view")  # a role that reads no grant anywhere: 403
-    grant = get_object_or_404(
-        Grant.objects.visible_to(request.user).select_related("proposal__city", "closed_by"),
-        proposal__reference=reference,
-    )
-    permissions.require_in_view(request.user, "grant.view", grant)
-    return grant
+    return lookups.grant_for(request.user, reference, "closed_by")
 
 
 def _date(text: str) -> datetime.date | None:
@@ -48,11 +42,13 @@ def _act(request, grant) -> None:
                               done_on=_date(post.get("done_on", "")))  # fmt: skip
         messages.success(request, _("Communication duty marked done."))
     elif action == "final_claim":
-        claim = get_object_or_404(grant.claims, pk=_pk(post.get("claim", ""), "claim"))
+        claims = Claim.objects.visible_to(user).filter(grant=grant)
+        claim = get_object_or_404(claims, pk=_pk(post.get("claim", ""), "claim"))
         obligations.mark_final_claim(claim, by=user)
         messages.success(request, _("Claim marked final."))
     elif action == "final_report":
-        report = get_object_or_404(grant.reports, pk=_pk(post.get("report", ""), "report"))
+        reports = ProgressReport.objects.visible_to(user).filter(grant=grant)
+        report = get_object_or_404(reports, pk=_pk(post.get("report", ""), "report"))
         obligations.mark_final_report(report, by=user)
         messages.success(request, _("Report marked final."))
     elif action == "close":
