@@ -1,7 +1,7 @@
 """Obligations after selection over the API: the duties of Wijkpark's grant, one marked done
 with its file (multipart), the final claim and report marked, closing refused (409, naming each
-condition) then allowed. Shapes refused with 422 by field, roles 403 (an expert reads no grant), other people's grants 404.
-Every JSON answer is checked against the OpenAPI document."""
+condition) then allowed. Shapes refused with 422 by field, roles 403 (an expert reads no
+grant), other people's grants 404. Every JSON answer is checked against the OpenAPI document."""
 
 import pytest
 from django.utils import timezone
