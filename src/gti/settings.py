@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "gti.proposals",
     "gti.portfolio",
     "gti.monitoring",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -135,6 +136,10 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "Europe/Brussels"
 USE_TZ = True
+
+# Background tasks (exports, reports as PDF): kept in the database and run by `gti db_worker`,
+# which `make run` starts beside the web server; no other server is needed.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 # Uploaded files (evidence of progress reports). Never served as static files: only through
 # the views that check who may read them; no MEDIA_URL on purpose.

@@ -74,6 +74,7 @@ ACTIONS: dict[str, set[str]] = {
     "dashboard.view": {S, SC, MA, AU},  # over the proposals each may see
     "report.review": {MA},  # accept or return with remarks, never the submitter
     "grant.close": {MA},  # once the final claim is paid, the final report accepted, duties done
+    "export.excel": {S, MA, AU},  # the secretariat: what it sees of its own city
 }
 
 

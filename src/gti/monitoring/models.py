@@ -481,3 +481,82 @@ class CommunicationItem(models.Model):
     @property
     def proposal(self):
         return self.grant.proposal
+
+
+# --- background jobs -------------------------------------------------------------------------
+
+
+class JobQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """A person's own jobs; the managing authority sees every job (it reads the whole
+        programme, so no export holds more than it may see)."""
+        from gti.accounts import permissions
+        from gti.accounts.models import Role
+
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        if permissions.cities(user, Role.MANAGING_AUTHORITY) is None:
+            return self
+        return self.filter(requested_by=user)
+
+
+def _job_path(instance, filename):
+    """A random name, as for `Evidence`: the file is served only through the job's check."""
+    return f"jobs/{uuid.uuid4().hex}"
+
+
+class Job(models.Model):
+    """Long work a person asked for (an Excel export, a report as PDF), run by the task worker:
+    what the person sees of it, its progress and the file it made. The kinds and what runs
+    them are `jobs.KINDS`."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    kind = models.CharField(_("kind"), max_length=40)
+    # Validated by the kind's schema before the job is made, and again when it runs.
+    parameters = models.JSONField(_("parameters"), default=dict, encoder=DjangoJSONEncoder)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("requested by")
+    )
+    # The language of the person who asked: headings and messages are written in it.
+    language = models.CharField(_("language"), max_length=10, default="nl")
+    state = models.CharField(_("state"), max_length=20, choices=State, default=State.QUEUED)
+    done = models.PositiveIntegerField(_("done"), default=0)
+    total = models.PositiveIntegerField(_("total"), default=0)
+    message = models.TextField(_("message"), blank=True)
+    file = models.FileField(_("file"), upload_to=_job_path, max_length=200, blank=True)
+    file_name = models.CharField(_("file name"), max_length=200, blank=True)
+    task_id = models.CharField(max_length=64, blank=True)  # the task worker's result
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    objects = JobQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("job")
+        verbose_name_plural = _("jobs")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.kind} #{self.pk}"
+
+    @property
+    def kind_label(self):
+        from gti.monitoring.jobs import KINDS
+
+        return KINDS[self.kind].label if self.kind in KINDS else self.kind
+
+    @property
+    def active(self) -> bool:
+        return self.state in {self.State.QUEUED, self.State.RUNNING}
+
+    @property
+    def percent(self) -> int:
+        if self.state == self.State.DONE:
+            return 100
+        return min(100, self.done * 100 // self.total) if self.total else 0

@@ -4,6 +4,7 @@ from gti.monitoring import (
     views_claims,
     views_dashboard,
     views_grants,
+    views_jobs,
     views_obligations,
     views_reports,
 )
@@ -35,5 +36,8 @@ urlpatterns = [
         views_obligations.communication_file,
         name="communication_file",
     ),
+    path("exports/", views_jobs.exports_page, name="exports"),
+    path("exports/jobs/<int:pk>/", views_jobs.job_row, name="job"),
+    path("exports/jobs/<int:pk>/file/", views_jobs.job_file, name="job_file"),
     path("payment-applications/", views_claims.payment_applications, name="payment_applications"),
 ]

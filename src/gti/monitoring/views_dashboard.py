@@ -148,4 +148,5 @@ def programme_dashboard(request):
         "objectives": SpecificObjective.objects.filter(priority__programme=programme),
         "themes": Theme.objects.filter(strategy__is_current=True).select_related("strategy__city"),
         "query": request.GET.urlencode(),
+        "can_export": permissions.can(request.user, "export.excel"),
     })  # fmt: skip
