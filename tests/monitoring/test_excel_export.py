@@ -7,6 +7,7 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.utils import translation
 from openpyxl import load_workbook
 
@@ -134,3 +135,34 @@ def test_an_unknown_city_or_field_is_refused_by_name():
         exports.ExcelParameters(city="atlantis")
     with pytest.raises(ValidationError, match="colour"):
         exports.ExcelParameters.model_validate({"colour": "red"})
+
+
+def test_the_command_writes_the_same_export_with_its_progress(programme, tmp_path):
+    gent, antwerp = programme
+    path, err, out = tmp_path / "export.xlsx", io.StringIO(), io.StringIO()
+    call_command("monitoring", "export", "--output", str(path), "--as", "secretariat_gent",
+                 "--language", "en", stderr=err, stdout=out)  # fmt: skip
+    book = load_workbook(path, read_only=True)
+    assert book.sheetnames == SHEETS
+    assert [r[0] for r in rows(book, "Projects")[1]] == [gent.reference]
+    assert money(rows(book, "Claims")[1][0][6]) == Decimal("57000.00")
+    assert "written 0/" in err.getvalue() and str(path) in out.getvalue()
+
+    # Without a person: the whole programme (the operator's own run).
+    call_command("monitoring", "export", "--output", str(path), "--language", "en",
+                 stderr=err, stdout=out)  # fmt: skip
+    book = load_workbook(path, read_only=True)
+    assert sorted(r[0] for r in rows(book, "Projects")[1]) == sorted(
+        [gent.reference, antwerp.reference]
+    )
+
+
+def test_the_command_refuses_an_unknown_person_a_role_without_export_or_a_city(tmp_path):
+    path = tmp_path / "export.xlsx"
+    person("applicant_gent")
+    for args, message in [(["--as", "nobody"], "no user"),
+                          (["--as", "applicant_gent"], "export.excel"),
+                          (["--city", "atlantis"], "no such city")]:  # fmt: skip
+        with pytest.raises(CommandError, match=message):
+            call_command("monitoring", "export", "--output", str(path), *args)
+    assert not path.exists()

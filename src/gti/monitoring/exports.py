@@ -66,9 +66,14 @@ class Sheet:
     money: set[int]  # the columns (0-based) that hold amounts
 
 
+def _visible(model, user):
+    """What the person may see; the command line run without a person: the whole programme."""
+    return model.objects.all() if user is None else model.objects.visible_to(user)
+
+
 def _proposals(user, city: str | None):
     """The approved proposals the person may see (ids first: the visible set is distinct)."""
-    seen = Proposal.objects.visible_to(user).filter(state=Proposal.State.APPROVED)
+    seen = _visible(Proposal, user).filter(state=Proposal.State.APPROVED)
     if city:
         seen = seen.filter(city__code=city)
     return Proposal.objects.filter(pk__in=seen.values("pk"))
@@ -77,10 +82,10 @@ def _proposals(user, city: str | None):
 def _sheets(user, params: ExcelParameters) -> list[Sheet]:
     today = timezone.localdate()
     proposals = _proposals(user, params.city)
-    grants = Grant.objects.visible_to(user).filter(proposal__in=proposals)
-    claims = Claim.objects.visible_to(user).filter(grant__in=grants)
+    grants = _visible(Grant, user).filter(proposal__in=proposals)
+    claims = _visible(Claim, user).filter(grant__in=grants)
     applications = PaymentApplication.objects.none()
-    if permissions.can(user, "payment_application.view"):
+    if user is None or permissions.can(user, "payment_application.view"):
         applications = PaymentApplication.objects.all()
         if params.city:
             applications = applications.filter(city__code=params.city)
@@ -216,8 +221,9 @@ def _sheets(user, params: ExcelParameters) -> list[Sheet]:
 
 
 def write_excel(user, params: ExcelParameters, out: IO[bytes], progress) -> str:
-    """Write the workbook to `out`, telling `progress(done, total)` as rows are written;
-    return the file's name."""
+    """Write the workbook of what `user` may see to `out` (`user` None: the whole programme,
+    for the command line), telling `progress(done, total)` as rows are written; return the
+    file's name."""
     sheets = _sheets(user, params)
     total = sum(s.count for s in sheets)
     done = 0
