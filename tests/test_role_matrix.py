@@ -15,6 +15,8 @@ from gti.accounts import services as accounts
 from gti.accounts.models import AuditEvent, Role, RoleGrant, RoleRequest
 from gti.accounts.services import create_token
 from gti.errors import Invalid
+from gti.monitoring import jobs
+from gti.monitoring.models import Job
 from gti.portfolio import services as portfolio
 from gti.portfolio.models import Envelope, Meeting, Vote
 from gti.proposals import services as proposals
@@ -283,6 +285,16 @@ def b_split():
 
 def b_nothing():
     return {"obj": None}
+
+
+def b_job():
+    """A job of Ghent's secretariat (queued: no worker runs in the matrix)."""
+    job = jobs.start("excel", {}, by=person("secretariat_gent"))
+    return {"obj": job, "pk": job.pk}
+
+
+def job_state(t):
+    return list(Job.objects.values_list("pk", "state"))
 
 
 def b_open_call():
@@ -630,6 +642,12 @@ PREREG_HIDDEN = SIGNED_IN - {
     "auditor",
 }
 
+# Who may export (export.excel): the secretariats (their own city), the managing authority,
+# auditors; a job is seen by whoever asked for it and the managing authority.
+EXPORTERS = {"secretariat_gent", "secretariat_antwerpen", "managing_authority",
+             "managing_authority_2", "auditor"}  # fmt: skip
+JOB_READERS = {"secretariat_gent", "managing_authority", "managing_authority_2"}
+
 # Who does not see an approved Ghent proposal of the default procedure, nor its grant.
 # Who holds a role that reads grants but does not see this one (a role that reads none: 403).
 GRANT_HIDDEN = ANTWERP | {"applicant_gent_2"}
@@ -908,6 +926,14 @@ CASES = {
     "obligations_view": Case(
         b_grant_in_force, ("get", "/api/v1/grants/{ref}/obligations", None),
         ("/monitoring/grants/{ref}/obligations/", None), PROPOSAL_VIEW, GRANT_HIDDEN,
+    ),
+    "export_start": Case(
+        b_nothing, ("post", "/api/v1/exports", {}), ("/monitoring/exports/", {"kind": "excel"}),
+        EXPORTERS, set(), job_state, created=True,
+    ),
+    "job_view": Case(
+        b_job, ("get", "/api/v1/jobs/{pk}", None), ("/monitoring/exports/jobs/{pk}/", None),
+        JOB_READERS, SIGNED_IN - JOB_READERS,
     ),
     "grant_open": Case(
         b_efro_approved, ("post", "/api/v1/grants", {"proposal": "{ref}"}),
