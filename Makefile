@@ -38,6 +38,8 @@ run: $(BIN)/.installed
 	@$(BIN)/gti localadmin --url http://$(HOST):$(PORT)
 	@echo
 	@echo "Two-step login is off for this local demo (GTI_REQUIRE_2FA=0)."
+	@# The task worker (exports) runs beside the server and stops with it.
+	$(BIN)/gti db_worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT; \
 	GTI_REQUIRE_2FA=0 $(BIN)/gti runserver $(HOST):$(PORT)
 
 # Debian's chromium (browser tests), postgresql (second database run), gettext (messages), and
