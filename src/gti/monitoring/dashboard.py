@@ -21,12 +21,13 @@ import datetime
 from decimal import Decimal
 
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, OuterRef, Subquery, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import Coalesce, TruncMonth
 
 from gti.monitoring import money
 from gti.monitoring.models import (
     Claim,
     Grant,
+    GrantVersion,
     IndicatorValue,
     Payment,
     PaymentApplication,
@@ -81,12 +82,27 @@ def _by_month(queryset, day_field: str, amount) -> dict[datetime.date, Decimal]:
     return out
 
 
+def _commitments(grants):
+    """Each approved grant version with what it changed of the ERDF committed: version 1 its
+    whole amount, an amendment the difference to the version before it, in its month of force."""
+    versions = GrantVersion.objects.filter(grant__in=grants, state=GrantVersion.State.APPROVED)
+    before = (
+        versions.filter(grant=OuterRef("grant"), number__lt=OuterRef("number"))
+        .order_by("-number").values("erdf")[:1]
+    )  # fmt: skip
+    return versions.annotate(
+        change=ExpressionWrapper(
+            F("erdf") - Coalesce(Subquery(before), ZERO, output_field=MONEY), output_field=MONEY
+        )
+    )
+
+
 def money_over_time(proposals) -> list[dict]:
     proposals = plain(proposals)
     grants = Grant.objects.filter(proposal__in=proposals)
     claims = Claim.objects.filter(grant__in=grants)
     series = {
-        "committed": _by_month(grants, "created_at", "proposal__erdf_granted"),
+        "committed": _by_month(_commitments(grants), "in_force_from", "change"),
         "claimed": _by_month(
             claims.exclude(state=Claim.State.DRAFT), "submitted_on",
             ExpressionWrapper(F("declared") * F("version__rate"), output_field=MONEY),
