@@ -131,7 +131,9 @@ def n3(programme, as_of: datetime.date) -> list[dict] | None:
     data = (programme.source or {}).get("n3")
     if not data:
         return None
-    applications = PaymentApplication.objects.filter(state=PaymentApplication.State.SUBMITTED)
+    applications = PaymentApplication.objects.filter(
+        state=PaymentApplication.State.SUBMITTED, submitted_on__lte=as_of
+    )  # as of a past day (the annual report's year end), what was submitted by then
     instance = money.N3Instance.model_validate({
         "commitments": data["commitments"],
         "prefinancing": data.get("prefinancing", []),
@@ -157,10 +159,14 @@ def areas(proposals) -> list[dict]:
     ]  # fmt: skip
 
 
-def indicators(proposals) -> list[dict]:
+def indicators(proposals, until: datetime.date | None = None) -> list[dict]:
     """Per indicator: the targets of the approved projects (at decision) and what their latest
-    accepted progress reports achieved (values are cumulative, so the latest counts)."""
+    accepted progress reports achieved (values are cumulative, so the latest counts); with
+    `until`, only reports whose period ended by then (the annual report's year end)."""
     proposals = plain(proposals)
+    accepted = {"report__state": ProgressReport.State.ACCEPTED}
+    if until is not None:
+        accepted["report__period_end__lte"] = until
     approved = proposals.filter(state=S.APPROVED)
     targets = (
         IndicatorTarget.objects.filter(proposal__in=approved).order_by()
@@ -168,14 +174,12 @@ def indicators(proposals) -> list[dict]:
     )  # fmt: skip
     latest = (
         IndicatorValue.objects.filter(
-            report__grant=OuterRef("report__grant"), code=OuterRef("code"),
-            report__state=ProgressReport.State.ACCEPTED,
+            report__grant=OuterRef("report__grant"), code=OuterRef("code"), **accepted
         ).order_by("-report__period_start").values("pk")[:1]
     )  # fmt: skip
     achieved = dict(
         IndicatorValue.objects.filter(
-            report__grant__proposal__in=approved, report__state=ProgressReport.State.ACCEPTED,
-            pk=Subquery(latest),
+            report__grant__proposal__in=approved, pk=Subquery(latest), **accepted
         ).order_by().values_list("code").annotate(total=Sum("value"))
     )  # fmt: skip
     rows = []
