@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 
 from gti.accounts import permissions
 from gti.monitoring import dashboard
+from gti.monitoring.dashboard import cents
 from gti.monitoring.models import (
     Claim,
     ClaimLine,
@@ -209,8 +210,8 @@ def _selection(proposals) -> list[Selection]:
         Selection(
             objective=objective or "", projects=r["n"],
             theme=(r["theme__name_en"] if english else r["theme__name_nl"]) or "",
-            eligible=dashboard._cents(eligible.get((objective, theme))),
-            erdf=dashboard._cents(r["erdf"]),
+            eligible=cents(eligible.get((objective, theme))),
+            erdf=cents(r["erdf"]),
         )
         for (objective, theme), r in sorted(rows.items(), key=lambda i: [k or "" for k in i[0]])
     ]  # fmt: skip
@@ -226,15 +227,15 @@ def _claims(claims, payments, start, end) -> Claims:
     out = Claims()
     declared = claims.exclude(state=Claim.State.DRAFT).filter(submitted_on__range=(start, end))
     figures = declared.aggregate(n=Count("pk"), total=Sum("declared"))
-    out.declared_count, out.declared = figures["n"], dashboard._cents(figures["total"])
+    out.declared_count, out.declared = figures["n"], cents(figures["total"])
     verified = claims.filter(state__in=(Claim.State.VERIFIED, Claim.State.PAID),
                              verified_at__date__range=(start, end))  # fmt: skip
     figures = verified.aggregate(n=Count("pk"), declared=Sum("declared"),
                                  accepted=Sum("accepted"), payable=Sum("erdf_payable"))  # fmt: skip
     out.verified_count = figures["n"]
-    out.declared_verified = dashboard._cents(figures["declared"])
-    out.accepted = dashboard._cents(figures["accepted"])
-    out.payable = dashboard._cents(figures["payable"])
+    out.declared_verified = cents(figures["declared"])
+    out.accepted = cents(figures["accepted"])
+    out.payable = cents(figures["payable"])
     lines = dict(
         ClaimLine.objects.filter(claim__in=verified).order_by().values_list("outcome")
         .annotate(n=Count("pk"))
@@ -244,7 +245,7 @@ def _claims(claims, payments, start, end) -> Claims:
     out.lines_rejected = lines.get(ClaimLine.Outcome.REJECT, 0)
     figures = payments.filter(paid_on__range=(start, end)).aggregate(
         n=Count("pk"), total=Sum("amount"))  # fmt: skip
-    out.paid_count, out.paid = figures["n"], dashboard._cents(figures["total"])
+    out.paid_count, out.paid = figures["n"], cents(figures["total"])
     return out
 
 

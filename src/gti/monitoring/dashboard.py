@@ -40,7 +40,7 @@ S = Proposal.State
 MONEY = DecimalField(max_digits=20, decimal_places=6)
 
 
-def _cents(value) -> Decimal:
+def cents(value) -> Decimal:
     """A sum as the database gives it (a float from SQLite over a subquery, a Decimal without
     places) read back to the cent."""
     return Decimal(str(value or 0)).quantize(Decimal("0.01"))
@@ -62,8 +62,8 @@ def pipeline(proposals) -> list[dict]:
     }
     return [
         {"state": state, "label": str(label), "proposals": found[state]["n"],
-         "requested": _cents(found[state]["requested"]),
-         "granted": _cents(found[state]["granted"])}
+         "requested": cents(found[state]["requested"]),
+         "granted": cents(found[state]["granted"])}
         for state, label in S.choices if state in found
     ]  # fmt: skip
 
@@ -114,7 +114,7 @@ def balance(proposals, programme) -> list[dict]:
         proposals.filter(state=S.APPROVED).order_by()
         .values_list("specific_objective__priority__code").annotate(erdf=Sum("erdf_granted"))
     )  # fmt: skip
-    granted = {code: _cents(erdf) for code, erdf in granted.items()}
+    granted = {code: cents(erdf) for code, erdf in granted.items()}
     total = sum(granted.values(), ZERO)
     return [
         {"priority": p.code, "granted": granted.get(p.code) or ZERO,
@@ -154,7 +154,7 @@ def areas(proposals) -> list[dict]:
     )  # fmt: skip
     return [
         {"area": r["areas__pk"], "code": r["areas__code"], "name": r["areas__name"],
-         "city": r["city__code"], "projects": r["projects"], "erdf": _cents(r["erdf"])}
+         "city": r["city__code"], "projects": r["projects"], "erdf": cents(r["erdf"])}
         for r in rows
     ]  # fmt: skip
 
@@ -184,8 +184,8 @@ def indicators(proposals, until: datetime.date | None = None) -> list[dict]:
     )  # fmt: skip
     rows = []
     for t in sorted(targets, key=lambda t: t["indicator__code"]):
-        target = _cents(t["target"])
-        done = _cents(achieved.get(t["indicator__code"]))
+        target = cents(t["target"])
+        done = cents(achieved.get(t["indicator__code"]))
         rows.append({
             "code": t["indicator__code"], "kind": t["indicator__kind"], "projects": t["n"],
             "target": target, "achieved": done,
@@ -206,7 +206,7 @@ def sdgs(proposals) -> list[dict]:
     for numbers, erdf, n in per_theme:
         for number in numbers or []:
             row = totals.setdefault(number, [ZERO, 0])
-            row[0] += _cents(erdf)
+            row[0] += cents(erdf)
             row[1] += n
     return [
         {"sdg": number, "name": str(GOALS[number].name) if number in GOALS else "",
