@@ -25,9 +25,10 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.contrib.staticfiles import finders
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Max, Q, Sum
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from gti.accounts import permissions
@@ -193,11 +194,14 @@ def _selected(proposals, until: datetime.date, since: datetime.date | None = Non
 
 
 def _selection(proposals) -> list[Selection]:
+    """Per specific objective and theme (by code: both cities' strategies and their versions
+    share the codes, so the GTI's rows add them up; the name is one of theirs)."""
     key = ("specific_objective__code", "theme__code")
     rows = {
         (r["specific_objective__code"], r["theme__code"]): r
-        for r in proposals.order_by().values(*key, "theme__name_nl", "theme__name_en")
-        .annotate(n=Count("pk"), erdf=Sum("erdf_granted"))
+        for r in proposals.order_by().values(*key)
+        .annotate(n=Count("pk"), erdf=Sum("erdf_granted"), name_nl=Max("theme__name_nl"),
+                  name_en=Max("theme__name_en"))
     }  # fmt: skip
     eligible = dict(
         ((r["proposal__specific_objective__code"], r["proposal__theme__code"]), r["total"])
@@ -205,22 +209,14 @@ def _selection(proposals) -> list[Selection]:
         .values("proposal__specific_objective__code", "proposal__theme__code")
         .annotate(total=Sum("amount"))
     )  # fmt: skip
-    english = _english()
+    name = "name_en" if (get_language() or "nl").startswith("en") else "name_nl"
     return [
         Selection(
-            objective=objective or "", projects=r["n"],
-            theme=(r["theme__name_en"] if english else r["theme__name_nl"]) or "",
-            eligible=cents(eligible.get((objective, theme))),
-            erdf=cents(r["erdf"]),
+            objective=objective or "", theme=r[name] or "", projects=r["n"],
+            eligible=cents(eligible.get((objective, theme))), erdf=cents(r["erdf"]),
         )
         for (objective, theme), r in sorted(rows.items(), key=lambda i: [k or "" for k in i[0]])
     ]  # fmt: skip
-
-
-def _english() -> bool:
-    from django.utils.translation import get_language
-
-    return (get_language() or "nl").startswith("en")
 
 
 def _claims(claims, payments, start, end) -> Claims:
