@@ -964,8 +964,9 @@ CASES = {
         b_grant_in_force, None, ("/monitoring/reports/annual/?year=2026", None), ANNUAL_REPORT,
     ),
     "annual_report_pdf": Case(
-        b_grant_in_force, None, ("/monitoring/reports/annual/pdf/?year=2026", None),
-        ANNUAL_REPORT,
+        b_grant_in_force, ("post", "/api/v1/reports/annual/pdf", {"year": 2026}),
+        ("/monitoring/exports/", {"kind": "annual_pdf", "year": "2026"}),
+        ANNUAL_REPORT, set(), job_state, created=True,
     ),
 }  # fmt: skip
 

@@ -1,6 +1,7 @@
 """The annual implementation report in the browser: the managing authority opens it from the
 menu, chooses Ghent and the year, reads a figure, prints it without the form and downloads the
-PDF; a year that is no year is named on the form. axe on the page."""
+PDF, made in the background and followed on the exports page; a year that is no year is named
+on the form. axe on the page."""
 
 import datetime
 
@@ -14,6 +15,7 @@ from tests.e2e.conftest import axe_violations
 from tests.e2e.test_preregistration import log_in
 from tests.factories import efro_call, person
 from tests.monitoring.test_grants import LINES, approved, envelopes
+from tests.monitoring.test_jobs import work
 
 pytestmark = pytest.mark.e2e
 
@@ -54,11 +56,18 @@ def test_the_managing_authority_reads_ghents_report_and_downloads_it(site, page)
     expect(page.get_by_role("button", name="Show")).to_be_hidden()
     page.emulate_media(media="screen")
 
-    href = page.get_by_role("link", name="PDF", exact=True).get_attribute("href")
-    assert "city=gent" in href and f"year={year}" in href
-    pdf = page.request.get(href)
-    assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
-    assert pdf.body().startswith(b"%PDF")
+    # The PDF is made in the background: the exports page follows it to its file.
+    page.get_by_role("button", name="Make the PDF").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Exports")
+    row = page.locator("#jobs tbody tr")
+    expect(row.locator(".state")).to_have_text("queued")
+    work()
+    expect(row.locator(".state")).to_have_text("done")
+    link = row.get_by_role("link", name="Download")
+    expect(link).to_contain_text(f"gti-annual-report-{year}-gent.pdf")
+    pdf = page.request.get(link.get_attribute("href"))
+    assert pdf.ok and pdf.body().startswith(b"%PDF")
+    page.go_back()
 
     page.get_by_label("Year").fill("1999")
     page.get_by_role("button", name="Show").click()

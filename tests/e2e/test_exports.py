@@ -40,7 +40,7 @@ def test_the_managing_authority_exports_to_excel(site, page):
     expect(row.locator(".state")).to_have_text("done")
     job = Job.objects.get()
     assert job.done == job.total > 0
-    expect(row.locator(".progress-count")).to_have_text(f"{job.done} of {job.total} rows")
+    expect(row.locator(".progress-count")).to_have_text(f"{job.done} of {job.total}")
     expect(row.locator("progress")).to_have_attribute("value", str(job.total))
     link = row.get_by_role("link", name="Download")
     expect(link).to_contain_text(".xlsx")

@@ -23,12 +23,15 @@ from django.core.exceptions import PermissionDenied
 from django.core.management import execute_from_command_line
 from django.test import Client
 
-from gti.monitoring import annual, reports
+from gti.errors import Invalid
+from gti.monitoring import annual, jobs, reports
+from gti.monitoring.models import Job
 from gti.portfolio.models import Meeting
 from tests.factories import person
 from tests.monitoring.test_claims import CLAIM_1, VERDICTS_1, grant, submitted  # noqa: F401
 from tests.monitoring.test_dashboard import TODAY, paid  # noqa: F401 (fixture)
 from tests.monitoring.test_grants import approved, call  # noqa: F401 (fixture)
+from tests.monitoring.test_jobs import work
 
 pytestmark = pytest.mark.usefixtures("loaded")
 YEAR = TODAY.year
@@ -148,10 +151,19 @@ def test_the_page_and_its_pdf(gti):
     assert page.status_code == 200
     text = page.content.decode()
     assert "Annual implementation report" in text and "EUR 150,000.00" in text
-    assert f"/en/monitoring/reports/annual/pdf/?year={YEAR}&amp;city=gent" in text
-    pdf = client.get(f"/en/monitoring/reports/annual/pdf/?year={YEAR}&city=gent")
-    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
-    assert f"/Title (Annual implementation report {YEAR})".encode() in pdf_objects(pdf.content)
+    assert '<input type="hidden" name="kind" value="annual_pdf">' in text
+    # The PDF is a background job: started from the page, made by the worker.
+    started = client.post("/en/monitoring/exports/", {"kind": "annual_pdf", "year": str(YEAR),
+                                                      "city": "gent"})  # fmt: skip
+    assert started.status_code == 302
+    work()
+    job = Job.objects.get()
+    assert (job.state, job.done, job.total) == ("done", 2, 2)
+    assert job.file_name == f"gti-annual-report-{YEAR}-gent.pdf"
+    pdf = client.get(f"/en/monitoring/exports/jobs/{job.pk}/file/")
+    content = b"".join(pdf.streaming_content)
+    assert content.startswith(b"%PDF")
+    assert f"/Title (Annual implementation report {YEAR})".encode() in pdf_objects(content)
     default = client.get("/en/monitoring/reports/annual/").content.decode()
     assert f'value="{YEAR - 1}"' in default  # the last year ended
 
@@ -163,10 +175,9 @@ def test_the_page_and_its_pdf(gti):
 def test_a_bad_choice_is_a_form_error_naming_the_field(gti, query, field):
     client = Client()
     client.force_login(person("managing_authority"))
-    for address in ("/en/monitoring/reports/annual/", "/en/monitoring/reports/annual/pdf/"):
-        page = client.get(f"{address}?{query}")
-        assert page.status_code == 200 and page["Content-Type"].startswith("text/html")
-        assert f'<p class="errorlist" id="err-{field.lower()}">{field}:' in page.content.decode()
+    page = client.get(f"/en/monitoring/reports/annual/?{query}")
+    assert page.status_code == 200 and page["Content-Type"].startswith("text/html")
+    assert f'<p class="errorlist" id="err-{field.lower()}">{field}:' in page.content.decode()
 
 
 def test_a_secretariat_may_not_choose_another_city(gti):
@@ -230,3 +241,19 @@ def test_the_command_refuses_bad_options_with_exit_2(gti, tmp_path, capsys, monk
     assert gti_command(*args) == 2
     assert option in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"year": "abc"}, "year"),
+        ({"year": 1999}, "year"),
+        ({"year": 2026, "city": "brussel"}, "city"),
+        ({}, "year"),
+    ],
+)
+def test_a_pdf_job_with_a_bad_choice_is_refused_naming_the_field(gti, params, field):
+    with pytest.raises(Invalid) as refused:
+        jobs.start("annual_pdf", params, by=person("managing_authority"))
+    assert field in refused.value.errors
+    assert not Job.objects.exists()

@@ -21,6 +21,11 @@ class ExportIn(Input):
     city: str | None = None  # a city's code: only its projects; left out: all the caller sees
 
 
+class AnnualPdfIn(Input):
+    year: int
+    city: str | None = None  # a city's code; left out: every city the caller reads
+
+
 class JobOut(Schema):
     id: int
     kind: str
@@ -78,3 +83,14 @@ def job_file(request, pk: int):
     if job.state != Job.State.DONE or not job.file:
         raise Http404
     return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.file_name)
+
+
+@router.post(
+    "/reports/annual/pdf",
+    response={201: JobOut, **CHANGE},
+    summary="Start making the annual implementation report of a year as PDF (the secretariat and "
+    "steering committee: their city; the managing authority; auditors); the task worker runs it",
+)
+def start_annual_pdf(request, payload: AnnualPdfIn):
+    job = jobs.start("annual_pdf", payload.model_dump(exclude_none=True), by=request.user)
+    return Status(201, _out(job))

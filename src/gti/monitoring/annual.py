@@ -23,6 +23,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import IO
 
 from django.contrib.staticfiles import finders
 from django.db.models import Count, Max, Q, Sum
@@ -30,8 +31,10 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from gti.accounts import permissions
+from gti.errors import Invalid
 from gti.monitoring import dashboard
 from gti.monitoring.dashboard import cents
 from gti.monitoring.models import (
@@ -307,3 +310,31 @@ def html(report) -> str:
 
 def pdf(report) -> bytes:
     return documents.render_pdf(html(report))
+
+
+class PdfParameters(BaseModel):
+    """The report a background job makes as PDF (`jobs.KINDS["annual_pdf"]`)."""
+
+    model_config = ConfigDict(extra="forbid")
+    year: int = Field(ge=FIRST_YEAR, le=LAST_YEAR)
+    city: str | None = None
+
+    @field_validator("city")
+    @classmethod
+    def _known(cls, code):
+        if code is not None and not City.objects.filter(code=code).exists():
+            raise ValueError(_("no such city"))
+        return code
+
+
+def write_pdf(person, params: PdfParameters, out: IO[bytes], progress) -> str:
+    """The job's work: the figures (step 1), the PDF (step 2), written to `out`."""
+    progress(0, 2)
+    try:
+        report = annual_report(person, params.year, params.city)
+    except BadChoice as exc:
+        raise Invalid.one(exc.field, str(exc)) from exc
+    progress(1, 2)
+    out.write(pdf(report))
+    progress(2, 2)
+    return f"{filename(report)}.pdf"

@@ -33,7 +33,7 @@ from pydantic import BaseModel, ValidationError
 
 from gti.accounts import audit, permissions
 from gti.errors import Invalid, Refused
-from gti.monitoring import exports
+from gti.monitoring import annual, exports
 from gti.monitoring.models import Job
 from gti.proposals.inputs import messages
 
@@ -59,6 +59,12 @@ KINDS: dict[str, Kind] = {
         "export.excel",
         exports.ExcelParameters,
         exports.write_excel,
+    ),
+    "annual_pdf": Kind(
+        _("Annual implementation report as PDF"),
+        "annual_report.view",
+        annual.PdfParameters,
+        annual.write_pdf,
     ),
 }
 

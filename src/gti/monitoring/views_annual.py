@@ -1,4 +1,6 @@
-"""The annual implementation report as a page and as PDF (`annual.annual_report`).
+"""The annual implementation report as a page (`annual.annual_report`); its PDF is made by a
+background job (`jobs.KINDS["annual_pdf"]`), started from the page and followed on the exports
+page.
 
 Role: `annual_report.view` (the secretariat and steering committee of a city for their city, the
 managing authority and auditors for all). The year and city come from the query string through
@@ -9,7 +11,6 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -52,14 +53,4 @@ def annual_report(request):
     form, report = _report(request)
     return render(request, "monitoring/annual_report.html", {
         "layout": "base.html", "form": form, "report": report,
-        "query": form.data.urlencode() if report else "",
     })  # fmt: skip
-
-
-@login_required
-def annual_report_pdf(request):
-    form, report = _report(request)
-    if report is None:
-        return annual_report(request)
-    return HttpResponse(annual.pdf(report), content_type="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="{annual.filename(report)}.pdf"'})  # fmt: skip
