@@ -281,13 +281,13 @@ class Proposal(models.Model):
         verbose_name_plural = _("proposals")
         ordering = ["-created_at"]
 
+    def __str__(self):
+        return f"{self.reference} {self.title}"
+
     @property
     def goals(self):
         """The Sustainable Development Goals the project adds to its theme's, in their order."""
         return goals_of(self.sdgs)
-
-    def __str__(self):
-        return f"{self.reference} {self.title}"
 
     def revealed_to(self, user) -> bool:
         return Proposal.objects.filter(revealed_to(user), pk=self.pk).exists()
