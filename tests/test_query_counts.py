@@ -232,9 +232,9 @@ PAGE_QUERIES = {
     "/strategies/gent/": 17,
     "/strategies/themes/": 13,
     "/monitoring/grants/": 8,
-    "/monitoring/grants/<ref>/claims/": 7,
+    "/monitoring/grants/<ref>/claims/": 8,  # + the plan of coming claims
     "/monitoring/payment-applications/": 11,
-    "/monitoring/dashboard/": 23,
+    "/monitoring/dashboard/": 25,  # + planned claims (N+3 forecast), indicator results per SDG
 }
 
 
