@@ -641,6 +641,8 @@ PREREG_HIDDEN = SIGNED_IN - {
 # Who does not see an approved Ghent proposal of the default procedure, nor its grant.
 # Who holds a role that reads grants but does not see this one (a role that reads none: 403).
 GRANT_HIDDEN = ANTWERP | {"applicant_gent_2"}
+# Who reads the annual report (each their own cities; a city is no object, so never 404).
+ANNUAL_REPORT = PORTFOLIO_VIEW | {"secretariat_antwerpen", "steering_antwerpen"}
 # Whoever holds a role that reads grants (the experts hold none: 403).
 GRANT_VIEW = SIGNED_IN - {"assessor_gent", "assessor_gent_3", "expert"}
 
@@ -944,6 +946,13 @@ CASES = {
         b_grant_draft, ("post", "/api/v1/grants/{ref}/versions/1/approve", {}),
         ("/monitoring/grants/{ref}/versions/1/approve/", {}),
         {"managing_authority", "managing_authority_2"}, GRANT_HIDDEN, grant_state,
+    ),
+    "annual_report_view": Case(
+        b_grant_in_force, None, ("/monitoring/reports/annual/?year=2026", None), ANNUAL_REPORT,
+    ),
+    "annual_report_pdf": Case(
+        b_grant_in_force, None, ("/monitoring/reports/annual/pdf/?year=2026", None),
+        ANNUAL_REPORT,
     ),
 }  # fmt: skip
 

@@ -67,6 +67,20 @@ def test_the_figures_of_the_worked_example(paid):
     }]  # fmt: skip
 
 
+def test_an_amendment_changes_what_is_committed_from_its_month(paid):
+    from gti.monitoring import services as grants
+
+    next_month = (TODAY.replace(day=1) + timezone.timedelta(days=32)).replace(day=1)
+    version = grants.amend(paid, by=person("managing_authority"), reason="Minder werken",
+                           erdf="54000.00", rate="0.36")  # fmt: skip
+    grants.approve_version(version, by=person("managing_authority_2"), in_force_from=next_month)
+    rows = dashboard.money_over_time(Proposal.objects.all())
+    assert [(r["month"], r["committed"]) for r in rows] == [
+        (MONTH, Decimal("60000.00")),
+        (next_month.strftime("%Y-%m"), Decimal("54000.00")),
+    ]
+
+
 def test_the_page_as_each_role(paid):
     for name in ("secretariat_gent", "steering_gent", "managing_authority", "auditor"):
         client = Client()

@@ -23,12 +23,13 @@ import datetime
 from decimal import Decimal
 
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, OuterRef, Subquery, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import Coalesce, TruncMonth
 
 from gti.monitoring import money
 from gti.monitoring.models import (
     Claim,
     Grant,
+    GrantVersion,
     IndicatorValue,
     Payment,
     PaymentApplication,
@@ -44,7 +45,7 @@ S = Proposal.State
 MONEY = DecimalField(max_digits=20, decimal_places=6)
 
 
-def _cents(value) -> Decimal:
+def cents(value) -> Decimal:
     """A sum as the database gives it (a float from SQLite over a subquery, a Decimal without
     places) read back to the cent."""
     return Decimal(str(value or 0)).quantize(Decimal("0.01"))
@@ -66,8 +67,8 @@ def pipeline(proposals) -> list[dict]:
     }
     return [
         {"state": state, "label": str(label), "proposals": found[state]["n"],
-         "requested": _cents(found[state]["requested"]),
-         "granted": _cents(found[state]["granted"])}
+         "requested": cents(found[state]["requested"]),
+         "granted": cents(found[state]["granted"])}
         for state, label in S.choices if state in found
     ]  # fmt: skip
 
@@ -85,12 +86,27 @@ def _by_month(queryset, day_field: str, amount) -> dict[datetime.date, Decimal]:
     return out
 
 
+def _commitments(grants):
+    """Each approved grant version with what it changed of the ERDF committed: version 1 its
+    whole amount, an amendment the difference to the version before it, in its month of force."""
+    versions = GrantVersion.objects.filter(grant__in=grants, state=GrantVersion.State.APPROVED)
+    before = (
+        versions.filter(grant=OuterRef("grant"), number__lt=OuterRef("number"))
+        .order_by("-number").values("erdf")[:1]
+    )  # fmt: skip
+    return versions.annotate(
+        change=ExpressionWrapper(
+            F("erdf") - Coalesce(Subquery(before), ZERO, output_field=MONEY), output_field=MONEY
+        )
+    )
+
+
 def money_over_time(proposals) -> list[dict]:
     proposals = plain(proposals)
     grants = Grant.objects.filter(proposal__in=proposals)
     claims = Claim.objects.filter(grant__in=grants)
     series = {
-        "committed": _by_month(grants, "created_at", "proposal__erdf_granted"),
+        "committed": _by_month(_commitments(grants), "in_force_from", "change"),
         "claimed": _by_month(
             claims.exclude(state=Claim.State.DRAFT), "submitted_on",
             ExpressionWrapper(F("declared") * F("version__rate"), output_field=MONEY),
@@ -118,7 +134,7 @@ def balance(proposals, programme) -> list[dict]:
         proposals.filter(state=S.APPROVED).order_by()
         .values_list("specific_objective__priority__code").annotate(erdf=Sum("erdf_granted"))
     )  # fmt: skip
-    granted = {code: _cents(erdf) for code, erdf in granted.items()}
+    granted = {code: cents(erdf) for code, erdf in granted.items()}
     total = sum(granted.values(), ZERO)
     return [
         {"priority": p.code, "granted": granted.get(p.code) or ZERO,
@@ -129,39 +145,50 @@ def balance(proposals, programme) -> list[dict]:
     ]  # fmt: skip
 
 
-def n3(programme, as_of: datetime.date) -> list[dict] | None:
-    """The N+3 years of the programme (`n3_figures`); None when the file holds no commitments."""
-    figures = n3_figures(programme, as_of)
-    return figures["years"] if figures else None
+def _submitted(as_of: datetime.date) -> list[tuple]:
+    """(day, ERDF, city) of the payment applications submitted by `as_of` (a past day: the
+    annual report's year end)."""
+    return list(
+        PaymentApplication.objects.filter(
+            state=PaymentApplication.State.SUBMITTED, submitted_on__lte=as_of
+        ).values_list("submitted_on", "erdf", "city__code")
+    )  # fmt: skip
 
 
-def n3_figures(programme, as_of: datetime.date) -> dict | None:
-    """The N+3 years for the programme file's commitments, covered by its pre-financing and the
-    payment applications submitted here, with the forecast of the claims planned on the open
-    grants (`money.with_planned`, the file's `application_lag_days`); and per city what its
-    payment applications cover and its planned claims add. The commitments are programme-wide
-    and the files split them per priority only, so a city has no target of its own. None when
-    the file holds no commitments."""
-    data = (programme.source or {}).get("n3")
-    if not data:
-        return None
-    lag = N3File.model_validate(data).application_lag_days
-    applications = list(
-        PaymentApplication.objects.filter(state=PaymentApplication.State.SUBMITTED)
-        .values_list("submitted_on", "erdf", "city__code")
-    )  # fmt: skip
-    planned = list(
-        PlannedClaim.objects.filter(
-            grant__state=Grant.State.OPEN, grant__proposal__call__programme__code=programme.code
-        ).values_list("expected_on", "erdf", "grant__proposal__city__code")
-    )  # fmt: skip
+def _years(data: dict, applications: list[tuple], as_of: datetime.date) -> list[dict]:
     instance = money.N3Instance.model_validate({
         "commitments": data["commitments"],
         "prefinancing": data.get("prefinancing", []),
         "applications": [{"date": d, "amount": f"{a:.2f}"} for d, a, _city in applications],
         "as_of": as_of,
     })  # fmt: skip
-    years = money.forecast(instance)["years"]
+    return money.forecast(instance)["years"]
+
+
+def n3(programme, as_of: datetime.date) -> list[dict] | None:
+    """The N+3 years for the programme file's commitments, covered by its pre-financing and the
+    payment applications submitted here; None when the file holds no commitments."""
+    data = (programme.source or {}).get("n3")
+    return _years(data, _submitted(as_of), as_of) if data else None
+
+
+def n3_figures(programme, as_of: datetime.date) -> dict | None:
+    """The N+3 years of `n3` with the forecast of the claims planned on the open grants
+    (`money.with_planned`, the file's `application_lag_days`); and per city what its payment
+    applications cover and its planned claims add. The commitments are programme-wide and the
+    files split them per priority only, so a city has no target of its own. None when the file
+    holds no commitments."""
+    data = (programme.source or {}).get("n3")
+    if not data:
+        return None
+    lag = N3File.model_validate(data).application_lag_days
+    applications = _submitted(as_of)
+    planned = list(
+        PlannedClaim.objects.filter(
+            grant__state=Grant.State.OPEN, grant__proposal__call__programme__code=programme.code
+        ).values_list("expected_on", "erdf", "grant__proposal__city__code")
+    )  # fmt: skip
+    years = _years(data, applications, as_of)
     cities = sorted(
         {*programme.source.get("gti_cities", []), *(c for *_, c in applications),
          *(c for *_, c in planned)}
@@ -194,15 +221,19 @@ def areas(proposals) -> list[dict]:
     )  # fmt: skip
     return [
         {"area": r["areas__pk"], "code": r["areas__code"], "name": r["areas__name"],
-         "city": r["city__code"], "projects": r["projects"], "erdf": _cents(r["erdf"])}
+         "city": r["city__code"], "projects": r["projects"], "erdf": cents(r["erdf"])}
         for r in rows
     ]  # fmt: skip
 
 
-def indicators(proposals) -> list[dict]:
+def indicators(proposals, until: datetime.date | None = None) -> list[dict]:
     """Per indicator: the targets of the approved projects (at decision) and what their latest
-    accepted progress reports achieved (values are cumulative, so the latest counts)."""
+    accepted progress reports achieved (values are cumulative, so the latest counts); with
+    `until`, only reports whose period ended by then (the annual report's year end)."""
     proposals = plain(proposals)
+    accepted = {"report__state": ProgressReport.State.ACCEPTED}
+    if until is not None:
+        accepted["report__period_end__lte"] = until
     approved = proposals.filter(state=S.APPROVED)
     targets = (
         IndicatorTarget.objects.filter(proposal__in=approved).order_by()
@@ -210,20 +241,18 @@ def indicators(proposals) -> list[dict]:
     )  # fmt: skip
     latest = (
         IndicatorValue.objects.filter(
-            report__grant=OuterRef("report__grant"), code=OuterRef("code"),
-            report__state=ProgressReport.State.ACCEPTED,
+            report__grant=OuterRef("report__grant"), code=OuterRef("code"), **accepted
         ).order_by("-report__period_start").values("pk")[:1]
     )  # fmt: skip
     achieved = dict(
         IndicatorValue.objects.filter(
-            report__grant__proposal__in=approved, report__state=ProgressReport.State.ACCEPTED,
-            pk=Subquery(latest),
+            report__grant__proposal__in=approved, pk=Subquery(latest), **accepted
         ).order_by().values_list("code").annotate(total=Sum("value"))
     )  # fmt: skip
     rows = []
     for t in sorted(targets, key=lambda t: t["indicator__code"]):
-        target = _cents(t["target"])
-        done = _cents(achieved.get(t["indicator__code"]))
+        target = cents(t["target"])
+        done = cents(achieved.get(t["indicator__code"]))
         rows.append({
             "code": t["indicator__code"], "kind": t["indicator__kind"], "projects": t["n"],
             "target": target, "achieved": done,
@@ -249,7 +278,7 @@ def sdgs(proposals) -> list[dict]:
     for theme_goals, own, erdf in rows:
         for number in _goals(theme_goals, own):
             row = totals.setdefault(number, [ZERO, 0])
-            row[0] += _cents(erdf)
+            row[0] += cents(erdf)
             row[1] += 1
     return [
         {"sdg": number, "name": str(GOALS[number].name) if number in GOALS else "",
@@ -281,7 +310,7 @@ def sdg_results(proposals) -> list[dict]:
     for theme_goals, own, code, value in values:
         for number in _goals(theme_goals, own):
             row = totals.setdefault((number, code), [ZERO, 0])
-            row[0] += _cents(value)
+            row[0] += cents(value)
             row[1] += 1
     return [
         {"sdg": number, "name": str(GOALS[number].name) if number in GOALS else "",

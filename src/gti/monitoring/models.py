@@ -170,6 +170,7 @@ class Claim(models.Model):
     )  # fmt: skip
     declared = models.DecimalField(_("declared"), null=True, blank=True, **MONEY)
     # The sample for on-the-spot checks: how it was drawn, so that anyone can draw it again.
+    SAMPLE_METHODS = {"monetary-unit": _("monetary unit sampling")}
     sample_method = models.CharField(_("sampling method"), max_length=40, blank=True)
     sample_seed = models.BigIntegerField(_("sampling seed"), null=True, blank=True)
     verified_by = models.ForeignKey(
@@ -206,6 +207,10 @@ class Claim(models.Model):
     @property
     def proposal(self):
         return self.grant.proposal
+
+    @property
+    def sample_method_label(self):
+        return self.SAMPLE_METHODS.get(self.sample_method, self.sample_method)
 
 
 class PlannedClaim(models.Model):

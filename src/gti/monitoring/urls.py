@@ -1,6 +1,7 @@
 from django.urls import path
 
 from gti.monitoring import (
+    views_annual,
     views_claims,
     views_dashboard,
     views_grants,
@@ -11,6 +12,8 @@ from gti.monitoring import (
 app_name = "monitoring"
 urlpatterns = [
     path("dashboard/", views_dashboard.programme_dashboard, name="dashboard"),
+    path("reports/annual/", views_annual.annual_report, name="annual_report"),
+    path("reports/annual/pdf/", views_annual.annual_report_pdf, name="annual_report_pdf"),
     path("grants/", views_grants.grants, name="grants"),
     path("grants/<str:reference>/", views_grants.grant, name="grant"),
     path("grants/<str:reference>/open/", views_grants.grant_open, name="grant_open"),
