@@ -91,3 +91,13 @@ def test_demo_grants_of_both_cities_show_two_versions(demo):
         assert v1.approved_by.username == v2.approved_by.username == "demo-beheersautoriteit-2"
         assert (v1.milestones, len(v2.milestones)) == ([], 1)
     assert Proposal.objects.filter(state="validated", city__code="gent").exists()  # still waiting
+
+
+def test_demo_plans_claims_on_every_grant_and_a_project_adds_a_goal(demo):
+    from gti.monitoring.models import Grant
+
+    grants = Grant.objects.filter(state=Grant.State.OPEN)
+    assert grants.exists()
+    assert all(g.planned_claims.count() == 2 for g in grants)
+    assert all(p.erdf > 0 for g in grants for p in g.planned_claims.all())
+    assert Proposal.objects.exclude(sdgs=[]).filter(state=Proposal.State.APPROVED).exists()

@@ -237,9 +237,9 @@ PAGE_QUERIES = {
     "/strategies/gent/": 17,
     "/strategies/themes/": 13,
     "/monitoring/grants/": 8,
-    "/monitoring/grants/<ref>/claims/": 7,
+    "/monitoring/grants/<ref>/claims/": 8,  # + the plan of coming claims
     "/monitoring/payment-applications/": 11,
-    "/monitoring/dashboard/": 23,
+    "/monitoring/dashboard/": 25,  # + planned claims (N+3 forecast), indicator results per SDG
     "/monitoring/reports/annual/": 63,  # a section per city and one for the GTI
     "/monitoring/reports/annual/ (secretariat)": 29,
 }

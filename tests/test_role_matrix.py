@@ -247,6 +247,8 @@ def state_of(obj):
 
 DAY = datetime.date(2026, 12, 1)
 TODAY = timezone.localdate().isoformat()
+PLANNED = {"expected_on": (timezone.localdate() + datetime.timedelta(days=30)).isoformat(),
+           "amount": "1000.00"}  # a claim planned in a month  # fmt: skip
 # Out of view of every city body of Antwerp (and of Antwerp's applicant): a Ghent object.
 ANTWERP = {"applicant_antwerpen", "secretariat_antwerpen", "steering_antwerpen"}
 # Who sees nothing of a Ghent proposal that is not their own or assigned to them.
@@ -501,6 +503,12 @@ def final_state(t):
     return sorted(Claim.objects.values_list("pk", "final")), sorted(
         ProgressReport.objects.values_list("pk", "final")
     )
+
+
+def plan_state(t):
+    from gti.monitoring.models import PlannedClaim
+
+    return sorted(PlannedClaim.objects.values_list("expected_on", "amount"))
 
 
 def claim_form(action):
@@ -918,6 +926,11 @@ CASES = {
         b_claim, ("post", "/api/v1/claims/{pk}/final", {}),
         ("/monitoring/grants/{ref}/obligations/", {"action": "final_claim", "claim": "{pk}"}),
         {"applicant_gent"}, GRANT_VIEW - {"applicant_gent"}, final_state,
+    ),
+    "claim_plan": Case(
+        b_claim, ("put", "/api/v1/grants/{ref}/planned-claims", {"planned": [PLANNED]}),
+        ("/monitoring/grants/{ref}/claims/", {"action": "plan", **PLANNED}),
+        {"applicant_gent"}, GRANT_HIDDEN, plan_state,
     ),
     "report_final": Case(
         b_report, ("post", "/api/v1/reports/{pk}/final", {}),

@@ -3,7 +3,7 @@ default procedure, about forty proposals drawn from the strategies' example acti
 every step (pre-registration, admissibility, the Technical Working Group, the steering committees'
 validation, the managing authority's decision), the grants of the approved proposals with an
 amendment each, their first progress reports and claims (verified, paid, in payment
-applications), and demo users for every role.
+applications) and the claims their beneficiaries plan, and demo users for every role.
 
 Everything goes through the real services, so the demo also exercises the rules and the audit
 trail. Running it again changes nothing. The demo users' passwords are printed: demo only.
@@ -192,6 +192,8 @@ def _proposal_data(strategy: Strategy, n: int, rng: random.Random) -> dict:
             for p in strategy.principles.all()
         },
         "policy_references": [r.code for r in strategy.policy_references.all()[n % 5 : n % 5 + 1]],
+        # the first two assessed projects serve a goal beyond their theme's
+        "sdgs": [10 if 10 not in theme.sdgs else 17] if n in (11, 12) else [],
     }
 
 
@@ -414,6 +416,7 @@ def _follow_up(call: Call, people: dict, progress) -> None:
         if n < len(all_grants) - 1:
             claims.pay_claim(claim, by=second, paid_on=today)
         progress(f"{grant.proposal.city.code}: report and claim of {grant.proposal.reference}")
+        _plan(grant, terms, beneficiary, today)
     year = money.accounting_year(today)
     for city in call.cities:
         for priority in call.programme.priorities.order_by("position"):
@@ -425,6 +428,19 @@ def _follow_up(call: Call, people: dict, progress) -> None:
                 continue
             claims.submit_payment_application(application, by=second, submitted_on=today)
             progress(f"{city.code}: payment application {application}")
+
+
+def _plan(grant, terms, beneficiary, today: datetime.date) -> None:
+    """Two coming claims the beneficiary plans, in four and in ten months: a third and a
+    quarter of the eligible budget (what the dashboard's N+3 forecast counts on)."""
+    budget = sum((Decimal(a) for a in terms.budget.values()), Decimal("0.00"))
+    last = terms.eligible_until + claims.PLAN_REACH
+    planned = [
+        {"expected_on": min(today + datetime.timedelta(days=d), last).isoformat(),
+         "amount": f"{(budget * share).quantize(CENT):.2f}"}
+        for d, share in ((120, Decimal("0.33")), (300, Decimal("0.25")))
+    ]  # fmt: skip
+    claims.save_plan(grant, by=beneficiary, planned=planned)
 
 
 def _envelopes(call: Call, people: dict) -> None:

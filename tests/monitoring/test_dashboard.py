@@ -156,3 +156,36 @@ def test_erdf_per_sustainable_development_goal(paid):
     rows = list(csv.DictReader(io.StringIO(
         client.get("/en/monitoring/dashboard/?csv=sdgs").content.decode())))  # fmt: skip
     assert rows[0]["erdf"] == "60000.00" and rows[0]["name"]
+
+
+def test_a_project_counts_once_per_goal_with_the_goals_it_adds(paid):
+    """Wijkpark adds a goal of its theme (counted once, not twice) and one of its own; its
+    accepted report's 0.40 ha of RCO26 is the result under each of its goals."""
+    from gti.monitoring import reports
+
+    theme_goals = sorted(paid.proposal.theme.sdgs)
+    own = next(n for n in range(1, 18) if n not in theme_goals)
+    Proposal.objects.filter(pk=paid.proposal.pk).update(sdgs=[theme_goals[0], own])
+    rows = dashboard.sdgs(Proposal.objects.all())
+    assert [(r["sdg"], r["projects"], r["erdf"]) for r in rows] == [
+        (n, 1, Decimal("60000.00")) for n in sorted([*theme_goals, own])]  # fmt: skip
+    assert dashboard.sdg_results(Proposal.objects.all()) == []  # no accepted report yet
+
+    beneficiary = person("applicant_gent")
+    report = reports.start_report(paid, by=beneficiary)
+    reports.save_report(report, by=beneficiary, narrative="Ontwerp klaar.", risks="",
+                        milestones=[], indicators=[{"code": "RCO26", "value": "0.40",
+                                                    "reason": ""}])  # fmt: skip
+    reports.submit_report(report, by=beneficiary)
+    reports.review_report(report, by=person("managing_authority"), outcome="accept")
+    results = dashboard.sdg_results(Proposal.objects.all())
+    assert [(r["sdg"], r["indicator"], r["projects"], r["achieved"]) for r in results] == [
+        (n, "RCO26", 1, Decimal("0.40")) for n in sorted([*theme_goals, own])]  # fmt: skip
+    client = Client()
+    client.force_login(person("managing_authority"))
+    assert 'id="t-sdg-results"' in client.get("/en/monitoring/dashboard/").content.decode()
+    rows = list(csv.DictReader(io.StringIO(
+        client.get("/en/monitoring/dashboard/?csv=sdg_results").content.decode())))  # fmt: skip
+    assert rows[0] == {"sdg": str(min([*theme_goals, own])), "indicator": "RCO26",
+                       "projects": "1", "achieved": "0.40",
+                       "name": rows[0]["name"]} and rows[0]["name"]  # fmt: skip

@@ -197,3 +197,13 @@ def test_every_specific_objective_says_where_its_indicators_come_from():
     for priority in programme["priorities"]:
         for so in priority["specific_objectives"]:
             assert "Annex I" in so["source"]["en"], so["code"]
+
+
+@pytest.mark.parametrize("lag", [-1, 400, "a quarter"])
+def test_the_n3_application_lag_is_a_number_of_days_up_to_a_year(tmp_path, lag):
+    def change(d):
+        d["n3"]["application_lag_days"] = lag
+
+    path = broken_copy(tmp_path, "efro-vlaanderen-2021-2027.yaml", change)
+    [problem] = problems_of(path)
+    assert problem.startswith("efro-vlaanderen-2021-2027.yaml:n3.application_lag_days: ")

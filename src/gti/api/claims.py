@@ -166,6 +166,48 @@ def start_claim(request, reference: str):
     return Status(201, _fresh(claim))
 
 
+class PlannedClaimOut(Schema):
+    expected_on: datetime.date
+    amount: Decimal
+    erdf: Decimal  # the ERDF expected: amount × rate, capped by what the grant has left
+
+
+class PlanOut(Schema):
+    grant: str
+    planned: list[PlannedClaimOut]
+
+
+class PlanIn(Input):
+    planned: list[claims.PlannedInput]
+
+
+def _plan_out(grant: Grant) -> dict:
+    return {"grant": grant.proposal.reference, "planned": [
+        {"expected_on": p.expected_on, "amount": p.amount, "erdf": p.erdf}
+        for p in grant.planned_claims.all()
+    ]}  # fmt: skip
+
+
+@router.get(
+    "/grants/{reference}/planned-claims",
+    response={200: PlanOut, **READ},
+    summary="The claims the beneficiary plans",
+)
+def get_plan(request, reference: str):
+    return _plan_out(_grant(request, reference))
+
+
+@router.put(
+    "/grants/{reference}/planned-claims",
+    response={200: PlanOut, **CHANGE},
+    summary="Replace the plan of coming claims, all at once (the beneficiary)",
+)
+def put_plan(request, reference: str, payload: PlanIn):
+    grant = _grant(request, reference)
+    claims.save_plan(grant, by=request.user, planned=[p.model_dump() for p in payload.planned])
+    return _plan_out(grant)
+
+
 @router.get("/claims/{pk}", response={200: ClaimOut, **READ}, summary="One claim")
 def get_claim(request, pk: int):
     return _claim_out(_claim(request, pk))

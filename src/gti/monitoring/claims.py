@@ -34,7 +34,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from gti.accounts import audit, permissions
 from gti.errors import Invalid, Refused
 from gti.monitoring import money
-from gti.monitoring.models import Claim, ClaimLine, Grant, Payment, PaymentApplication
+from gti.monitoring.models import (
+    Claim,
+    ClaimLine,
+    Grant,
+    Payment,
+    PaymentApplication,
+    PlannedClaim,
+)
 from gti.monitoring.services import conditions, in_force, place
 
 C = Claim.State
@@ -92,6 +99,14 @@ class VerdictInput(BaseModel):
     outcome: Literal["accept", "reduce", "reject"]
     amount: money.Amount | None = None
     reason: Text = ""
+
+
+class PlannedInput(BaseModel):
+    """A claim the beneficiary plans: when it expects to submit it and the eligible cost."""
+
+    model_config = ConfigDict(extra="forbid")
+    expected_on: money.Day
+    amount: money.Amount
 
 
 def _parse(schema, rows, where: str) -> list:
@@ -252,6 +267,70 @@ def submit_claim(claim: Claim, *, by) -> Claim:
             city=_city(claim),
         )  # fmt: skip
     return claim
+
+
+# --- the plan of coming claims ---------------------------------------------------------------
+
+PLAN_REACH = datetime.timedelta(days=366)  # a claim may come up to a year after the period ends
+
+
+def left_to_claim(grant: Grant, version) -> Decimal:
+    """What the grant has left for planned claims: its ERDF, less what verified or paid claims
+    were given and what submitted claims ask (declared × rate)."""
+    given = sum((sum(map(Decimal, c.values()), ZERO) for c in grant.claims.filter(
+        state__in=SHARED).values_list("payable_per_category", flat=True)), ZERO)  # fmt: skip
+    asked = sum(
+        (money.money(c.declared * (c.version.rate if c.version else version.rate))
+         for c in grant.claims.filter(state=C.SUBMITTED).select_related("version")),
+        ZERO,
+    )  # fmt: skip
+    return version.erdf - given - asked
+
+
+def save_plan(grant: Grant, *, by, planned: list) -> list[PlannedClaim]:
+    """Replace the grant's plan of coming claims (each checked by `PlannedInput`): expected
+    from today to a year after the eligible period ends (a date already planned that has
+    passed may stay, so an old row never blocks the plan); each expects its amount × the grant's
+    rate in ERDF, never more than the grant has left (`money.expected_erdf`)."""
+    permissions.require(by, "claim.edit", grant)
+    parsed = _parse(PlannedInput, planned, "planned")
+    with transaction.atomic():
+        grant = Grant.objects.select_for_update().select_related("proposal__city").get(
+            pk=grant.pk)  # fmt: skip
+        if grant.state == Grant.State.CLOSED:
+            raise Refused(_("The grant of %(grant)s is closed.") % {"grant": grant})
+        today = timezone.localdate()
+        version = in_force(grant, today)
+        if version is None:
+            raise Refused(_("%(grant)s has no approved conditions in force yet.") % {
+                "grant": grant})  # fmt: skip
+        last = version.eligible_until + PLAN_REACH
+        kept = {p.expected_on for p in grant.planned_claims.all()}  # a date passed may stay
+        errors: dict[str, list[str]] = {}
+        for n, row in enumerate(parsed):
+            if row.expected_on > last or (row.expected_on < today and row.expected_on not in kept):
+                errors[f"planned[{n}].expected_on"] = [
+                    str(_("from today to %(last)s (a year after the eligible period)"))
+                    % {"last": last.isoformat()}
+                ]
+        if errors:
+            raise Invalid(errors)
+        erdf = money.expected_erdf(
+            [(row.expected_on, row.amount) for row in parsed], version.rate,
+            left_to_claim(grant, version),
+        )  # fmt: skip
+        before = [(str(p.expected_on), str(p.amount)) for p in grant.planned_claims.all()]
+        grant.planned_claims.all().delete()
+        rows = PlannedClaim.objects.bulk_create(
+            PlannedClaim(grant=grant, expected_on=row.expected_on, amount=row.amount, erdf=e)
+            for row, e in zip(parsed, erdf, strict=True)
+        )
+        audit.record(
+            "monitoring.claim.plan_saved", grant, by=by, before={"planned": before},
+            after={"planned": [(str(r.expected_on), str(r.amount), str(r.erdf)) for r in rows]},
+            city=_city(grant),
+        )  # fmt: skip
+    return sorted(rows, key=lambda r: r.expected_on)
 
 
 # --- the managing authority: verification and payment ----------------------------------------

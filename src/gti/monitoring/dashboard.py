@@ -7,9 +7,11 @@ the page shows as a chart, as a table under it and as CSV.
   claimed (declared cost × the grant's rate), verified (payable) and paid, with running totals;
 - balance: the ERDF granted per priority against the programme's shares (60/40);
 - N+3: `money.forecast` on the programme file's commitments and pre-financing, and the payment
-  applications submitted here;
+  applications submitted here, with the forecast of the planned claims (`money.with_planned`),
+  programme-wide and per city;
 - areas: ERDF granted per area (a project in several areas counts in each);
-- SDGs: ERDF granted per Sustainable Development Goal, through the projects' themes;
+- SDGs: ERDF granted per Sustainable Development Goal, through the projects' themes and the
+  goals a project adds of its own; and the indicator values achieved per goal;
 - indicators: the approved projects' targets beside what their latest accepted progress reports
   achieved. (The programme's own 2024 milestones and 2029 targets, CPR art. 16, are not in the
   programme file yet.)
@@ -31,9 +33,11 @@ from gti.monitoring.models import (
     IndicatorValue,
     Payment,
     PaymentApplication,
+    PlannedClaim,
     ProgressReport,
 )
 from gti.proposals.models import IndicatorTarget, Proposal
+from gti.strategy.schema import N3File
 from gti.strategy.sdgs import GOALS
 
 ZERO = Decimal("0.00")
@@ -141,23 +145,70 @@ def balance(proposals, programme) -> list[dict]:
     ]  # fmt: skip
 
 
+def _submitted(as_of: datetime.date) -> list[tuple]:
+    """(day, ERDF, city) of the payment applications submitted by `as_of` (a past day: the
+    annual report's year end)."""
+    return list(
+        PaymentApplication.objects.filter(
+            state=PaymentApplication.State.SUBMITTED, submitted_on__lte=as_of
+        ).values_list("submitted_on", "erdf", "city__code")
+    )  # fmt: skip
+
+
+def _years(data: dict, applications: list[tuple], as_of: datetime.date) -> list[dict]:
+    instance = money.N3Instance.model_validate({
+        "commitments": data["commitments"],
+        "prefinancing": data.get("prefinancing", []),
+        "applications": [{"date": d, "amount": f"{a:.2f}"} for d, a, _city in applications],
+        "as_of": as_of,
+    })  # fmt: skip
+    return money.forecast(instance)["years"]
+
+
 def n3(programme, as_of: datetime.date) -> list[dict] | None:
     """The N+3 years for the programme file's commitments, covered by its pre-financing and the
     payment applications submitted here; None when the file holds no commitments."""
     data = (programme.source or {}).get("n3")
+    return _years(data, _submitted(as_of), as_of) if data else None
+
+
+def n3_figures(programme, as_of: datetime.date) -> dict | None:
+    """The N+3 years of `n3` with the forecast of the claims planned on the open grants
+    (`money.with_planned`, the file's `application_lag_days`); and per city what its payment
+    applications cover and its planned claims add. The commitments are programme-wide and the
+    files split them per priority only, so a city has no target of its own. None when the file
+    holds no commitments."""
+    data = (programme.source or {}).get("n3")
     if not data:
         return None
-    applications = PaymentApplication.objects.filter(
-        state=PaymentApplication.State.SUBMITTED, submitted_on__lte=as_of
-    )  # as of a past day (the annual report's year end), what was submitted by then
-    instance = money.N3Instance.model_validate({
-        "commitments": data["commitments"],
-        "prefinancing": data.get("prefinancing", []),
-        "applications": [{"date": d, "amount": f"{a:.2f}"}
-                         for d, a in applications.values_list("submitted_on", "erdf")],
-        "as_of": as_of,
-    })  # fmt: skip
-    return money.forecast(instance)["years"]
+    lag = N3File.model_validate(data).application_lag_days
+    applications = _submitted(as_of)
+    planned = list(
+        PlannedClaim.objects.filter(
+            grant__state=Grant.State.OPEN, grant__proposal__call__programme__code=programme.code
+        ).values_list("expected_on", "erdf", "grant__proposal__city__code")
+    )  # fmt: skip
+    years = _years(data, applications, as_of)
+    cities = sorted(
+        {*programme.source.get("gti_cities", []), *(c for *_, c in applications),
+         *(c for *_, c in planned)}
+    )  # fmt: skip
+    per_city = []
+    for city in cities:
+        mine = [(d, a) for d, a, c in applications if c == city]
+        own = []
+        for y in years:
+            covered = sum((a for d, a in mine if d <= money.deadline(y["year"])), ZERO)
+            own.append({**y, "target": "0.00", "covered": f"{covered:.2f}"})
+        for row in money.with_planned(own, [(d, e) for d, e, c in planned if c == city], lag):
+            per_city.append({"year": row["year"], "deadline": row["deadline"], "city": city,
+                             "covered": row["covered"], "planned": row["planned"],
+                             "forecast": row["forecast"]})  # fmt: skip
+    return {
+        "years": money.with_planned(years, [(d, e) for d, e, _city in planned], lag),
+        "cities": per_city,
+        "lag_days": lag,
+    }
 
 
 def areas(proposals) -> list[dict]:
@@ -210,22 +261,59 @@ def indicators(proposals, until: datetime.date | None = None) -> list[dict]:
     return rows
 
 
+def _goals(theme_goals, own) -> set[int]:
+    """A project's goals: its theme's and its own, each once."""
+    return {*(theme_goals or []), *(own or [])}
+
+
 def sdgs(proposals) -> list[dict]:
-    """ERDF granted per Sustainable Development Goal, through each project's theme (a project
-    counts towards every goal its theme serves)."""
+    """ERDF granted per Sustainable Development Goal: a project counts once towards every goal
+    of its theme and every goal it adds of its own."""
     proposals = plain(proposals)
-    per_theme = (
-        proposals.filter(state=S.APPROVED).exclude(theme=None).order_by()
-        .values_list("theme__sdgs").annotate(erdf=Sum("erdf_granted"), n=Count("pk"))
+    rows = (
+        proposals.filter(state=S.APPROVED).order_by()
+        .values_list("theme__sdgs", "sdgs", "erdf_granted")
     )  # fmt: skip
     totals: dict[int, list] = {}
-    for numbers, erdf, n in per_theme:
-        for number in numbers or []:
+    for theme_goals, own, erdf in rows:
+        for number in _goals(theme_goals, own):
             row = totals.setdefault(number, [ZERO, 0])
             row[0] += cents(erdf)
-            row[1] += n
+            row[1] += 1
     return [
         {"sdg": number, "name": str(GOALS[number].name) if number in GOALS else "",
          "projects": n, "erdf": erdf}
         for number, (erdf, n) in sorted(totals.items())
+    ]  # fmt: skip
+
+
+def sdg_results(proposals) -> list[dict]:
+    """Per goal and indicator, what the approved projects under that goal achieved (their
+    theme's goals and their own, as `sdgs` counts them): the latest accepted progress report
+    of each project, values being cumulative. One query."""
+    approved = plain(proposals).filter(state=S.APPROVED)
+    latest = (
+        IndicatorValue.objects.filter(
+            report__grant=OuterRef("report__grant"), code=OuterRef("code"),
+            report__state=ProgressReport.State.ACCEPTED,
+        ).order_by("-report__period_start").values("pk")[:1]
+    )  # fmt: skip
+    values = (
+        IndicatorValue.objects.filter(
+            report__grant__proposal__in=approved, report__state=ProgressReport.State.ACCEPTED,
+            pk=Subquery(latest),
+        ).order_by()
+        .values_list("report__grant__proposal__theme__sdgs", "report__grant__proposal__sdgs",
+                     "code", "value")
+    )  # fmt: skip
+    totals: dict[tuple[int, str], list] = {}
+    for theme_goals, own, code, value in values:
+        for number in _goals(theme_goals, own):
+            row = totals.setdefault((number, code), [ZERO, 0])
+            row[0] += cents(value)
+            row[1] += 1
+    return [
+        {"sdg": number, "name": str(GOALS[number].name) if number in GOALS else "",
+         "indicator": code, "projects": n, "achieved": achieved}
+        for (number, code), (achieved, n) in sorted(totals.items())
     ]  # fmt: skip

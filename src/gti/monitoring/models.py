@@ -213,6 +213,26 @@ class Claim(models.Model):
         return self.SAMPLE_METHODS.get(self.sample_method, self.sample_method)
 
 
+class PlannedClaim(models.Model):
+    """A claim the beneficiary plans to submit: the expected date and the eligible cost it will
+    declare. The plan is the list of coming claims, kept by the beneficiary (`claims.save_plan`);
+    a claim once declared leaves it. `erdf` is what the plan expects of it when saved
+    (`money.expected_erdf`): the dashboard's N+3 forecast adds it up."""
+
+    grant = models.ForeignKey(Grant, models.CASCADE, related_name="planned_claims")
+    expected_on = models.DateField(_("expected submission"))
+    amount = models.DecimalField(_("eligible amount"), **MONEY)
+    erdf = models.DecimalField(_("ERDF expected"), **MONEY)
+
+    class Meta:
+        verbose_name = _("planned claim")
+        verbose_name_plural = _("planned claims")
+        ordering = ["grant", "expected_on", "pk"]
+
+    def __str__(self):
+        return f"{self.grant} {self.expected_on}"
+
+
 class ClaimLine(models.Model):
     """One cost declared: real cost on an invoice, units × a rate, a lump sum on its deliverable,
     or a flat rate of other lines (CPR art. 53-54); and what verification kept of it."""

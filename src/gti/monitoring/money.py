@@ -347,3 +347,47 @@ def forecast(instance: N3Instance) -> dict:
             "status": "decommitted" if due < instance.as_of else "at_risk",
         })  # fmt: skip
     return {"years": years}
+
+
+# --- planned claims and the N+3 forecast with them ---------------------------------------------
+
+# A beneficiary plans its coming claims (expected date of submission, eligible amount). Each is
+# expected to bring amount × the grant's rate in ERDF, rounded to the cent, never more than the
+# grant has left after the claims before it (in date order). A payment application is assumed
+# to follow a claim's submission within a fixed lag (the programme file's
+# `n3.application_lag_days`), so a planned claim covers a year when its date + the lag falls on
+# or before the year's deadline.
+
+
+def expected_erdf(
+    planned: list[tuple[datetime.date, Decimal]], rate: Decimal, left: Decimal
+) -> list[Decimal]:
+    """The ERDF expected of each planned claim `(date, eligible amount)`, in the order given:
+    amount × rate to the cent, capped by what the grant has `left` after the earlier ones."""
+    order = sorted(range(len(planned)), key=lambda n: planned[n][0])
+    out = [ZERO] * len(planned)
+    left = max(ZERO, left)
+    for n in order:
+        erdf = min(money(planned[n][1] * rate), left)
+        out[n], left = erdf, left - erdf
+    return out
+
+
+def with_planned(
+    years: list[dict], planned: list[tuple[datetime.date, Decimal]], lag_days: int
+) -> list[dict]:
+    """The years of `forecast` with what planned claims `(expected date, ERDF)` add: forecast =
+    covered + the planned ERDF whose payment application (date + lag) comes by the deadline;
+    the forecast shortfall counts, as the shortfall does, money lost once only once."""
+    lag = datetime.timedelta(days=lag_days)
+    lost = ZERO
+    out = []
+    for row in years:
+        due = datetime.date.fromisoformat(row["deadline"])
+        coming = sum((erdf for day, erdf in planned if day + lag <= due), ZERO)
+        forecast = Decimal(row["covered"]) + coming
+        shortfall = max(ZERO, Decimal(row["target"]) - forecast - lost)
+        lost += shortfall
+        out.append({**row, "planned": f"{coming:.2f}", "forecast": f"{forecast:.2f}",
+                    "shortfall_forecast": f"{shortfall:.2f}"})  # fmt: skip
+    return out

@@ -47,11 +47,42 @@ def _claim(request, pk) -> Claim:
     return lookups.claim_for(request.user, pk, Claim.objects.select_related(*related))
 
 
+def _plan_change(request, grant: Grant, planned) -> dict[str, list[str]] | None:
+    """Add the planned claim typed, or remove one, through `claims.save_plan`: the refusals
+    by field (`expected_on`, `amount`), or None when saved."""
+    rows = [{"expected_on": p.expected_on, "amount": p.amount} for p in planned]
+    if "remove" in request.POST:
+        keep = request.POST["remove"]
+        rows = [r for p, r in zip(planned, rows, strict=True) if str(p.pk) != keep]
+    else:
+        rows.append({"expected_on": request.POST.get("expected_on", "").strip(),
+                     "amount": _number(request.POST.get("amount", ""))})  # fmt: skip
+    try:
+        claims.save_plan(grant, by=request.user, planned=rows)
+    except Invalid as exc:
+        mine = f"planned[{len(rows) - 1}]."
+        return {k.removeprefix(mine): v for k, v in exc.errors.items()}
+    return None
+
+
 @login_required
 def grant_claims(request, reference):
-    """The claims of a grant, with a button for the beneficiary to start the next one."""
+    """The claims of a grant, with a button for the beneficiary to start the next one, and the
+    plan of coming claims the beneficiary keeps (what the N+3 forecast counts on)."""
     grant = _grant(request, reference)
-    if request.method == "POST":
+    planned = list(grant.planned_claims.all())
+    plan_errors, typed = None, {}
+    if request.method == "POST" and request.POST.get("action") == "plan":
+        try:
+            plan_errors = _plan_change(request, grant, planned)
+        except Refused as exc:
+            messages.error(request, str(exc))
+            return redirect("monitoring:grant_claims", reference=reference)
+        if plan_errors is None:
+            messages.success(request, _("The plan of coming claims is saved."))
+            return redirect("monitoring:grant_claims", reference=reference)
+        typed = {k: request.POST.get(k, "") for k in ("expected_on", "amount")}
+    elif request.method == "POST":
         try:
             claim = claims.start_claim(grant, by=request.user)
         except Refused as exc:
@@ -62,9 +93,11 @@ def grant_claims(request, reference):
         Claim.objects.visible_to(request.user).filter(grant=grant)
         .select_related("payment").order_by("number")
     )  # fmt: skip
+    can_edit = permissions.can(request.user, "claim.edit", grant)
     return render(request, "monitoring/grant_claims.html", {
         "grant": grant, "claims": rows, "city": grant.proposal.city,
-        "can_start": permissions.can(request.user, "claim.edit", grant),
+        "can_start": can_edit, "planned": planned, "can_plan": can_edit,
+        "plan_errors": plan_errors or {}, "typed": typed,
     })  # fmt: skip
 
 

@@ -42,16 +42,20 @@ def _filtered(request, programme):
     return proposals, chosen
 
 
-def _tables(proposals, programme) -> dict[str, list[dict]]:
+def _tables(proposals, programme) -> tuple[dict[str, list[dict]], int | None]:
+    """The tables by name (each its CSV), and the N+3 application lag in days."""
+    n3 = dashboard.n3_figures(programme, timezone.localdate()) or {}
     return {
         "pipeline": dashboard.pipeline(proposals),
         "money": dashboard.money_over_time(proposals),
         "balance": dashboard.balance(proposals, programme),
-        "n3": dashboard.n3(programme, timezone.localdate()) or [],
+        "n3": n3.get("years", []),
+        "n3_cities": n3.get("cities", []),
         "areas": dashboard.areas(proposals),
         "indicators": dashboard.indicators(proposals),
         "sdgs": dashboard.sdgs(proposals),
-    }
+        "sdg_results": dashboard.sdg_results(proposals),
+    }, n3.get("lag_days")
 
 
 def _csv(name: str, rows: list[dict]) -> HttpResponse:
@@ -95,6 +99,8 @@ def _figures(tables) -> dict[str, dict]:
              "y": [r["target"] for r in n3]},
             {"type": "bar", "name": _("covered"), "x": [r["year"] for r in n3],
              "y": [r["covered"] for r in n3]},
+            {"type": "bar", "name": _("forecast with planned claims"),
+             "x": [r["year"] for r in n3], "y": [r["forecast"] for r in n3]},
         ], "layout": {**layout, "xaxis": {"type": "category"}}},
         "indicators": {"data": [
             {"type": "bar", "orientation": "h", "name": _("achieved, share of the target"),
@@ -133,14 +139,14 @@ def programme_dashboard(request):
     if programme is None:
         raise Http404
     proposals, chosen = _filtered(request, programme)
-    tables = _tables(proposals, programme)
+    tables, lag_days = _tables(proposals, programme)
     wanted = request.GET.get("csv")
     if wanted:
         if wanted not in tables:
             raise Http404
         return _csv(wanted, tables[wanted])
     return render(request, "monitoring/dashboard.html", {
-        "tables": tables, "chosen": chosen,
+        "tables": tables, "chosen": chosen, "lag_days": lag_days,
         "figures": _figures(tables),
         "maps": _maps(tables["areas"]),
         "cities": City.objects.order_by("code"),

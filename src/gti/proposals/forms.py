@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from gti.proposals import rules
 from gti.proposals.models import BudgetLine, CoFinancing, Proposal, ScreeningCheck, percent
 from gti.strategy.models import SpecificObjective
+from gti.strategy.sdgs import GOALS
 
 STEPS = [
     ("general", _("Promoter and project")),
@@ -202,6 +203,14 @@ class StrategyForm(StepForm):
     areas = forms.MultipleChoiceField(
         label=_("Areas"), widget=forms.CheckboxSelectMultiple, required=False
     )
+    sdgs = forms.MultipleChoiceField(
+        label=_("Sustainable Development Goals of the project's own"),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_(
+            "The project serves the goals of its theme; tick the goals it serves besides them."
+        ),
+    )
     start_date = forms.DateField(label=_("Start"), widget=DATE, required=False)
     end_date = forms.DateField(label=_("End"), widget=DATE, required=False)
     policy_references = forms.MultipleChoiceField(
@@ -230,6 +239,7 @@ class StrategyForm(StepForm):
             (so.code, f"{so.code}: {so.title}") for so in objectives
         ]
         self.fields["areas"].choices = [(a.code, a.name) for a in strategy.areas.all()]
+        self.fields["sdgs"].choices = [(str(g.number), str(g)) for g in GOALS.values()]
         if not strategy.source.get("whole_city_allowed"):
             del self.fields["whole_city"]
         self.fields["policy_references"].choices = [
@@ -240,6 +250,7 @@ class StrategyForm(StepForm):
         data = dict(self.cleaned_data)
         data["theme"] = data["theme"] or None
         data["specific_objective"] = data["specific_objective"] or None
+        data["sdgs"] = [int(n) for n in data.get("sdgs") or []]
         return data
 
 

@@ -10,7 +10,15 @@ import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    ValidationError,
+)
 
 from gti.proposals.models import BudgetLine, CoFinancing, Proposal
 
@@ -20,6 +28,16 @@ Money = Annotated[Decimal, Field(max_digits=14, decimal_places=2)]
 Country = Annotated[
     str, StringConstraints(strip_whitespace=True, to_upper=True, pattern="^[A-Za-z]{2}$")
 ]
+
+
+def _distinct(numbers: list[int]) -> list[int]:
+    if len(set(numbers)) != len(numbers):
+        raise ValueError("a goal is named twice")
+    return numbers
+
+
+# The Sustainable Development Goals a project serves beyond its theme's (`strategy.sdgs`).
+Goals = Annotated[list[Annotated[int, Field(ge=1, le=17)]], AfterValidator(_distinct)]
 
 
 class Model(BaseModel):
@@ -76,6 +94,7 @@ class ProposalInput(Model):
     description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50000)] = ""
     theme: Short | None = None
     specific_objective: Short | None = None
+    sdgs: Goals = []
     areas: list[Short] = []
     start_date: datetime.date | None = None
     end_date: datetime.date | None = None

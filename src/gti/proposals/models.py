@@ -11,6 +11,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from gti.proposals.procedure import Procedure
+from gti.strategy.sdgs import goals_of
 from gti.translation import Translated
 
 
@@ -231,6 +232,9 @@ class Proposal(models.Model):
         blank=True,
         verbose_name=_("specific objective"),
     )
+    # numbers of the Sustainable Development Goals (1-17, `strategy.sdgs`) the project serves
+    # beyond those of its theme
+    sdgs = models.JSONField(_("own sustainable development goals"), default=list, blank=True)
     areas = models.ManyToManyField("strategy.Area", blank=True, verbose_name=_("areas"))
     start_date = models.DateField(_("start"), null=True, blank=True)
     end_date = models.DateField(_("end"), null=True, blank=True)
@@ -279,6 +283,11 @@ class Proposal(models.Model):
 
     def __str__(self):
         return f"{self.reference} {self.title}"
+
+    @property
+    def goals(self):
+        """The Sustainable Development Goals the project adds to its theme's, in their order."""
+        return goals_of(self.sdgs)
 
     def revealed_to(self, user) -> bool:
         return Proposal.objects.filter(revealed_to(user), pk=self.pk).exists()

@@ -86,6 +86,9 @@ class N3File(Strict):
 
     commitments: dict[Annotated[int, Field(ge=2021, le=2027)], Euro]
     prefinancing: list[Received] = []
+    # the days a payment application is assumed to follow a claim's submission: what the
+    # forecast from planned claims counts on (0 to a year)
+    application_lag_days: int = Field(default=90, ge=0, le=366)
 
 
 class ProgrammeFile(Strict):

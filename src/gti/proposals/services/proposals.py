@@ -140,6 +140,7 @@ def snapshot(proposal: Proposal) -> dict:
         "specific_objective": (
             proposal.specific_objective.code if proposal.specific_objective_id else None
         ),
+        "sdgs": list(proposal.sdgs),
         "areas": [a.code for a in sorted(proposal.areas.all(), key=lambda a: a.position)],
         "start_date": proposal.start_date,
         "end_date": proposal.end_date,
@@ -229,6 +230,7 @@ def _write(proposal: Proposal, data: ProposalInput) -> None:
         "additionality",
     ):
         setattr(proposal, name, getattr(data, name))
+    proposal.sdgs = sorted(data.sdgs)
     proposal.contact_email = data.contact_email or ""
     proposal.city_role = data.city_role or ""
     proposal.theme = strategy.themes.filter(code=data.theme).first() if data.theme else None
