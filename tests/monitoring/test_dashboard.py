@@ -3,6 +3,7 @@ Wijkpark (Ledeberg) approved with ERDF 60,000.00, its first claim paid 21,600.00
 submitted payment application; the figures, the page as each role, the CSV downloads."""
 
 import csv
+import datetime
 import io
 from decimal import Decimal
 
@@ -19,6 +20,7 @@ from tests.monitoring.test_grants import call  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.usefixtures("loaded")
 TODAY = timezone.localdate()
+ZERO = Decimal("0.00")
 MONTH = TODAY.strftime("%Y-%m")
 
 
@@ -142,3 +144,17 @@ def test_erdf_per_sustainable_development_goal(paid):
     rows = list(csv.DictReader(io.StringIO(
         client.get("/en/monitoring/dashboard/?csv=sdgs").content.decode())))  # fmt: skip
     assert rows[0]["erdf"] == "60000.00" and rows[0]["name"]
+
+
+def test_a_moment_counts_in_its_local_month(paid):
+    """Money over time takes months in Brussels time: a grant opened on 31 January at 23:30 UTC
+    (00:30 on 1 February in Brussels) is committed in February, on every database."""
+    from gti.monitoring.models import Grant
+
+    opened = datetime.datetime(2025, 1, 31, 23, 30, tzinfo=datetime.UTC)
+    Grant.objects.filter(pk=paid.pk).update(created_at=opened)
+    rows = dashboard.money_over_time(Proposal.objects.all())
+    assert rows[0] == {"month": "2025-02", "committed": Decimal("60000.00"),
+                       "claimed": ZERO, "verified": ZERO, "paid": ZERO}  # fmt: skip
+    Grant.objects.filter(pk=paid.pk).update(created_at=opened - datetime.timedelta(hours=1))
+    assert dashboard.money_over_time(Proposal.objects.all())[0]["month"] == "2025-01"

@@ -20,8 +20,10 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, OuterRef, Subquery, Sum
-from django.db.models.functions import TruncMonth
+from django.db import connection
+from django.db.models import Case, CharField, Count, DecimalField, ExpressionWrapper, F, Sum, When
+from django.db.models.functions import Cast, Substr, TruncMonth
+from django.utils import timezone
 
 from gti.monitoring import money
 from gti.monitoring.models import (
@@ -68,17 +70,44 @@ def pipeline(proposals) -> list[dict]:
     ]  # fmt: skip
 
 
+# Days of a month whose moments may fall in another month in local time (any offset under a day).
+EDGE_DAYS = ["01", "28", "29", "30", "31"]
+
+
 def _by_month(queryset, day_field: str, amount) -> dict[datetime.date, Decimal]:
+    """The sums of `amount` per month of `day_field` (in local time for a moment)."""
+    if connection.vendor == "sqlite":
+        # SQLite has no month function: Django's TruncMonth there is a Python function called
+        # per row, most of the dashboard's time. Grouped instead by the stored text's day (UTC),
+        # by its hour on the days at a month's edge, and the months taken here.
+        text = Cast(day_field, CharField())
+        queryset = queryset.annotate(day_of_month=Substr(text, 9, 2))
+        key = Case(When(day_of_month__in=EDGE_DAYS, then=Substr(text, 1, 13)),
+                   default=Substr(text, 1, 10))  # fmt: skip
+    else:
+        key = TruncMonth(day_field)
     rows = (
-        queryset.order_by().annotate(month=TruncMonth(day_field)).values("month")
-        .annotate(total=Sum(amount)).values_list("month", "total")
+        queryset.order_by().annotate(bucket=key).values("bucket")
+        .annotate(total=Sum(amount)).values_list("bucket", "total")
     )  # fmt: skip
     out: dict[datetime.date, Decimal] = {}
-    for month, total in rows:
-        if month is not None:
-            day = month.date() if isinstance(month, datetime.datetime) else month
-            out[day] = out.get(day, ZERO) + money.money(Decimal(total or 0))
-    return out
+    for bucket, total in rows:
+        if bucket is not None:
+            month = _month(bucket)
+            out[month] = out.get(month, ZERO) + Decimal(total or 0)
+    return {month: money.money(total) for month, total in out.items()}
+
+
+def _month(bucket) -> datetime.date:
+    """The local month of a moment or a day; of SQLite's text, an hour in UTC or a day away from
+    a month's edge (the same month in every time zone)."""
+    if isinstance(bucket, str):
+        if len(bucket) == 10:
+            return datetime.date(int(bucket[:4]), int(bucket[5:7]), 1)
+        bucket = datetime.datetime.fromisoformat(f"{bucket}:00").replace(tzinfo=datetime.UTC)
+    if isinstance(bucket, datetime.datetime):
+        bucket = timezone.localtime(bucket)
+    return datetime.date(bucket.year, bucket.month, 1)
 
 
 def money_over_time(proposals) -> list[dict]:
