@@ -11,8 +11,8 @@ the page shows as a chart, as a table under it and as CSV.
 - areas: ERDF granted per area (a project in several areas counts in each);
 - SDGs: ERDF granted per Sustainable Development Goal, through the projects' themes;
 - indicators: the approved projects' targets beside what their latest accepted progress reports
-  achieved. (The programme's own 2024 milestones and 2029 targets, CPR art. 16, are not in the
-  programme file yet.)
+  achieved, and for output indicators the programme's milestone 2024 and target 2029 (CPR art. 16,
+  the programme file's `performance` block).
 """
 
 from __future__ import annotations
@@ -21,8 +21,18 @@ import datetime
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Case, CharField, Count, DecimalField, ExpressionWrapper, F, Sum, When
-from django.db.models.functions import Cast, Substr, TruncMonth
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    Sum,
+    When,
+    Window,
+)
+from django.db.models.functions import Cast, RowNumber, Substr, TruncMonth
 from django.utils import timezone
 
 from gti.monitoring import money
@@ -186,36 +196,53 @@ def areas(proposals) -> list[dict]:
     ]  # fmt: skip
 
 
-def indicators(proposals) -> list[dict]:
+def performance(programme) -> dict[str, dict]:
+    """The programme file's milestone 2024 and target 2029 per output indicator (CPR art. 16)."""
+    rows = ((programme.source or {}).get("performance") or {}).get("indicators") or []
+    return {r["indicator"]: {"milestone_2024": _cents(r["milestone_2024"]),
+                             "target_2029": _cents(r["target_2029"])} for r in rows}  # fmt: skip
+
+
+def indicators(proposals, programme=None) -> list[dict]:
     """Per indicator: the targets of the approved projects (at decision) and what their latest
-    accepted progress reports achieved (values are cumulative, so the latest counts)."""
+    accepted progress reports achieved (values are cumulative, so the latest counts); with the
+    programme, also its milestone 2024 and target 2029 of each output indicator (None where it
+    gives none), an indicator with a milestone shown even before any project targets it."""
     proposals = plain(proposals)
     approved = proposals.filter(state=S.APPROVED)
     targets = (
         IndicatorTarget.objects.filter(proposal__in=approved).order_by()
         .values("indicator__code", "indicator__kind").annotate(target=Sum("target"), n=Count("pk"))
     )  # fmt: skip
-    latest = (
+    # Each grant's latest accepted value per indicator, ranked by a window function: one pass
+    # over the values on every database (a correlated subquery per value was 4.5x slower than
+    # bare SQL on PostgreSQL). On a tie of periods the later report counts.
+    ranked = (
         IndicatorValue.objects.filter(
-            report__grant=OuterRef("report__grant"), code=OuterRef("code"),
-            report__state=ProgressReport.State.ACCEPTED,
-        ).order_by("-report__period_start").values("pk")[:1]
+            report__grant__proposal__in=approved, report__state=ProgressReport.State.ACCEPTED
+        ).annotate(rank=Window(
+            RowNumber(), partition_by=[F("report__grant"), F("code")],
+            order_by=[F("report__period_start").desc(), F("report").desc()],
+        )).filter(rank=1)
     )  # fmt: skip
     achieved = dict(
-        IndicatorValue.objects.filter(
-            report__grant__proposal__in=approved, report__state=ProgressReport.State.ACCEPTED,
-            pk=Subquery(latest),
-        ).order_by().values_list("code").annotate(total=Sum("value"))
+        IndicatorValue.objects.filter(pk__in=ranked.values("pk"))
+        .order_by().values_list("code").annotate(total=Sum("value"))
     )  # fmt: skip
+    per_code = {t["indicator__code"]: t for t in targets}
+    framework = performance(programme) if programme else {}
     rows = []
-    for t in sorted(targets, key=lambda t: t["indicator__code"]):
-        target = _cents(t["target"])
-        done = _cents(achieved.get(t["indicator__code"]))
+    for code in sorted(per_code.keys() | framework.keys()):
+        t = per_code.get(code, {})
+        target = _cents(t.get("target"))
+        done = _cents(achieved.get(code))
         rows.append({
-            "code": t["indicator__code"], "kind": t["indicator__kind"], "projects": t["n"],
-            "target": target, "achieved": done,
+            "code": code, "kind": t.get("indicator__kind", "output"),  # the framework's are
+            "projects": t.get("n", 0), "target": target, "achieved": done,
             "share": (done / target).quantize(Decimal("0.0001")) if target else ZERO,
         })  # fmt: skip
+        if programme:
+            rows[-1].update(framework.get(code, {"milestone_2024": None, "target_2029": None}))
     return rows
 
 
