@@ -11,8 +11,9 @@ the totals are printed. Target: within 3x.
 Databases: first the embedded SQLite database of `bench/run.py`; then PostgreSQL, in a child
 process (`bench/run.py` again with GTI_BENCH_PART=postgresql) on GTI_BENCH_DATABASE_URL when
 given (an empty database: the bench fills it), else on a throw-away cluster of
-`scripts/with-postgres`. When PostgreSQL cannot be started (no server installed, or
-GTI_BENCH_POSTGRES=0) a line says so and the ratio is SQLite's alone. The last line is
+`scripts/with-postgres`. When PostgreSQL cannot be started or reached (no server installed, no
+such database server) or GTI_BENCH_POSTGRES=0, a line says so and the ratio is SQLite's alone;
+when the bench fails on a PostgreSQL that was there, the run fails. The last line is
 `RATIO dashboard <x>`, the worse of the databases measured.
 
 `GTI_BENCH_SCALE` (default 1) scales the size down for a quick run; on so little data the ORM's
@@ -285,7 +286,7 @@ def run() -> None:
             # The database was there and the bench failed on it: a failure, not a skip.
             sys.exit(f"PostgreSQL part failed (exit {child.returncode})")
         else:
-            print(f"PostgreSQL could not be started (exit {child.returncode}): "
+            print(f"PostgreSQL could not be started or reached (exit {child.returncode}): "
                   "the ratio is SQLite's only")  # fmt: skip
     print(f"RATIO dashboard {max(ratios.values()):.2f}")
 
