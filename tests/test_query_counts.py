@@ -193,6 +193,11 @@ def page_targets(call):
         ),
         "/monitoring/payment-applications/": (ma, "/en/monitoring/payment-applications/"),
         "/monitoring/dashboard/": (ma, "/en/monitoring/dashboard/"),
+        "/monitoring/reports/annual/": (ma, "/en/monitoring/reports/annual/?year=2026"),
+        "/monitoring/reports/annual/ (secretariat)": (
+            sec,
+            "/en/monitoring/reports/annual/?year=2026&city=gent",
+        ),
     }
 
 
@@ -235,6 +240,8 @@ PAGE_QUERIES = {
     "/monitoring/grants/<ref>/claims/": 7,
     "/monitoring/payment-applications/": 11,
     "/monitoring/dashboard/": 23,
+    "/monitoring/reports/annual/": 63,  # a section per city and one for the GTI
+    "/monitoring/reports/annual/ (secretariat)": 29,
 }
 
 

@@ -483,6 +483,14 @@ def claim_state(t):
             Payment.objects.count(), PaymentApplication.objects.count())  # fmt: skip
 
 
+def final_state(t):
+    from gti.monitoring.models import Claim, ProgressReport
+
+    return sorted(Claim.objects.values_list("pk", "final")), sorted(
+        ProgressReport.objects.values_list("pk", "final")
+    )
+
+
 def claim_form(action):
     from tests.monitoring.test_claim_pages import form_of
 
@@ -625,6 +633,8 @@ PREREG_HIDDEN = SIGNED_IN - {
 # Who does not see an approved Ghent proposal of the default procedure, nor its grant.
 # Who holds a role that reads grants but does not see this one (a role that reads none: 403).
 GRANT_HIDDEN = ANTWERP | {"applicant_gent_2"}
+# Who reads the annual report (each their own cities; a city is no object, so never 404).
+ANNUAL_REPORT = PORTFOLIO_VIEW | {"secretariat_antwerpen", "steering_antwerpen"}
 # Whoever holds a role that reads grants (the experts hold none: 403).
 GRANT_VIEW = SIGNED_IN - {"assessor_gent", "assessor_gent_3", "expert"}
 
@@ -886,6 +896,21 @@ CASES = {
             "accounting_year": str(_accounting_year())}),
         {"managing_authority", "managing_authority_2"}, set(), claim_state, created=True,
     ),
+    "claim_final": Case(
+        b_claim, ("post", "/api/v1/claims/{pk}/final", {}),
+        ("/monitoring/grants/{ref}/obligations/", {"action": "final_claim", "claim": "{pk}"}),
+        {"applicant_gent"}, GRANT_VIEW - {"applicant_gent"}, final_state,
+    ),
+    "report_final": Case(
+        b_report, ("post", "/api/v1/reports/{pk}/final", {}),
+        ("/monitoring/grants/{ref}/obligations/", {"action": "final_report", "report": "{pk}"}),
+        {"applicant_gent"}, NOT_GHENT_VIEW, final_state,
+        page_refused={"assessor_gent": 403, "assessor_gent_3": 403, "expert": 403},
+    ),
+    "obligations_view": Case(
+        b_grant_in_force, ("get", "/api/v1/grants/{ref}/obligations", None),
+        ("/monitoring/grants/{ref}/obligations/", None), PROPOSAL_VIEW, GRANT_HIDDEN,
+    ),
     "grant_open": Case(
         b_efro_approved, ("post", "/api/v1/grants", {"proposal": "{ref}"}),
         ("/monitoring/grants/{ref}/open/", {}),
@@ -908,6 +933,13 @@ CASES = {
         b_grant_draft, ("post", "/api/v1/grants/{ref}/versions/1/approve", {}),
         ("/monitoring/grants/{ref}/versions/1/approve/", {}),
         {"managing_authority", "managing_authority_2"}, GRANT_HIDDEN, grant_state,
+    ),
+    "annual_report_view": Case(
+        b_grant_in_force, None, ("/monitoring/reports/annual/?year=2026", None), ANNUAL_REPORT,
+    ),
+    "annual_report_pdf": Case(
+        b_grant_in_force, None, ("/monitoring/reports/annual/pdf/?year=2026", None),
+        ANNUAL_REPORT,
     ),
 }  # fmt: skip
 

@@ -38,6 +38,7 @@ def _roles(user) -> dict:
         "can_view_audit": bool(held & permissions.ACTIONS["audit.view"]) or user.is_superuser,
         "can_view_grants": bool(held & permissions.ACTIONS["grant.view"]),
         "can_view_dashboard": bool(held & permissions.ACTIONS["dashboard.view"]),
+        "can_view_annual_report": bool(held & permissions.ACTIONS["annual_report.view"]),
         "can_view_payment_applications": bool(
             held & permissions.ACTIONS["payment_application.view"]
         ),

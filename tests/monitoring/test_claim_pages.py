@@ -72,6 +72,9 @@ def test_verification_and_payment_by_two_people(grant):  # noqa: F811
     assert "Verify the claim" in authority.get(path).content.decode()
     sample = authority.post(path, {"action": "sample", "size": "2", "seed": "42"}, follow=True)
     assert "Lines drawn for on-the-spot checks" in sample.content.decode()
+    assert "drawn by monetary unit sampling with seed 42" in sample.content.decode()
+    dutch = authority.get(path.removeprefix("/en")).content.decode()
+    assert "getrokken met steekproeftrekking per geldeenheid en startwaarde 42" in dutch
     form = {"action": "verify"}
     for v in VERDICTS_1:
         form[f"outcome_{v['line']}"] = v["outcome"]

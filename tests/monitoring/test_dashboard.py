@@ -69,6 +69,20 @@ def test_the_figures_of_the_worked_example(paid):
     }]  # fmt: skip
 
 
+def test_an_amendment_changes_what_is_committed_from_its_month(paid):
+    from gti.monitoring import services as grants
+
+    next_month = (TODAY.replace(day=1) + timezone.timedelta(days=32)).replace(day=1)
+    version = grants.amend(paid, by=person("managing_authority"), reason="Minder werken",
+                           erdf="54000.00", rate="0.36")  # fmt: skip
+    grants.approve_version(version, by=person("managing_authority_2"), in_force_from=next_month)
+    rows = dashboard.money_over_time(Proposal.objects.all())
+    assert [(r["month"], r["committed"]) for r in rows] == [
+        (MONTH, Decimal("60000.00")),
+        (next_month.strftime("%Y-%m"), Decimal("54000.00")),
+    ]
+
+
 def test_the_page_as_each_role(paid):
     for name in ("secretariat_gent", "steering_gent", "managing_authority", "auditor"):
         client = Client()
@@ -147,16 +161,16 @@ def test_erdf_per_sustainable_development_goal(paid):
 
 
 def test_a_moment_counts_in_its_local_month(paid):
-    """Money over time takes months in Brussels time: a grant opened on 31 January at 23:30 UTC
-    (00:30 on 1 February in Brussels) is committed in February, on every database."""
-    from gti.monitoring.models import Grant
+    """Money over time takes months in Brussels time: a claim verified on 31 January at 23:30 UTC
+    (00:30 on 1 February in Brussels) is verified in February, on every database."""
+    from gti.monitoring.models import Claim
 
-    opened = datetime.datetime(2025, 1, 31, 23, 30, tzinfo=datetime.UTC)
-    Grant.objects.filter(pk=paid.pk).update(created_at=opened)
+    verified = datetime.datetime(2025, 1, 31, 23, 30, tzinfo=datetime.UTC)
+    Claim.objects.filter(grant=paid).update(verified_at=verified)
     rows = dashboard.money_over_time(Proposal.objects.all())
-    assert rows[0] == {"month": "2025-02", "committed": Decimal("60000.00"),
-                       "claimed": ZERO, "verified": ZERO, "paid": ZERO}  # fmt: skip
-    Grant.objects.filter(pk=paid.pk).update(created_at=opened - datetime.timedelta(hours=1))
+    assert rows[0] == {"month": "2025-02", "committed": ZERO, "claimed": ZERO,
+                       "verified": Decimal("21600.00"), "paid": ZERO}  # fmt: skip
+    Claim.objects.filter(grant=paid).update(verified_at=verified - datetime.timedelta(hours=1))
     assert dashboard.money_over_time(Proposal.objects.all())[0]["month"] == "2025-01"
 
 

@@ -72,7 +72,9 @@ ACTIONS: dict[str, set[str]] = {
     "payment_application.prepare": {MA},
     "payment_application.submit": {MA},  # never the person who prepared it
     "dashboard.view": {S, SC, MA, AU},  # over the proposals each may see
+    "annual_report.view": {S, SC, MA, AU},  # as the dashboard: a city's roles see their city
     "report.review": {MA},  # accept or return with remarks, never the submitter
+    "grant.close": {MA},  # once the final claim is paid, the final report accepted, duties done
 }
 
 

@@ -1,4 +1,6 @@
-"""Progress reports of a grant over the API: the services of `monitoring/reports.py`.
+"""Progress reports of a grant over the API: the services of `monitoring/reports.py`; the
+obligations after selection (communication duties, the final claim and report, durability,
+closure): the services of `monitoring/obligations.py`.
 
 A grant is named by its proposal's reference. A grant or report outside the caller's view
 answers 404, a refused role 403, refused input 422 by field, a move the state does not allow 409.
@@ -9,15 +11,17 @@ from decimal import Decimal
 
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
-from ninja import File, Router, Schema, Status
+from django.utils.translation import gettext as _
+from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from gti.accounts import permissions
 from gti.api.auth import TokenAuth
 from gti.api.pagination import Rows, listing, paged
 from gti.api.shapes import CHANGE, READ, Input
-from gti.monitoring import reports
-from gti.monitoring.models import Evidence, Grant, ProgressReport
+from gti.errors import Invalid
+from gti.monitoring import lookups, obligations, reports
+from gti.monitoring.models import CommunicationItem, Evidence, Grant, ProgressReport
 from gti.monitoring.reports import ReportContent
 
 router = Router(tags=["progress reports"], auth=TokenAuth())
@@ -201,3 +205,159 @@ def attach_evidence(request, pk: int, code: str, file: File[UploadedFile]):
 def download_evidence(request, pk: int, code: str):
     evidence = get_object_or_404(Evidence, report=_report(request, pk), code=code)
     return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.name)
+
+
+# --- obligations after selection ---------------------------------------------------------------
+
+OBLIGATIONS = ["obligations after selection"]
+
+
+class DoneIn(Input):
+    note: str = ""
+    done_on: datetime.date | None = None  # today when left out
+
+
+class CloseIn(Input):
+    reason: str
+
+
+class DutyOut(Schema):
+    kind: str  # website | plaque | poster
+    label: str
+    why: str  # the rule that makes it apply
+    status: str  # open | done
+    done_on: datetime.date | None
+    note: str
+    evidence: EvidenceOut | None  # the file: GET /grants/{ref}/obligations/{kind}/file
+
+
+class ObligationsOut(Schema):
+    grant: str
+    state: str  # open | closed
+    closed_on: datetime.date | None
+    closed_by: str | None
+    closure_reason: str
+    total_cost: Decimal  # the eligible cost of the latest approved conditions
+    investment: bool  # works or equipment in them
+    duties: list[DutyOut]
+    final_claim: int | None  # the claim's id
+    final_report: int | None  # the report's id
+    final_payment_on: datetime.date | None
+    durability_applies: bool
+    durability_until: datetime.date | None  # five years after the final payment
+    unmet: list[str]  # the conditions of closing not met yet
+
+
+def _obligations(grant: Grant) -> dict:
+    grant = Grant.objects.select_related("proposal", "closed_by").get(pk=grant.pk)
+    total, investment = obligations.operation(grant)
+    payment = obligations.final_payment(grant)
+    claim = grant.claims.filter(final=True).first()
+    report = grant.reports.filter(final=True).first()
+    is_open = grant.state == Grant.State.OPEN
+    return {
+        "grant": grant.proposal.reference,
+        "state": grant.state,
+        "closed_on": grant.closed_on,
+        "closed_by": grant.closed_by.get_username() if grant.closed_by else None,
+        "closure_reason": grant.closure_reason,
+        "total_cost": total,
+        "investment": investment,
+        "duties": [
+            {
+                "kind": row.kind,
+                "label": row.label,
+                "why": row.why,
+                "status": "done" if row.done else "open",
+                "done_on": row.item.done_on if row.item else None,
+                "note": row.item.note if row.item else "",
+                "evidence": row.item,
+            }
+            for row in obligations.checklist(grant)
+        ],  # fmt: skip
+        "final_claim": claim.pk if claim else None,
+        "final_report": report.pk if report else None,
+        "final_payment_on": payment.paid_on if payment else None,
+        "durability_applies": investment,
+        "durability_until": obligations.durability_until(grant),
+        "unmet": obligations.unmet(grant) if is_open else [],
+    }
+
+
+@router.get(
+    "/grants/{reference}/obligations",
+    response={200: ObligationsOut, **READ},
+    tags=OBLIGATIONS,
+    summary="The communication duties that apply and what was done, the final claim and "
+    "report, the durability date and what closing the grant still needs",
+)
+def get_obligations(request, reference: str):
+    return _obligations(lookups.grant_for(request.user, reference))
+
+
+@router.post(
+    "/grants/{reference}/obligations/{kind}",
+    response={201: ObligationsOut, **CHANGE},
+    tags=OBLIGATIONS,
+    summary="Mark a communication duty done with the file that shows it, replacing the one "
+    "before (the beneficiary; multipart: `file`, at most 10 MB, `note`, `done_on`)",
+)
+def mark_done(request, reference: str, kind: str, payload: Form[DoneIn], file: File[UploadedFile]):
+    grant = lookups.grant_for(request.user, reference)
+    # A form reads its declared fields only: an unknown one is refused here, as in JSON bodies.
+    unknown = (set(request.POST) - set(DoneIn.model_fields)) | (set(request.FILES) - {"file"})
+    if unknown:
+        raise Invalid({name: [str(_("not a field of this form"))] for name in sorted(unknown)})
+    obligations.mark_done(
+        grant, kind, by=request.user, file=file, note=payload.note, done_on=payload.done_on
+    )
+    return Status(201, _obligations(grant))
+
+
+@router.get(
+    "/grants/{reference}/obligations/{kind}/file",
+    response={200: None, **READ},
+    tags=OBLIGATIONS,
+    summary="Download the file that shows a communication duty done",
+)
+def communication_file(request, reference: str, kind: str):
+    grant = lookups.grant_for(request.user, reference)
+    item = get_object_or_404(CommunicationItem, grant=grant, kind=kind)
+    return FileResponse(item.file.open("rb"), as_attachment=True, filename=item.name)
+
+
+@router.post(
+    "/grants/{reference}/close",
+    response={200: ObligationsOut, **CHANGE},
+    tags=OBLIGATIONS,
+    summary="Close the grant (the managing authority): refused (409) naming each condition not met",
+)
+def close_grant(request, reference: str, payload: CloseIn):
+    grant = obligations.close_grant(
+        lookups.grant_for(request.user, reference), by=request.user, reason=payload.reason
+    )
+    return _obligations(grant)
+
+
+@router.post(
+    "/claims/{pk}/final",
+    response={200: ObligationsOut, **CHANGE},
+    tags=OBLIGATIONS,
+    summary="Mark a draft or submitted claim as the grant's final claim (the beneficiary)",
+)
+def mark_final_claim(request, pk: int):
+    claim = lookups.claim_for(request.user, pk)
+    obligations.mark_final_claim(claim, by=request.user)
+    return _obligations(claim.grant)
+
+
+@router.post(
+    "/reports/{pk}/final",
+    response={200: ObligationsOut, **CHANGE},
+    tags=OBLIGATIONS,
+    summary="Mark a draft or returned progress report as the final report (the beneficiary)",
+)
+def mark_final_report(request, pk: int):
+    report = _report(request, pk)
+    obligations.mark_final_report(report, by=request.user)
+    return _obligations(report.grant)

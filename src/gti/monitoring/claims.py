@@ -175,6 +175,8 @@ def start_claim(grant: Grant, *, by) -> Claim:
     permissions.require(by, "claim.edit", grant)
     with transaction.atomic():
         grant = Grant.objects.select_for_update().select_related("proposal").get(pk=grant.pk)
+        if grant.state == Grant.State.CLOSED:
+            raise Refused(_("The grant of %(grant)s is closed.") % {"grant": grant})
         if in_force(grant, timezone.localdate()) is None:
             raise Refused(_("%(grant)s has no approved conditions in force yet.") % {
                 "grant": grant})  # fmt: skip

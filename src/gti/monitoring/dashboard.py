@@ -28,17 +28,20 @@ from django.db.models import (
     DecimalField,
     ExpressionWrapper,
     F,
+    OuterRef,
+    Subquery,
     Sum,
     When,
     Window,
 )
-from django.db.models.functions import Cast, RowNumber, Substr, TruncMonth
+from django.db.models.functions import Cast, Coalesce, RowNumber, Substr, TruncMonth
 from django.utils import timezone
 
 from gti.monitoring import money
 from gti.monitoring.models import (
     Claim,
     Grant,
+    GrantVersion,
     IndicatorValue,
     Payment,
     PaymentApplication,
@@ -52,7 +55,7 @@ S = Proposal.State
 MONEY = DecimalField(max_digits=20, decimal_places=6)
 
 
-def _cents(value) -> Decimal:
+def cents(value) -> Decimal:
     """A sum as the database gives it (a float from SQLite over a subquery, a Decimal without
     places) read back to the cent."""
     return Decimal(str(value or 0)).quantize(Decimal("0.01"))
@@ -74,8 +77,8 @@ def pipeline(proposals) -> list[dict]:
     }
     return [
         {"state": state, "label": str(label), "proposals": found[state]["n"],
-         "requested": _cents(found[state]["requested"]),
-         "granted": _cents(found[state]["granted"])}
+         "requested": cents(found[state]["requested"]),
+         "granted": cents(found[state]["granted"])}
         for state, label in S.choices if state in found
     ]  # fmt: skip
 
@@ -120,12 +123,27 @@ def _month(bucket) -> datetime.date:
     return datetime.date(bucket.year, bucket.month, 1)
 
 
+def _commitments(grants):
+    """Each approved grant version with what it changed of the ERDF committed: version 1 its
+    whole amount, an amendment the difference to the version before it, in its month of force."""
+    versions = GrantVersion.objects.filter(grant__in=grants, state=GrantVersion.State.APPROVED)
+    before = (
+        versions.filter(grant=OuterRef("grant"), number__lt=OuterRef("number"))
+        .order_by("-number").values("erdf")[:1]
+    )  # fmt: skip
+    return versions.annotate(
+        change=ExpressionWrapper(
+            F("erdf") - Coalesce(Subquery(before), ZERO, output_field=MONEY), output_field=MONEY
+        )
+    )
+
+
 def money_over_time(proposals) -> list[dict]:
     proposals = plain(proposals)
     grants = Grant.objects.filter(proposal__in=proposals)
     claims = Claim.objects.filter(grant__in=grants)
     series = {
-        "committed": _by_month(grants, "created_at", "proposal__erdf_granted"),
+        "committed": _by_month(_commitments(grants), "in_force_from", "change"),
         "claimed": _by_month(
             claims.exclude(state=Claim.State.DRAFT), "submitted_on",
             ExpressionWrapper(F("declared") * F("version__rate"), output_field=MONEY),
@@ -153,7 +171,7 @@ def balance(proposals, programme) -> list[dict]:
         proposals.filter(state=S.APPROVED).order_by()
         .values_list("specific_objective__priority__code").annotate(erdf=Sum("erdf_granted"))
     )  # fmt: skip
-    granted = {code: _cents(erdf) for code, erdf in granted.items()}
+    granted = {code: cents(erdf) for code, erdf in granted.items()}
     total = sum(granted.values(), ZERO)
     return [
         {"priority": p.code, "granted": granted.get(p.code) or ZERO,
@@ -170,7 +188,9 @@ def n3(programme, as_of: datetime.date) -> list[dict] | None:
     data = (programme.source or {}).get("n3")
     if not data:
         return None
-    applications = PaymentApplication.objects.filter(state=PaymentApplication.State.SUBMITTED)
+    applications = PaymentApplication.objects.filter(
+        state=PaymentApplication.State.SUBMITTED, submitted_on__lte=as_of
+    )  # as of a past day (the annual report's year end), what was submitted by then
     instance = money.N3Instance.model_validate({
         "commitments": data["commitments"],
         "prefinancing": data.get("prefinancing", []),
@@ -191,7 +211,7 @@ def areas(proposals) -> list[dict]:
     )  # fmt: skip
     return [
         {"area": r["areas__pk"], "code": r["areas__code"], "name": r["areas__name"],
-         "city": r["city__code"], "projects": r["projects"], "erdf": _cents(r["erdf"])}
+         "city": r["city__code"], "projects": r["projects"], "erdf": cents(r["erdf"])}
         for r in rows
     ]  # fmt: skip
 
@@ -199,16 +219,20 @@ def areas(proposals) -> list[dict]:
 def performance(programme) -> dict[str, dict]:
     """The programme file's milestone 2024 and target 2029 per output indicator (CPR art. 16)."""
     rows = ((programme.source or {}).get("performance") or {}).get("indicators") or []
-    return {r["indicator"]: {"milestone_2024": _cents(r["milestone_2024"]),
-                             "target_2029": _cents(r["target_2029"])} for r in rows}  # fmt: skip
+    return {r["indicator"]: {"milestone_2024": cents(r["milestone_2024"]),
+                             "target_2029": cents(r["target_2029"])} for r in rows}  # fmt: skip
 
 
-def indicators(proposals, programme=None) -> list[dict]:
+def indicators(proposals, programme=None, until: datetime.date | None = None) -> list[dict]:
     """Per indicator: the targets of the approved projects (at decision) and what their latest
-    accepted progress reports achieved (values are cumulative, so the latest counts); with the
+    accepted progress reports achieved (values are cumulative, so the latest counts); with
+    `until`, only reports whose period ended by then (the annual report's year end). With the
     programme, also its milestone 2024 and target 2029 of each output indicator (None where it
     gives none), an indicator with a milestone shown even before any project targets it."""
     proposals = plain(proposals)
+    accepted = {"report__state": ProgressReport.State.ACCEPTED}
+    if until is not None:
+        accepted["report__period_end__lte"] = until
     approved = proposals.filter(state=S.APPROVED)
     targets = (
         IndicatorTarget.objects.filter(proposal__in=approved).order_by()
@@ -219,7 +243,7 @@ def indicators(proposals, programme=None) -> list[dict]:
     # bare SQL on PostgreSQL). On a tie of periods the later report counts.
     ranked = (
         IndicatorValue.objects.filter(
-            report__grant__proposal__in=approved, report__state=ProgressReport.State.ACCEPTED
+            report__grant__proposal__in=approved, **accepted
         ).annotate(rank=Window(
             RowNumber(), partition_by=[F("report__grant"), F("code")],
             order_by=[F("report__period_start").desc(), F("report").desc()],
@@ -234,8 +258,8 @@ def indicators(proposals, programme=None) -> list[dict]:
     rows = []
     for code in sorted(per_code.keys() | framework.keys()):
         t = per_code.get(code, {})
-        target = _cents(t.get("target"))
-        done = _cents(achieved.get(code))
+        target = cents(t.get("target"))
+        done = cents(achieved.get(code))
         rows.append({
             "code": code, "kind": t.get("indicator__kind", "output"),  # the framework's are
             "projects": t.get("n", 0), "target": target, "achieved": done,
@@ -258,7 +282,7 @@ def sdgs(proposals) -> list[dict]:
     for numbers, erdf, n in per_theme:
         for number in numbers or []:
             row = totals.setdefault(number, [ZERO, 0])
-            row[0] += _cents(erdf)
+            row[0] += cents(erdf)
             row[1] += n
     return [
         {"sdg": number, "name": str(GOALS[number].name) if number in GOALS else "",

@@ -31,12 +31,24 @@ class GrantQuerySet(models.QuerySet):
 
 
 class Grant(models.Model):
-    """The grant of one approved proposal; its conditions are its versions."""
+    """The grant of one approved proposal; its conditions are its versions. The managing
+    authority closes it once the project is done (`obligations.close_grant`)."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("open")
+        CLOSED = "closed", _("closed")
 
     proposal = models.OneToOneField(
         "proposals.Proposal", models.PROTECT, related_name="grant", verbose_name=_("proposal")
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    state = models.CharField(_("state"), max_length=20, choices=State, default=State.OPEN)
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("closed by"),
+    )  # fmt: skip
+    closure_reason = models.TextField(_("reason for closing"), blank=True)
 
     objects = GrantQuerySet.as_manager()
 
@@ -158,6 +170,7 @@ class Claim(models.Model):
     )  # fmt: skip
     declared = models.DecimalField(_("declared"), null=True, blank=True, **MONEY)
     # The sample for on-the-spot checks: how it was drawn, so that anyone can draw it again.
+    SAMPLE_METHODS = {"monetary-unit": _("monetary unit sampling")}
     sample_method = models.CharField(_("sampling method"), max_length=40, blank=True)
     sample_seed = models.BigIntegerField(_("sampling seed"), null=True, blank=True)
     verified_by = models.ForeignKey(
@@ -172,6 +185,8 @@ class Claim(models.Model):
         "PaymentApplication", models.PROTECT, null=True, blank=True, related_name="claims",
         verbose_name=_("payment application"),
     )  # fmt: skip
+    # The beneficiary's last claim: its payment is the final payment (CPR art. 65).
+    final = models.BooleanField(_("final claim"), default=False)
 
     objects = ClaimQuerySet.as_manager()
 
@@ -180,7 +195,10 @@ class Claim(models.Model):
         verbose_name_plural = _("expenditure claims")
         ordering = ["grant", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["grant", "number"], name="claim_number_unique")
+            models.UniqueConstraint(fields=["grant", "number"], name="claim_number_unique"),
+            models.UniqueConstraint(
+                fields=["grant"], condition=models.Q(final=True), name="claim_one_final"
+            ),
         ]
 
     def __str__(self):
@@ -189,6 +207,10 @@ class Claim(models.Model):
     @property
     def proposal(self):
         return self.grant.proposal
+
+    @property
+    def sample_method_label(self):
+        return self.SAMPLE_METHODS.get(self.sample_method, self.sample_method)
 
 
 class ClaimLine(models.Model):
@@ -337,6 +359,8 @@ class ProgressReport(models.Model):
     )  # fmt: skip
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     remarks = models.TextField(_("remarks"), blank=True)
+    # The final report of the project: accepted, it is one of the conditions of closing.
+    final = models.BooleanField(_("final report"), default=False)
 
     objects = ProgressReportQuerySet.as_manager()
 
@@ -345,7 +369,10 @@ class ProgressReport(models.Model):
         verbose_name_plural = _("progress reports")
         ordering = ["grant", "period_start"]
         constraints = [
-            models.UniqueConstraint(fields=["grant", "period_start"], name="report_period_unique")
+            models.UniqueConstraint(fields=["grant", "period_start"], name="report_period_unique"),
+            models.UniqueConstraint(
+                fields=["grant"], condition=models.Q(final=True), name="report_one_final"
+            ),
         ]
 
     def __str__(self):
@@ -405,3 +432,52 @@ class Evidence(models.Model):
 
     def __str__(self):
         return f"{self.report} {self.code}: {self.name}"
+
+
+# --- obligations after selection -------------------------------------------------------------
+
+
+def _communication_path(instance, filename):
+    """A random name, as for `Evidence`."""
+    return f"communication/{uuid.uuid4().hex}"
+
+
+class CommunicationItem(models.Model):
+    """One communication duty of the beneficiary (CPR art. 50(1)) as done, with the file that
+    shows it (a photo of the plaque, a screenshot of the website). Which duties apply is
+    `obligations.checklist`; a row exists once the beneficiary marks one done (no row:
+    open). Read only
+    through the grant's permission check."""
+
+    class Kind(models.TextChoices):
+        WEBSITE = "website", _("mention on the website and social media")
+        PLAQUE = "plaque", _("durable plaque or billboard")
+        POSTER = "poster", _("poster (A3) or electronic display")
+
+    grant = models.ForeignKey(Grant, models.PROTECT, related_name="communication")
+    kind = models.CharField(_("duty"), max_length=20, choices=Kind)
+    done_on = models.DateField(_("done on"))
+    note = models.TextField(_("note"), blank=True)
+    file = models.FileField(_("file"), upload_to=_communication_path, max_length=200)
+    name = models.CharField(_("file name"), max_length=200)
+    size = models.PositiveBigIntegerField(_("size in bytes"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("uploaded by")
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("communication duty")
+        verbose_name_plural = _("communication duties")
+        ordering = ["grant", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["grant", "kind"], name="communication_item_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.grant} {self.get_kind_display()}"
+
+    @property
+    def proposal(self):
+        return self.grant.proposal

@@ -87,6 +87,8 @@ def start_report(grant: Grant, *, by, period_start: datetime.date | None = None)
         # Only the grant's row is locked: two starts at once make one report.
         locked = Grant.objects.select_for_update(of=("self",))
         grant = locked.select_related("proposal__city").get(pk=grant.pk)
+        if grant.state == Grant.State.CLOSED:
+            raise Refused(_("The grant of %(grant)s is closed.") % {"grant": grant})
         version = _latest_conditions(grant)
         if version is None:
             raise Refused(_("The grant of %(grant)s has no approved conditions yet.") % {
