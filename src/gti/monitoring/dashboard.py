@@ -127,8 +127,11 @@ def _commitments(grants):
     """Each approved grant version with what it changed of the ERDF committed: version 1 its
     whole amount, an amendment the difference to the version before it, in its month of force."""
     versions = GrantVersion.objects.filter(grant__in=grants, state=GrantVersion.State.APPROVED)
+    # From all approved versions: the grant of the outer row is already one the person sees, and
+    # `versions` would repeat the visibility subqueries for every row (35x bare SQL on PostgreSQL).
     before = (
-        versions.filter(grant=OuterRef("grant"), number__lt=OuterRef("number"))
+        GrantVersion.objects.filter(state=GrantVersion.State.APPROVED, grant=OuterRef("grant"),
+                                    number__lt=OuterRef("number"))
         .order_by("-number").values("erdf")[:1]
     )  # fmt: skip
     return versions.annotate(
