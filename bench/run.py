@@ -1,5 +1,8 @@
 """Benchmarks: `make bench`. Each prints its figures and a ratio against a baseline measured in
-the same run, on the same machine, so the numbers compare across machines. Not a test."""
+the same run, on the same machine, so the numbers compare across machines. Not a test.
+
+With GTI_BENCH_PART=postgresql (how `dashboard.run` starts its child process) only the dashboard
+bench runs, on the PostgreSQL database DATABASE_URL names."""
 
 import os
 import sys
@@ -7,8 +10,10 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+POSTGRES_PART = os.environ.get("GTI_BENCH_PART") == "postgresql"
 os.environ["GTI_DATA_DIR"] = tempfile.mkdtemp(prefix="gti-bench-")
-os.environ.pop("DATABASE_URL", None)  # the embedded SQLite database, fresh
+if not POSTGRES_PART:
+    os.environ.pop("DATABASE_URL", None)  # the embedded SQLite database, fresh
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gti.settings")
 
 import django  # noqa: E402
@@ -20,6 +25,12 @@ import optimizer  # noqa: E402
 import strategy_load  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 
+if POSTGRES_PART:
+    dashboard.create_database(os.environ["DATABASE_URL"])
+    call_command("migrate", verbosity=0)
+    print(dashboard.STARTED, flush=True)
+    dashboard.measure()
+    sys.exit()
 call_command("migrate", verbosity=0)
 for bench in [strategy_load, optimizer, dashboard]:  # the dashboard's RATIO line comes last
     print(f"== {bench.__name__} ==")

@@ -5,6 +5,7 @@ import io
 import pytest
 from django.core.management import call_command
 
+from gti.demo import CENT, TARGET
 from gti.proposals.models import Call, Proposal
 from gti.proposals.services import is_open
 
@@ -101,3 +102,19 @@ def test_demo_plans_claims_on_every_grant_and_a_project_adds_a_goal(demo):
     assert all(g.planned_claims.count() == 2 for g in grants)
     assert all(p.erdf > 0 for g in grants for p in g.planned_claims.all())
     assert Proposal.objects.exclude(sdgs=[]).filter(state=Proposal.State.APPROVED).exists()
+
+
+def test_demo_fills_in_milestones_the_programme_file_leaves_empty(demo):
+    """The shipped programme file states no milestones 2024 or targets 2029; the demo gives each
+    output indicator its approved projects target figures of its own, said to be the demo's."""
+    from gti.monitoring import dashboard
+    from gti.strategy.models import Programme
+
+    programme = Programme.objects.get(is_current=True)
+    block = programme.source["performance"]
+    assert block["source"]["en"] == "Demo figures, not the programme's" and block["indicators"]
+    rows = {r["code"]: r for r in dashboard.indicators(Proposal.objects.all(), programme)}
+    for line in block["indicators"]:
+        row = rows[line["indicator"]]
+        assert row["kind"] == "output" and row["milestone_2024"] < row["target_2029"]
+        assert row["target_2029"] == (row["target"] * TARGET).quantize(CENT)

@@ -16,8 +16,11 @@ import random
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 
+from gti.accounts import audit
 from gti.accounts.models import Role
 from gti.accounts.services import create_user
 from gti.errors import Refused
@@ -26,7 +29,8 @@ from gti.monitoring import services as grants
 from gti.monitoring.models import Grant
 from gti.portfolio import services as portfolio
 from gti.proposals import services
-from gti.proposals.models import Call, PreRegistration, Proposal
+from gti.proposals.models import Call, IndicatorTarget, PreRegistration, Proposal
+from gti.strategy import schema
 from gti.strategy.models import City, Programme, Strategy
 
 DEMO_PASSWORD = "demo-gti-2026"
@@ -469,6 +473,36 @@ def foreign_data() -> list[str]:
     return found
 
 
+MILESTONE, TARGET = Decimal("0.3"), Decimal("1.2")  # of the demo projects' targets
+
+
+def _performance(programme: Programme, progress) -> None:
+    """Demo milestones 2024 and targets 2029 (CPR art. 16) for the output indicators the approved
+    demo projects target, so that the dashboard's indicator figure shows them: 30% and 120% of
+    the projects' targets. They are not the programme's: its real figures go in the `performance`
+    block of the programme file (strategy/data/efro-vlaanderen-2021-2027.yaml); when that block
+    holds figures, the demo leaves them as they are."""
+    if ((programme.source or {}).get("performance") or {}).get("indicators"):
+        return
+    totals = (
+        IndicatorTarget.objects.filter(proposal__call__programme=programme,
+                                       proposal__state=S.APPROVED, indicator__kind="output")
+        .order_by("indicator__code").values_list("indicator__code").annotate(total=Sum("target"))
+    )  # fmt: skip
+    block = schema.PerformanceFile.model_validate({
+        "source": {"nl": "Demogegevens, niet die van het programma",
+                   "en": "Demo figures, not the programme's"},
+        "indicators": [{"indicator": code, "milestone_2024": (total * MILESTONE).quantize(CENT),
+                        "target_2029": (total * TARGET).quantize(CENT)} for code, total in totals],
+    }).model_dump(mode="json")  # fmt: skip
+    with transaction.atomic():
+        programme.source = {**(programme.source or {}), "performance": block}
+        programme.save(update_fields=["source"])
+        audit.record("strategy.performance.demo", programme, by=None, after=block,
+                     reason="demo figures; the programme's go in its file")  # fmt: skip
+    progress(f"demo milestones 2024 and targets 2029 for {len(block['indicators'])} indicators")
+
+
 def run(progress=print) -> dict:
     """Make the demo data once; return the demo users."""
     people = users()
@@ -506,4 +540,5 @@ def run(progress=print) -> dict:
     _decide_one(call, City.objects.get(code="gent"), people, progress)
     _grants(call, people, progress)
     _follow_up(call, people, progress)
+    _performance(call.programme, progress)
     return people

@@ -3,6 +3,7 @@ Wijkpark (Ledeberg) approved with ERDF 60,000.00, its first claim paid 21,600.00
 submitted payment application; the figures, the page as each role, the CSV downloads."""
 
 import csv
+import datetime
 import io
 from decimal import Decimal
 
@@ -19,6 +20,7 @@ from tests.monitoring.test_grants import call  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.usefixtures("loaded")
 TODAY = timezone.localdate()
+ZERO = Decimal("0.00")
 MONTH = TODAY.strftime("%Y-%m")
 
 
@@ -189,3 +191,57 @@ def test_a_project_counts_once_per_goal_with_the_goals_it_adds(paid):
     assert rows[0] == {"sdg": str(min([*theme_goals, own])), "indicator": "RCO26",
                        "projects": "1", "achieved": "0.40",
                        "name": rows[0]["name"]} and rows[0]["name"]  # fmt: skip
+
+
+def test_a_moment_counts_in_its_local_month(paid):
+    """Money over time takes months in Brussels time: a claim verified on 31 January at 23:30 UTC
+    (00:30 on 1 February in Brussels) is verified in February, on every database."""
+    from gti.monitoring.models import Claim
+
+    verified = datetime.datetime(2025, 1, 31, 23, 30, tzinfo=datetime.UTC)
+    Claim.objects.filter(grant=paid).update(verified_at=verified)
+    rows = dashboard.money_over_time(Proposal.objects.all())
+    assert rows[0] == {"month": "2025-02", "committed": ZERO, "claimed": ZERO,
+                       "verified": Decimal("21600.00"), "paid": ZERO}  # fmt: skip
+    Claim.objects.filter(grant=paid).update(verified_at=verified - datetime.timedelta(hours=1))
+    assert dashboard.money_over_time(Proposal.objects.all())[0]["month"] == "2025-01"
+
+
+def test_the_programme_milestones_beside_the_indicators(paid):
+    """With a performance framework in the programme file (RCO26: milestone 2024 0.50 ha, target
+    2029 3.00 ha; RCO74, which no project targets yet), the indicator figure shows both in its
+    table and as markers on the scale of the projects' targets (Wijkpark's 1.5 ha)."""
+    import json
+    import re
+
+    programme = Programme.objects.get(is_current=True)
+    programme.source = {**programme.source, "performance": {"indicators": [
+        {"indicator": "RCO26", "milestone_2024": "0.50", "target_2029": "3.00"},
+        {"indicator": "RCO74", "milestone_2024": "1000", "target_2029": "5000"},
+    ]}}  # fmt: skip
+    programme.save(update_fields=["source"])
+    rows = dashboard.indicators(Proposal.objects.all(), programme)
+    assert rows == [
+        {"code": "RCO26", "kind": "output", "projects": 1, "target": Decimal("1.50"),
+         "achieved": ZERO, "share": ZERO, "milestone_2024": Decimal("0.50"),
+         "target_2029": Decimal("3.00")},
+        {"code": "RCO74", "kind": "output", "projects": 0, "target": ZERO, "achieved": ZERO,
+         "share": ZERO, "milestone_2024": Decimal("1000.00"), "target_2029": Decimal("5000.00")},
+    ]  # fmt: skip
+    client = Client()
+    client.force_login(person("managing_authority"))
+    page = client.get("/en/monitoring/dashboard/").content.decode()
+    table = page[page.index('id="t-indicators"') :]
+    table = table[: table.index("</table>")]
+    assert "Programme milestone 2024" in table and "Programme target 2029" in table
+    assert '<td class="num">0.50</td><td class="num">3.00</td>' in table
+    found = re.search(r'<script id="figures" type="application/json">(.*?)</script>', page, re.S)
+    chart = json.loads(found.group(1))["indicators"]["data"]
+    markers = {trace["name"]: trace["x"] for trace in chart[1:]}
+    assert chart[0]["y"] == ["RCO26", "RCO74"]
+    # 0.50 and 3.00 of 1.50 ha; RCO74 has no projects' target to measure against: no marker.
+    assert markers == {"programme milestone 2024": ["0.3333", None],
+                       "programme target 2029": ["2.0000", None]}  # fmt: skip
+    rows = list(csv.DictReader(io.StringIO(
+        client.get("/en/monitoring/dashboard/?csv=indicators").content.decode())))  # fmt: skip
+    assert (rows[0]["milestone_2024"], rows[0]["target_2029"]) == ("0.50", "3.00")

@@ -207,3 +207,43 @@ def test_the_n3_application_lag_is_a_number_of_days_up_to_a_year(tmp_path, lag):
     path = broken_copy(tmp_path, "efro-vlaanderen-2021-2027.yaml", change)
     [problem] = problems_of(path)
     assert problem.startswith("efro-vlaanderen-2021-2027.yaml:n3.application_lag_days: ")
+
+
+def test_a_performance_block_is_refused_naming_the_place(tmp_path):
+    """Milestones 2024 and targets 2029 (CPR art. 16): of known output indicators, once each, the
+    milestone not above the target; a wrong shape names its field."""
+
+    def change(d):
+        d["performance"] = {"indicators": [
+            {"indicator": "RCO26", "milestone_2024": "1.00", "target_2029": "10.00"},
+            {"indicator": "RCO999", "milestone_2024": "1", "target_2029": "2"},
+            {"indicator": "RCR35", "milestone_2024": "1", "target_2029": "2"},
+            {"indicator": "RCO26", "milestone_2024": "1", "target_2029": "2"},
+            {"indicator": "RCO74", "milestone_2024": "5", "target_2029": "2"},
+        ]}  # fmt: skip
+
+    path = broken_copy(tmp_path, "efro-vlaanderen-2021-2027.yaml", change)
+    name = "efro-vlaanderen-2021-2027.yaml"
+    assert problems_of(path) == [
+        f"{name}:performance.indicators[1].indicator: unknown indicator 'RCO999'",
+        f"{name}:performance.indicators[2].indicator: 'RCR35' is not an output indicator",
+        f"{name}:performance.indicators[3].indicator: duplicate indicator 'RCO26'",
+        f"{name}:performance.indicators[4].milestone_2024: above the target for 2029",
+    ]
+
+    def shape(d):
+        d["performance"] = {"indicators": [{"indicator": "RCO26", "milestone_2024": "-1"}]}
+
+    path = broken_copy(tmp_path, name, shape)
+    assert problems_of(path) == [
+        f"{name}:performance.indicators[0].milestone_2024: "
+        "Input should be greater than or equal to 0",
+        f"{name}:performance.indicators[0].target_2029: missing",
+    ]
+
+
+def test_the_shipped_programme_states_no_milestones_of_its_own():
+    """The GTI strategy states no milestones or targets and none were found in a public source:
+    the block is there, empty, for the real figures."""
+    parsed, _ = schema.validate_files([DATA / "efro-vlaanderen-2021-2027.yaml"])
+    assert parsed[0].content.performance == schema.PerformanceFile(indicators=[])

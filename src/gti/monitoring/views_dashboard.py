@@ -6,6 +6,7 @@ auditors (`dashboard.view`)."""
 from __future__ import annotations
 
 import csv
+from decimal import Decimal
 
 from csp.decorators import csp_update
 from django.contrib.auth.decorators import login_required
@@ -52,7 +53,7 @@ def _tables(proposals, programme) -> tuple[dict[str, list[dict]], int | None]:
         "n3": n3.get("years", []),
         "n3_cities": n3.get("cities", []),
         "areas": dashboard.areas(proposals),
-        "indicators": dashboard.indicators(proposals),
+        "indicators": dashboard.indicators(proposals, programme),
         "sdgs": dashboard.sdgs(proposals),
         "sdg_results": dashboard.sdg_results(proposals),
     }, n3.get("lag_days")
@@ -66,6 +67,15 @@ def _csv(name: str, rows: list[dict]) -> HttpResponse:
         writer.writeheader()
         writer.writerows(rows)
     return response
+
+
+def _of_target(row: dict, key: str):
+    """The programme's milestone or target of an indicator on the chart's scale (a share of the
+    projects' targets); None (no marker) where there is none or no project targets it."""
+    value = row.get(key)
+    if value is None or not row["target"]:
+        return None
+    return (value / row["target"]).quantize(Decimal("0.0001"))
 
 
 def _figures(tables) -> dict[str, dict]:
@@ -105,6 +115,12 @@ def _figures(tables) -> dict[str, dict]:
         "indicators": {"data": [
             {"type": "bar", "orientation": "h", "name": _("achieved, share of the target"),
              "y": [r["code"] for r in achieved], "x": [r["share"] for r in achieved]},
+            *[{"type": "scatter", "mode": "markers", "name": str(label),
+               "marker": {"symbol": symbol, "size": 12}, "y": [r["code"] for r in achieved],
+               "x": [_of_target(r, key) for r in achieved]}
+              for key, label, symbol in (
+                  ("milestone_2024", _("programme milestone 2024"), "diamond"),
+                  ("target_2029", _("programme target 2029"), "star"))],
         ], "layout": {**layout, "xaxis": {"tickformat": ".0%"}}},
     }  # fmt: skip
 

@@ -91,6 +91,21 @@ class N3File(Strict):
     application_lag_days: int = Field(default=90, ge=0, le=366)
 
 
+class MilestoneFile(Strict):
+    indicator: NonEmpty
+    milestone_2024: Annotated[Decimal, Field(ge=0)]
+    target_2029: Annotated[Decimal, Field(ge=0)]
+
+
+class PerformanceFile(Strict):
+    """The performance framework (CPR art. 16): per output indicator, the programme's milestone
+    for the end of 2024 and its target for 2029 (CPR Annex V, table 2 of each specific objective).
+    The dashboard shows them beside what the projects target and achieve."""
+
+    source: Text | None = None
+    indicators: list[MilestoneFile] = []
+
+
 class ProgrammeFile(Strict):
     code: NonEmpty
     name: Text
@@ -111,6 +126,7 @@ class ProgrammeFile(Strict):
     default_procedure: str | None = None
     procedures: list[ProcedureFile] = []
     n3: N3File | None = None
+    performance: PerformanceFile | None = None
 
 
 # --- city strategy file -----------------------------------------------------------------------
@@ -298,6 +314,28 @@ def _check_programme(file: str, prog: ProgrammeFile, problems: list[Problem]) ->
                             f"unknown indicator {code!r}",
                         )
                     )
+    _check_performance(file, prog, problems)
+
+
+def _check_performance(file: str, prog: ProgrammeFile, problems: list[Problem]) -> None:
+    kinds = {i.code: i.kind for i in prog.indicators}
+    seen: set[str] = set()
+    for n, row in enumerate(prog.performance.indicators if prog.performance else []):
+        where = f"performance.indicators[{n}]"
+        if row.indicator not in kinds:
+            problems.append(Problem(file, f"{where}.indicator",
+                                    f"unknown indicator {row.indicator!r}"))  # fmt: skip
+        elif kinds[row.indicator] != "output":
+            # CPR art. 16: the milestones are set for output indicators.
+            problems.append(Problem(file, f"{where}.indicator",
+                                    f"{row.indicator!r} is not an output indicator"))  # fmt: skip
+        elif row.indicator in seen:
+            problems.append(Problem(file, f"{where}.indicator",
+                                    f"duplicate indicator {row.indicator!r}"))  # fmt: skip
+        seen.add(row.indicator)
+        if row.milestone_2024 > row.target_2029:
+            # Output indicators count cumulatively: what is reached by 2024 still counts in 2029.
+            problems.append(Problem(file, f"{where}.milestone_2024", "above the target for 2029"))
 
 
 def boundary_features(strategy: StrategyFile, base: Path) -> dict[str, dict]:
