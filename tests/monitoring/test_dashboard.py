@@ -83,6 +83,28 @@ def test_an_amendment_changes_what_is_committed_from_its_month(paid):
     ]
 
 
+def test_the_map_coloured_by_a_needs_figure_with_the_projects_on_it(paid):
+    from gti.strategy.models import Area, AreaStatistic, City
+
+    gent = City.objects.get(code="gent")
+    ledeberg = Area.objects.get(strategy__is_current=True, code="ledeberg")
+    for year, value in ((2021, "10320"), (2022, "10500")):
+        AreaStatistic.objects.create(city=gent, area=ledeberg, figure="population", year=year,
+                                     value=value, source="Buurtmonitor Gent")  # fmt: skip
+    client = Client()
+    client.force_login(person("managing_authority"))
+    page = client.get("/en/monitoring/dashboard/?map=population").content.decode()
+    assert "Population per area, with the projects" in page
+    assert "<title>Ledeberg: 10500.00 inhabitants (2022)</title>" in page  # the latest year
+    table = page[page.index('id="t-map-figure"') :]
+    assert '<td>Ledeberg</td><td class="num">10500.00</td><td class="num">2022</td>' in table
+    assert page.count('class="projects-marker"') == 1  # Wijkpark, in Ledeberg
+    assert "<title>Ledeberg: 1 approved project</title>" in page
+    erdf = client.get("/en/monitoring/dashboard/").content.decode()
+    assert "<title>Ledeberg: EUR 60,000.00</title>" in erdf and "t-map-figure" not in erdf
+    assert client.get("/en/monitoring/dashboard/?map=happiness").status_code == 404
+
+
 def test_the_page_as_each_role(paid):
     for name in ("secretariat_gent", "steering_gent", "managing_authority", "auditor"):
         client = Client()

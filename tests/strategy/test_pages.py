@@ -57,6 +57,17 @@ def test_svg_paths_fit_the_width_and_keep_north_up():
     assert "0.0,0.0" in paths["a"]  # the north-west corner is drawn top left
 
 
+def test_a_marker_goes_in_the_middle_of_its_area():
+    west = {"type": "Polygon", "coordinates": [[[4.0, 51.0], [4.1, 51.0], [4.1, 51.1],
+                                                [4.0, 51.1], [4.0, 51.0]]]}  # fmt: skip
+    east = {"type": "Polygon", "coordinates": [[[4.1, 51.0], [4.2, 51.0], [4.2, 51.1],
+                                                [4.1, 51.1], [4.1, 51.0]]]}  # fmt: skip
+    _view_box, height, _paths = geo.svg_paths({"w": west, "e": east}, width=200)
+    centres = geo.svg_centres({"w": west, "e": east}, width=200)
+    assert centres["w"] == (50.0, round(height / 2, 1))
+    assert centres["e"] == (150.0, round(height / 2, 1))
+
+
 def test_borsbeek_is_shown_as_not_admitted(client, loaded):
     page = client.get("/en/strategies/antwerpen/").content.decode()
     assert "Not part of the GTI territory" in page

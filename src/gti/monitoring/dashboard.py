@@ -51,6 +51,7 @@ from gti.monitoring.models import (
     ProgressReport,
 )
 from gti.proposals.models import IndicatorTarget, Proposal
+from gti.strategy.models import AreaStatistic
 from gti.strategy.schema import N3File
 from gti.strategy.sdgs import GOALS
 
@@ -268,6 +269,16 @@ def areas(proposals) -> list[dict]:
          "city": r["city__code"], "projects": r["projects"], "erdf": cents(r["erdf"])}
         for r in rows
     ]  # fmt: skip
+
+
+def area_figure(code: str) -> dict[tuple[str, str], tuple[Decimal, int]]:
+    """A needs figure per area (its latest year): {(city code, area code): (value, year)}.
+    Read back by the area's code, so the figures outlive a new version of the strategy."""
+    rows = (
+        AreaStatistic.objects.filter(figure=code, area__isnull=False).order_by("year")
+        .values_list("city__code", "area__code", "value", "year")
+    )  # fmt: skip
+    return {(city, area): (value, year) for city, area, value, year in rows}
 
 
 def performance(programme) -> dict[str, dict]:

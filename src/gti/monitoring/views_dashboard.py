@@ -6,6 +6,7 @@ auditors (`dashboard.view`)."""
 from __future__ import annotations
 
 import csv
+import math
 from decimal import Decimal
 
 from csp.decorators import csp_update
@@ -19,7 +20,16 @@ from gti.accounts import permissions
 from gti.monitoring import dashboard
 from gti.proposals.models import Proposal
 from gti.strategy import geo
-from gti.strategy.models import Area, City, Priority, Programme, SpecificObjective, Theme
+from gti.strategy.models import (
+    FIGURES,
+    Area,
+    City,
+    Figure,
+    Priority,
+    Programme,
+    SpecificObjective,
+    Theme,
+)
 
 FILTERS = {  # the query's name → the proposals' field it filters
     "city": "city__code",
@@ -125,24 +135,51 @@ def _figures(tables) -> dict[str, dict]:
     }  # fmt: skip
 
 
-def _maps(area_rows) -> list[dict]:
-    """A map per city: its areas coloured by the ERDF granted there (darker is more)."""
+def _maps(area_rows, figure: Figure | None) -> list[dict]:
+    """A map per city: its areas coloured by the ERDF granted there, or by a needs figure (its
+    latest year), darker is more; a circle on each area with projects, larger with more."""
     areas = list(
         Area.objects.filter(strategy__is_current=True, boundary__isnull=False)
         .select_related("strategy__city").order_by("strategy__city__code", "position")
     )  # fmt: skip
-    erdf = {r["area"]: r["erdf"] for r in area_rows}
-    top = max(erdf.values(), default=0) or 1
+    rows = {r["area"]: r for r in area_rows}
+    if figure is None:
+        value = {pk: (r["erdf"], None) for pk, r in rows.items()}
+    else:
+        needs = dashboard.area_figure(figure.code)
+        value = {
+            a.pk: needs[key] for a in areas if (key := (a.strategy.city.code, a.code)) in needs
+        }
+    top = max((v for v, _year in value.values()), default=0) or 1
+
+    def shown(a, centre):
+        amount, year = value.get(a.pk, (None, None))
+        projects = rows.get(a.pk, {}).get("projects", 0)
+        return {
+            "name": a.name, "value": amount, "year": year, "projects": projects,
+            "shade": round(0.06 + 0.9 * float((amount or 0) / top), 2),
+            "x": centre[0], "y": centre[1],
+            "radius": round(3 + 3 * math.sqrt(projects), 1) if projects else 0,
+        }  # fmt: skip
+
     maps = []
     for city in dict.fromkeys(a.strategy.city for a in areas):
-        mine = [a for a in areas if a.strategy.city == city]
-        view_box, _height, paths = geo.svg_paths({a.pk: a.boundary for a in mine})
+        boundaries = {a.pk: a.boundary for a in areas if a.strategy.city == city}
+        view_box, _height, paths = geo.svg_paths(boundaries)
+        centres = geo.svg_centres(boundaries)
         maps.append({"city": city, "view_box": view_box, "areas": [
-            {"name": a.name, "path": paths[a.pk], "erdf": erdf.get(a.pk),
-             "shade": round(0.06 + 0.9 * float(erdf.get(a.pk, 0) / top), 2)}
-            for a in mine
+            {**shown(a, centres[a.pk]), "path": paths[a.pk]}
+            for a in areas if a.strategy.city == city
         ]})  # fmt: skip
     return maps
+
+
+def _map_figure(request) -> Figure | None:
+    """The needs figure the map is coloured by (`?map=`), None for the ERDF granted."""
+    code = request.GET.get("map", "").strip()
+    if code and code not in FIGURES:
+        raise Http404
+    return FIGURES.get(code)
 
 
 # plotly.js writes the style rules of its charts into <style> elements of its own: allowed on
@@ -155,6 +192,7 @@ def programme_dashboard(request):
     if programme is None:
         raise Http404
     proposals, chosen = _filtered(request, programme)
+    map_figure = _map_figure(request)
     tables, lag_days = _tables(proposals, programme)
     wanted = request.GET.get("csv")
     if wanted:
@@ -164,7 +202,9 @@ def programme_dashboard(request):
     return render(request, "monitoring/dashboard.html", {
         "tables": tables, "chosen": chosen, "lag_days": lag_days,
         "figures": _figures(tables),
-        "maps": _maps(tables["areas"]),
+        "maps": _maps(tables["areas"], map_figure),
+        "map_figure": map_figure,
+        "figures_of_areas": FIGURES.values(),
         "cities": City.objects.order_by("code"),
         "priorities": Priority.objects.filter(programme=programme).order_by("position"),
         "objectives": SpecificObjective.objects.filter(priority__programme=programme),

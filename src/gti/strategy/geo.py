@@ -15,23 +15,48 @@ def _rings(geometry: dict):
             yield from polygon
 
 
-def svg_paths(geometries: dict[str, dict], width: float = 600) -> tuple[str, float, dict[str, str]]:
-    """Return (viewBox, height, {key: SVG path data}) fitting all geometries into `width`."""
+def _projection(geometries: dict[str, dict], width: float):
+    """(height, xy): the map's height and the function from lon/lat to its SVG x, y."""
     points = [pt for g in geometries.values() for ring in _rings(g) for pt in ring]
     if not points:
-        return f"0 0 {width} {width}", width, {}
+        return width, None
     lons, lats = [p[0] for p in points], [p[1] for p in points]
     kx = math.cos(math.radians((min(lats) + max(lats)) / 2))
     span_x = (max(lons) - min(lons)) * kx or 1e-9
     span_y = (max(lats) - min(lats)) or 1e-9
     scale = width / span_x
-    height = round(span_y * scale, 1)
 
     def xy(lon, lat):
-        return f"{(lon - min(lons)) * kx * scale:.1f},{(max(lats) - lat) * scale:.1f}"
+        return (lon - min(lons)) * kx * scale, (max(lats) - lat) * scale
+
+    return round(span_y * scale, 1), xy
+
+
+def svg_paths(geometries: dict[str, dict], width: float = 600) -> tuple[str, float, dict[str, str]]:
+    """Return (viewBox, height, {key: SVG path data}) fitting all geometries into `width`."""
+    height, xy = _projection(geometries, width)
+    if xy is None:
+        return f"0 0 {width} {width}", width, {}
+
+    def point(pt):
+        x, y = xy(*pt[:2])
+        return f"{x:.1f},{y:.1f}"
 
     paths = {
-        key: " ".join("M" + " L".join(xy(*pt[:2]) for pt in ring) + " Z" for ring in _rings(g))
+        key: " ".join("M" + " L".join(point(pt) for pt in ring) + " Z" for ring in _rings(g))
         for key, g in geometries.items()
     }
     return f"0 0 {width} {height}", height, paths
+
+
+def svg_centres(geometries: dict[str, dict], width: float = 600) -> dict[str, tuple[float, float]]:
+    """The middle of each geometry's bounding box on the same map as `svg_paths`: where a
+    marker of the area goes."""
+    _height, xy = _projection(geometries, width)
+    centres = {}
+    for key, g in geometries.items():
+        points = [xy(*pt[:2]) for ring in _rings(g) for pt in ring]
+        if points:
+            xs, ys = [p[0] for p in points], [p[1] for p in points]
+            centres[key] = (round((min(xs) + max(xs)) / 2, 1), round((min(ys) + max(ys)) / 2, 1))
+    return centres
