@@ -264,3 +264,11 @@ def test_a_pdf_job_with_a_bad_choice_is_refused_naming_the_field(gti, params, fi
         jobs.start("annual_pdf", params, by=person("managing_authority"))
     assert field in refused.value.errors
     assert not Job.objects.exists()
+
+
+def test_a_pdf_job_for_a_city_one_may_not_read_is_refused_before_it_is_queued(gti):
+    with pytest.raises(Invalid) as refused:
+        jobs.start("annual_pdf", {"year": YEAR, "city": "gent"},
+                   by=person("secretariat_antwerpen"))  # fmt: skip
+    assert list(refused.value.errors) == ["city"]
+    assert not Job.objects.exists()

@@ -146,8 +146,8 @@ def cities_for(person) -> list[City]:
     return [c for c in cities if c.pk in ids]
 
 
-def annual_report(person, year: int, city: City | str | None = None) -> AnnualReport:
-    """The report for `year`, for `city` (a City or its code) or every city `person` may see."""
+def _chosen(person, year: int, city: City | str | None) -> list[City]:
+    """The cities of the report asked for; BadChoice names a year or city it cannot be made for."""
     if person is not None:
         permissions.require(person, "annual_report.view")
     if not isinstance(year, int) or not FIRST_YEAR <= year <= LAST_YEAR:
@@ -156,10 +156,15 @@ def annual_report(person, year: int, city: City | str | None = None) -> AnnualRe
     allowed = cities_for(person)
     if city is not None:
         code = getattr(city, "code", city)
-        chosen = [c for c in allowed if c.code == code]
-        if not chosen:
+        allowed = [c for c in allowed if c.code == code]
+        if not allowed:
             raise BadChoice("city", _("not a city whose report you may read"))
-        allowed = chosen
+    return allowed
+
+
+def annual_report(person, year: int, city: City | str | None = None) -> AnnualReport:
+    """The report for `year`, for `city` (a City or its code) or every city `person` may see."""
+    allowed = _chosen(person, year, city)
     programme = Programme.objects.filter(is_current=True).first()
     start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
     sections = [_section(person, programme, start, end, c) for c in allowed]
@@ -325,6 +330,14 @@ class PdfParameters(BaseModel):
         if code is not None and not City.objects.filter(code=code).exists():
             raise ValueError(_("no such city"))
         return code
+
+
+def check_pdf(person, params: PdfParameters) -> None:
+    """Before a PDF job is queued: a city the person may not read is refused by name."""
+    try:
+        _chosen(person, params.year, params.city)
+    except BadChoice as exc:
+        raise Invalid.one(exc.field, str(exc)) from exc
 
 
 def write_pdf(person, params: PdfParameters, out: IO[bytes], progress) -> str:

@@ -51,6 +51,7 @@ class Kind:
     action: str  # the permission that may start it (accounts/permissions.py)
     parameters: type[BaseModel]
     run: Callable[[object, BaseModel, IO[bytes], Callable[[int, int], None]], str]
+    check: Callable[[object, BaseModel], None] | None = None  # refuses by field before queuing
 
 
 KINDS: dict[str, Kind] = {
@@ -65,6 +66,7 @@ KINDS: dict[str, Kind] = {
         "annual_report.view",
         annual.PdfParameters,
         annual.write_pdf,
+        annual.check_pdf,
     ),
 }
 
@@ -93,6 +95,8 @@ def start(kind: str, params: dict | None = None, *, by, language: str | None = N
     found = _kind(kind)
     permissions.require(by, found.action)
     parsed = _parameters(found, params or {})
+    if found.check is not None:
+        found.check(by, parsed)
     language = language or translation.get_language() or settings.LANGUAGE_CODE
     with transaction.atomic():
         job = Job.objects.create(
