@@ -86,13 +86,15 @@ def test_an_amendment_changes_what_is_committed_from_its_month(paid):
 def test_the_map_coloured_by_a_needs_figure_with_the_projects_on_it(paid):
     from gti.strategy.models import Area, AreaStatistic, City
 
+    client = Client()
+    client.force_login(person("managing_authority"))
+    # No figures of areas yet: nothing to colour the map by but ERDF.
+    assert "Colour the map by" not in client.get("/en/monitoring/dashboard/").content.decode()
     gent = City.objects.get(code="gent")
     ledeberg = Area.objects.get(strategy__is_current=True, code="ledeberg")
     for year, value in ((2021, "10320"), (2022, "10500")):
         AreaStatistic.objects.create(city=gent, area=ledeberg, figure="population", year=year,
                                      value=value, source="Buurtmonitor Gent")  # fmt: skip
-    client = Client()
-    client.force_login(person("managing_authority"))
     page = client.get("/en/monitoring/dashboard/?map=population").content.decode()
     assert "Population per area, with the projects" in page
     assert "<title>Ledeberg: 10500.00 inhabitants (2022)</title>" in page  # the latest year

@@ -51,7 +51,7 @@ from gti.monitoring.models import (
     ProgressReport,
 )
 from gti.proposals.models import IndicatorTarget, Proposal
-from gti.strategy.models import AreaStatistic
+from gti.strategy.models import FIGURES, AreaStatistic
 from gti.strategy.schema import N3File
 from gti.strategy.sdgs import GOALS
 
@@ -269,6 +269,14 @@ def areas(proposals) -> list[dict]:
          "city": r["city__code"], "projects": r["projects"], "erdf": cents(r["erdf"])}
         for r in rows
     ]  # fmt: skip
+
+
+def figures_of_areas() -> list:
+    """The needs figures some area has (what the map can be coloured by)."""
+    codes = set(
+        AreaStatistic.objects.filter(area__isnull=False).values_list("figure", flat=True).distinct()
+    )
+    return [f for code, f in FIGURES.items() if code in codes]
 
 
 def area_figure(code: str) -> dict[tuple[str, str], tuple[Decimal, int]]:

@@ -204,7 +204,7 @@ def programme_dashboard(request):
         "figures": _figures(tables),
         "maps": _maps(tables["areas"], map_figure),
         "map_figure": map_figure,
-        "figures_of_areas": FIGURES.values(),
+        "figures_of_areas": dashboard.figures_of_areas(),
         "cities": City.objects.order_by("code"),
         "priorities": Priority.objects.filter(programme=programme).order_by("position"),
         "objectives": SpecificObjective.objects.filter(priority__programme=programme),
