@@ -31,12 +31,13 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field
 
 from gti.accounts import permissions
 from gti.errors import Invalid
 from gti.monitoring import dashboard
 from gti.monitoring.dashboard import cents
+from gti.monitoring.exports import CityParameters
 from gti.monitoring.models import (
     Claim,
     ClaimLine,
@@ -317,19 +318,10 @@ def pdf(report) -> bytes:
     return documents.render_pdf(html(report))
 
 
-class PdfParameters(BaseModel):
+class PdfParameters(CityParameters):
     """The report a background job makes as PDF (`jobs.KINDS["annual_pdf"]`)."""
 
-    model_config = ConfigDict(extra="forbid")
     year: int = Field(ge=FIRST_YEAR, le=LAST_YEAR)
-    city: str | None = None
-
-    @field_validator("city")
-    @classmethod
-    def _known(cls, code):
-        if code is not None and not City.objects.filter(code=code).exists():
-            raise ValueError(_("no such city"))
-        return code
 
 
 def check_pdf(person, params: PdfParameters) -> None:

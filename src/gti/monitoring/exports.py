@@ -43,8 +43,8 @@ EVERY = 200  # rows between two progress updates
 MONEY_FORMAT = "#,##0.00"
 
 
-class ExcelParameters(BaseModel):
-    """What the person chooses: one city's projects only (its code), or all they may see."""
+class CityParameters(BaseModel):
+    """A job's choice of city: one city (its code), or every city the person may see."""
 
     model_config = ConfigDict(extra="forbid")
     city: str | None = None
@@ -55,6 +55,10 @@ class ExcelParameters(BaseModel):
         if code is not None and not City.objects.filter(code=code).exists():
             raise ValueError(_("no such city"))
         return code
+
+
+class ExcelParameters(CityParameters):
+    """What the person chooses: one city's projects only, or all they may see."""
 
 
 @dataclass
