@@ -239,7 +239,7 @@ PAGE_QUERIES = {
     "/monitoring/grants/": 8,
     "/monitoring/grants/<ref>/claims/": 8,  # + the plan of coming claims
     "/monitoring/payment-applications/": 11,
-    "/monitoring/dashboard/": 26,  # + planned claims (N+3 forecast), results per SDG, map figures
+    "/monitoring/dashboard/": 27,  # + planned claims, results per SDG, map figures, own cities
     "/monitoring/reports/annual/": 63,  # a section per city and one for the GTI
     "/monitoring/reports/annual/ (secretariat)": 29,
 }

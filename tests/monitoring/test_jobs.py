@@ -120,6 +120,18 @@ def test_a_role_revoked_while_the_job_waits_fails_it():
     assert job.state == "failed" and "export.excel" in job.message and not job.file
 
 
+def test_a_role_revoked_after_the_job_takes_its_file_away():
+    secretariat = person("secretariat_gent")
+    job = jobs.start("excel", {}, by=secretariat, language="en")
+    work()
+    client = Client()
+    client.force_login(secretariat)
+    assert client.get(f"/en/monitoring/exports/jobs/{job.pk}/file/").status_code == 200
+    RoleGrant.objects.filter(user=secretariat).delete()
+    forget(secretariat)
+    assert client.get(f"/en/monitoring/exports/jobs/{job.pk}/file/").status_code == 403
+
+
 def test_another_person_s_job_is_not_there_for_them():
     job = jobs.start("excel", {}, by=person("secretariat_gent"), language="en")
     work()

@@ -227,6 +227,14 @@ def test_the_dashboard_forecast_per_year_and_per_city(paid):
     assert "EUR 38,400.00" in page
     csv = client.get("/en/monitoring/dashboard/?csv=n3_cities").content.decode()
     assert csv.splitlines()[0] == "year,deadline,city,covered,planned,forecast"
+    # A city's secretariat reads the rows of its own city only.
+    for name, own, other in (("secretariat_antwerpen", "antwerpen", "gent"),
+                             ("secretariat_gent", "gent", "antwerpen")):  # fmt: skip
+        client.force_login(person(name))
+        rows = client.get("/en/monitoring/dashboard/?csv=n3_cities").content.decode()
+        cities = {line.split(",")[2] for line in rows.splitlines()[1:]}
+        assert cities == {own}, (name, cities)
+        assert f",{other}," not in rows
 
 
 @pytest.mark.usefixtures("loaded")

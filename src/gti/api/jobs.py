@@ -4,7 +4,7 @@ every job)."""
 
 import datetime
 
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from ninja import Router, Schema, Status
@@ -80,9 +80,8 @@ def get_job(request, pk: int):
 )
 def job_file(request, pk: int):
     job = _job(request, pk)
-    if job.state != Job.State.DONE or not job.file:
-        raise Http404
-    return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.file_name)
+    file = jobs.result(job, request.user)
+    return FileResponse(file.open("rb"), as_attachment=True, filename=job.file_name)
 
 
 @router.post(

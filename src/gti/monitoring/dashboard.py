@@ -217,12 +217,12 @@ def n3(programme, as_of: datetime.date) -> list[dict] | None:
     return _years(data, _submitted(as_of), as_of) if data else None
 
 
-def n3_figures(programme, as_of: datetime.date) -> dict | None:
+def n3_figures(programme, as_of: datetime.date, cities=None) -> dict | None:
     """The N+3 years of `n3` with the forecast of the claims planned on the open grants
-    (`money.with_planned`, the file's `application_lag_days`); and per city what its payment
-    applications cover and its planned claims add. The commitments are programme-wide and the
-    files split them per priority only, so a city has no target of its own. None when the file
-    holds no commitments."""
+    (`money.with_planned`, the file's `application_lag_days`); and per city (of `cities`, codes:
+    those the person reads; None: all) what its payment applications cover and its planned
+    claims add. The commitments are programme-wide and the files split them per priority only,
+    so a city has no target of its own. None when the file holds no commitments."""
     data = (programme.source or {}).get("n3")
     if not data:
         return None
@@ -234,12 +234,12 @@ def n3_figures(programme, as_of: datetime.date) -> dict | None:
         ).values_list("expected_on", "erdf", "grant__proposal__city__code")
     )  # fmt: skip
     years = _years(data, applications, as_of)
-    cities = sorted(
+    shown = sorted(
         {*programme.source.get("gti_cities", []), *(c for *_, c in applications),
          *(c for *_, c in planned)}
     )  # fmt: skip
     per_city = []
-    for city in cities:
+    for city in shown if cities is None else [c for c in shown if c in cities]:
         mine = [(d, a) for d, a, c in applications if c == city]
         own = []
         for y in years:

@@ -26,6 +26,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -111,6 +112,15 @@ def start(kind: str, params: dict | None = None, *, by, language: str | None = N
         audit.record("monitoring.job.started", job, by=by,
                      after={"kind": kind, "parameters": job.parameters})  # fmt: skip
     return job
+
+
+def result(job: Job, user):
+    """The file of a job that is done, for a person who may still start its kind: a role
+    revoked since takes the file away with it (403); a job not done has none (404)."""
+    if job.state != Job.State.DONE or not job.file:
+        raise Http404
+    permissions.require(user, _kind(job.kind).action)
+    return job.file
 
 
 def progress(job: Job, done: int, total: int) -> None:

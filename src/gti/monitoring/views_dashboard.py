@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gti.accounts import permissions
-from gti.monitoring import dashboard
+from gti.monitoring import annual, dashboard
 from gti.proposals.models import Proposal
 from gti.strategy import geo
 from gti.strategy.models import (
@@ -53,9 +53,10 @@ def _filtered(request, programme):
     return proposals, chosen
 
 
-def _tables(proposals, programme) -> tuple[dict[str, list[dict]], int | None]:
-    """The tables by name (each its CSV), and the N+3 application lag in days."""
-    n3 = dashboard.n3_figures(programme, timezone.localdate()) or {}
+def _tables(proposals, programme, cities) -> tuple[dict[str, list[dict]], int | None]:
+    """The tables by name (each its CSV), and the N+3 application lag in days; the N+3 rows per
+    city only of the `cities` (codes) the person reads."""
+    n3 = dashboard.n3_figures(programme, timezone.localdate(), cities) or {}
     return {
         "pipeline": dashboard.pipeline(proposals),
         "money": dashboard.money_over_time(proposals),
@@ -193,7 +194,10 @@ def programme_dashboard(request):
         raise Http404
     proposals, chosen = _filtered(request, programme)
     map_figure = _map_figure(request)
-    tables, lag_days = _tables(proposals, programme)
+    # Per city, the N+3 rows of the cities whose figures the person reads (a city's secretariat
+    # and steering committee: their own; the managing authority and auditors: all).
+    cities = {c.code for c in annual.cities_for(request.user)}
+    tables, lag_days = _tables(proposals, programme, cities)
     wanted = request.GET.get("csv")
     if wanted:
         if wanted not in tables:

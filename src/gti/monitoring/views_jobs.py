@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
@@ -63,6 +63,5 @@ def job_row(request, pk):
 def job_file(request, pk):
     """The job's file, to the person who asked or the managing authority (never static)."""
     job = _job(request, pk)
-    if job.state != Job.State.DONE or not job.file:
-        raise Http404
-    return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.file_name)
+    file = jobs.result(job, request.user)
+    return FileResponse(file.open("rb"), as_attachment=True, filename=job.file_name)
