@@ -62,7 +62,13 @@ def test_duties_marked_then_the_grant_closed(grant, spec):  # noqa: F811
     claims.save_lines(claim, by=me, lines=CLAIM_1)
     marked = beneficiary("post", f"/api/v1/claims/{claim.pk}/final")
     assert marked["final_claim"] == claim.pk
+    # A draft is the beneficiary's own: others read that a final claim is not paid, no more.
+    unseen = authority("get", f"{base}/obligations")
+    assert unseen["final_claim"] is None
+    assert "the final claim is not paid yet" in unseen["unmet"]
+    assert str(claim.number) not in " ".join(unseen["unmet"])
     claims.submit_claim(claim, by=me)
+    assert authority("get", f"{base}/obligations")["final_claim"] == claim.pk
     claims.verify_claim(claim, by=person("managing_authority"), verdicts=VERDICTS_1)
     claims.pay_claim(claim, by=person("managing_authority_2"), paid_on=TODAY)
     report = reports.start_report(grant, by=me)

@@ -19,7 +19,7 @@ from django.utils import timezone
 from gti.accounts.models import AuditEvent
 from gti.errors import Invalid, Refused
 from gti.monitoring import claims, obligations, reports, services
-from gti.monitoring.models import Claim, CommunicationItem, Grant, ProgressReport
+from gti.monitoring.models import Claim, CommunicationItem, Grant, GrantVersion, ProgressReport
 from gti.monitoring.obligations import duties
 from tests.factories import person
 from tests.monitoring.test_claims import CLAIM_1, VERDICTS_1
@@ -194,9 +194,10 @@ def test_closing_is_refused_naming_each_condition_then_allowed(grant):
     obligations.mark_done(grant, "poster", by=beneficiary, file=photo())
     claim = claims.start_claim(grant, by=beneficiary)
     obligations.mark_final_claim(claim, by=beneficiary)
+    # The final claim is still a draft: named by what it lacks, never by its number or state.
     assert obligations.unmet(grant) == [
-        f"the final claim {claim} is not paid",
-        "the final report is not accepted",
+        "the final claim is not paid yet",
+        "the final report is not accepted yet",
         "communication duty not done: mention on the website and social media",
     ]
     with pytest.raises(Invalid) as no_reason:
@@ -251,26 +252,89 @@ def test_durability_does_not_apply_without_investment(grant):
     assert obligations.durability_applies(grant) is False
 
 
-def test_one_final_claim_and_one_final_report(grant):
+LATER_LINE = [CLAIM_1[0] | {"invoice": "F-2026-002", "amount": "1000.00"}]
+
+
+def test_one_final_claim_and_one_final_report_each_the_last(grant):
     beneficiary = person("applicant_gent")
     first = claims.start_claim(grant, by=beneficiary)
-    obligations.mark_final_claim(first, by=beneficiary)
     claims.save_lines(first, by=beneficiary, lines=CLAIM_1)
     claims.submit_claim(first, by=beneficiary)
     second = claims.start_claim(grant, by=beneficiary)
     report = reports.start_report(grant, by=beneficiary)
     others = [person(n) for n in ("applicant_gent_2", "applicant_antwerpen", "managing_authority")]
     before = snapshot()
-    with pytest.raises(Refused, match="already the final claim"):
-        obligations.mark_final_claim(second, by=beneficiary)
+    # A claim with a later one after it is not the last.
+    with pytest.raises(Refused, match=f"{second} comes after it"):
+        obligations.mark_final_claim(first, by=beneficiary)
     for someone in others:
         with pytest.raises(PermissionDenied):
             obligations.mark_final_claim(second, by=someone)
         with pytest.raises(PermissionDenied):
             obligations.mark_final_report(report, by=someone)
     assert snapshot() == before
+    obligations.mark_final_claim(second, by=beneficiary)
+    with pytest.raises(Refused, match=f"{second} is already the final claim"):
+        obligations.mark_final_claim(first, by=beneficiary)
     obligations.mark_final_report(report, by=beneficiary)
     assert ProgressReport.objects.get(pk=report.pk).final is True
+    # Nothing starts after the final claim or the final report.
+    claims.save_lines(second, by=beneficiary, lines=LATER_LINE)
+    claims.submit_claim(second, by=beneficiary)
+    reports.save_report(report, by=beneficiary, **CONTENT)
+    reports.submit_report(report, by=beneficiary)
+    reports.review_report(report, by=person("managing_authority"), outcome="accept")
+    before = snapshot()
+    with pytest.raises(Refused, match="is the final claim: no claim comes after it"):
+        claims.start_claim(grant, by=beneficiary)
+    with pytest.raises(Refused, match="The final report of .* is the last"):
+        reports.start_report(grant, by=beneficiary)
+    assert snapshot() == before
+
+
+def test_closing_names_claims_still_in_flight(grant):
+    beneficiary, authority = person("applicant_gent"), person("managing_authority")
+    earlier = claims.start_claim(grant, by=beneficiary)
+    claims.save_lines(earlier, by=beneficiary, lines=LATER_LINE)
+    claims.submit_claim(earlier, by=beneficiary)
+    paid_final_claim(grant)
+    final_report(grant)
+    obligations.mark_done(grant, "website", by=beneficiary, file=photo(b"screenshot", "s.png"))
+    obligations.mark_done(grant, "poster", by=beneficiary, file=photo())
+    assert obligations.unmet(grant) == [f"{earlier} is submitted, not paid yet"]
+    before = snapshot()
+    with pytest.raises(Refused, match=f"{earlier} is submitted, not paid yet"):
+        obligations.close_grant(grant, by=authority, reason="Project afgerond")
+    assert snapshot() == before
+
+
+def test_nothing_of_a_closed_grant_changes(grant):
+    """Every service that changes a grant or what hangs on it refuses once the grant is closed,
+    checked under the grant's lock (here the grant is closed behind pending work on purpose)."""
+    beneficiary, authority = person("applicant_gent"), person("managing_authority")
+    draft = claims.start_claim(grant, by=beneficiary)
+    claims.save_lines(draft, by=beneficiary, lines=CLAIM_1)
+    report = reports.start_report(grant, by=beneficiary)
+    version = services.amend(grant, by=authority, reason="Verlenging",
+                             eligible_until="2028-12-31")  # fmt: skip
+    Grant.objects.filter(pk=grant.pk).update(state=Grant.State.CLOSED)
+    before = snapshot(), list(GrantVersion.objects.order_by("pk").values())
+    changes = [
+        lambda: claims.save_lines(draft, by=beneficiary, lines=CLAIM_1[:1]),
+        lambda: claims.submit_claim(draft, by=beneficiary),
+        lambda: claims.save_plan(grant, by=beneficiary, planned=[]),
+        lambda: reports.save_report(report, by=beneficiary, **CONTENT),
+        lambda: reports.submit_report(report, by=beneficiary),
+        lambda: reports.attach_evidence(report, by=beneficiary, files={}),
+        lambda: obligations.mark_final_claim(draft, by=beneficiary),
+        lambda: obligations.mark_final_report(report, by=beneficiary),
+        lambda: services.amend(grant, by=authority, reason="Nog een", rate="0.1000"),
+        lambda: services.approve_version(version, by=person("managing_authority_2")),
+    ]
+    for change in changes:
+        with pytest.raises(Refused, match="is closed"):
+            change()
+    assert (snapshot(), list(GrantVersion.objects.order_by("pk").values())) == before
 
 
 # --- the page --------------------------------------------------------------------------------

@@ -248,21 +248,17 @@ class ObligationsOut(Schema):
     unmet: list[str]  # the conditions of closing not met yet
 
 
-def _obligations(grant: Grant) -> dict:
+def _obligations(grant: Grant, person) -> dict:
     grant = Grant.objects.select_related("proposal", "closed_by").get(pk=grant.pk)
-    total, investment = obligations.operation(grant)
-    payment = obligations.final_payment(grant)
-    claim = grant.claims.filter(final=True).first()
-    report = grant.reports.filter(final=True).first()
-    is_open = grant.state == Grant.State.OPEN
+    seen = obligations.summary(grant, person)
     return {
         "grant": grant.proposal.reference,
         "state": grant.state,
         "closed_on": grant.closed_on,
         "closed_by": grant.closed_by.get_username() if grant.closed_by else None,
         "closure_reason": grant.closure_reason,
-        "total_cost": total,
-        "investment": investment,
+        "total_cost": seen.total,
+        "investment": seen.investment,
         "duties": [
             {
                 "kind": row.kind,
@@ -273,14 +269,14 @@ def _obligations(grant: Grant) -> dict:
                 "note": row.item.note if row.item else "",
                 "evidence": row.item,
             }
-            for row in obligations.checklist(grant)
+            for row in seen.rows
         ],  # fmt: skip
-        "final_claim": claim.pk if claim else None,
-        "final_report": report.pk if report else None,
-        "final_payment_on": payment.paid_on if payment else None,
-        "durability_applies": investment,
-        "durability_until": obligations.durability_until(grant),
-        "unmet": obligations.unmet(grant) if is_open else [],
+        "final_claim": seen.final_claim.pk if seen.final_claim else None,
+        "final_report": seen.final_report.pk if seen.final_report else None,
+        "final_payment_on": seen.final_payment.paid_on if seen.final_payment else None,
+        "durability_applies": seen.investment,
+        "durability_until": seen.durability_until,
+        "unmet": seen.unmet,
     }
 
 
@@ -292,7 +288,7 @@ def _obligations(grant: Grant) -> dict:
     "report, the durability date and what closing the grant still needs",
 )
 def get_obligations(request, reference: str):
-    return _obligations(lookups.grant_for(request.user, reference))
+    return _obligations(lookups.grant_for(request.user, reference), request.user)
 
 
 @router.post(
@@ -311,7 +307,7 @@ def mark_done(request, reference: str, kind: str, payload: Form[DoneIn], file: F
     obligations.mark_done(
         grant, kind, by=request.user, file=file, note=payload.note, done_on=payload.done_on
     )
-    return Status(201, _obligations(grant))
+    return Status(201, _obligations(grant, request.user))
 
 
 @router.get(
@@ -336,7 +332,7 @@ def close_grant(request, reference: str, payload: CloseIn):
     grant = obligations.close_grant(
         lookups.grant_for(request.user, reference), by=request.user, reason=payload.reason
     )
-    return _obligations(grant)
+    return _obligations(grant, request.user)
 
 
 @router.post(
@@ -348,7 +344,7 @@ def close_grant(request, reference: str, payload: CloseIn):
 def mark_final_claim(request, pk: int):
     claim = lookups.claim_for(request.user, pk)
     obligations.mark_final_claim(claim, by=request.user)
-    return _obligations(claim.grant)
+    return _obligations(claim.grant, request.user)
 
 
 @router.post(
@@ -360,4 +356,4 @@ def mark_final_claim(request, pk: int):
 def mark_final_report(request, pk: int):
     report = _report(request, pk)
     obligations.mark_final_report(report, by=request.user)
-    return _obligations(report.grant)
+    return _obligations(report.grant, request.user)

@@ -42,7 +42,7 @@ from gti.monitoring.models import (
     PaymentApplication,
     PlannedClaim,
 )
-from gti.monitoring.services import conditions, in_force, place
+from gti.monitoring.services import conditions, in_force, lock_open, place
 
 C = Claim.State
 ZERO = Decimal("0.00")
@@ -166,8 +166,8 @@ def given_away(grant: Grant, *, besides: Claim | None = None) -> dict[str, Decim
 
 
 def _locked(claim: Claim) -> tuple[Grant, Claim]:
-    """The claim's grant and the claim, locked in that order and read afresh."""
-    grant = Grant.objects.select_for_update().select_related("proposal").get(pk=claim.grant_id)
+    """The claim's open grant and the claim, locked in that order and read afresh."""
+    grant = lock_open(claim.grant_id)
     return grant, Claim.objects.select_for_update().get(pk=claim.pk)
 
 
@@ -189,9 +189,11 @@ def start_claim(grant: Grant, *, by) -> Claim:
     """A new draft claim on a grant that has a version in force."""
     permissions.require(by, "claim.edit", grant)
     with transaction.atomic():
-        grant = Grant.objects.select_for_update().select_related("proposal").get(pk=grant.pk)
-        if grant.state == Grant.State.CLOSED:
-            raise Refused(_("The grant of %(grant)s is closed.") % {"grant": grant})
+        grant = lock_open(grant.pk)
+        final = grant.claims.filter(final=True).first()
+        if final is not None:
+            raise Refused(_("%(claim)s is the final claim: no claim comes after it.") % {
+                "claim": final})  # fmt: skip
         if in_force(grant, timezone.localdate()) is None:
             raise Refused(_("%(grant)s has no approved conditions in force yet.") % {
                 "grant": grant})  # fmt: skip
@@ -295,10 +297,7 @@ def save_plan(grant: Grant, *, by, planned: list) -> list[PlannedClaim]:
     permissions.require(by, "claim.edit", grant)
     parsed = _parse(PlannedInput, planned, "planned")
     with transaction.atomic():
-        grant = Grant.objects.select_for_update().select_related("proposal__city").get(
-            pk=grant.pk)  # fmt: skip
-        if grant.state == Grant.State.CLOSED:
-            raise Refused(_("The grant of %(grant)s is closed.") % {"grant": grant})
+        grant = lock_open(grant.pk)
         today = timezone.localdate()
         version = in_force(grant, today)
         if version is None:

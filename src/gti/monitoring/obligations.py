@@ -44,6 +44,7 @@ from gti.monitoring.models import (
     Payment,
     ProgressReport,
 )
+from gti.monitoring.services import lock_open
 
 K = CommunicationItem.Kind
 PLAQUE_ABOVE = Decimal("500000.00")  # CPR art. 50(1)(c)
@@ -150,19 +151,6 @@ def durability_until(grant: Grant) -> datetime.date | None:
 # --- the beneficiary -------------------------------------------------------------------------
 
 
-def _locked(grant: Grant) -> Grant:
-    return (
-        Grant.objects.select_for_update(of=("self",))
-        .select_related("proposal__city")
-        .get(pk=grant.pk)
-    )
-
-
-def _open(grant: Grant) -> None:
-    if grant.state != Grant.State.OPEN:
-        raise Refused(_("The grant of %(grant)s is closed.") % {"grant": grant})
-
-
 def mark_done(
     grant: Grant, kind: str, *, by, file, note: str = "", done_on: datetime.date | None = None
 ) -> CommunicationItem:
@@ -180,8 +168,7 @@ def mark_done(
     if done_on > timezone.localdate():
         errors["done_on"] = [str(_("must not be in the future"))]
     with transaction.atomic():
-        grant = _locked(grant)
-        _open(grant)
+        grant = lock_open(grant.pk)
         if kind not in {d.kind for d in duties(*operation(grant))}:
             errors.setdefault("kind", []).append(str(_("not a duty of this grant")))
         if errors:
@@ -221,8 +208,7 @@ def mark_final_claim(claim: Claim, *, by) -> Claim:
     """Mark a draft or submitted claim as the grant's final one (the beneficiary)."""
     permissions.require(by, "claim.edit", claim)
     with transaction.atomic():
-        grant = _locked(claim.grant)
-        _open(grant)
+        grant = lock_open(claim.grant_id)
         claim = Claim.objects.select_for_update().get(pk=claim.pk)
         if claim.state not in {Claim.State.DRAFT, Claim.State.SUBMITTED}:
             raise Refused(
@@ -232,6 +218,10 @@ def mark_final_claim(claim: Claim, *, by) -> Claim:
         other = grant.claims.filter(final=True).exclude(pk=claim.pk).first()
         if other is not None:
             raise Refused(_("%(claim)s is already the final claim.") % {"claim": other})
+        later = grant.claims.filter(number__gt=claim.number).first()
+        if later is not None:
+            raise Refused(_("%(later)s comes after it: the final claim is the last.") % {
+                "later": later})  # fmt: skip
         if not claim.final:
             claim.final = True
             claim.save(update_fields=["final"])
@@ -246,8 +236,7 @@ def mark_final_report(report: ProgressReport, *, by) -> ProgressReport:
     beneficiary); it is submitted and reviewed as any report."""
     permissions.require(by, "report.edit", report)
     with transaction.atomic():
-        grant = _locked(report.grant)
-        _open(grant)
+        grant = lock_open(report.grant_id)
         report = ProgressReport.objects.select_for_update().get(pk=report.pk)
         if report.state not in {ProgressReport.State.DRAFT, ProgressReport.State.RETURNED}:
             raise Refused(
@@ -271,22 +260,61 @@ def mark_final_report(report: ProgressReport, *, by) -> ProgressReport:
 
 
 def unmet(grant: Grant) -> list[str]:
-    """Each condition of closing the grant not met yet, in words."""
+    """Each condition of closing the grant not met yet, in words. A draft marked final is named
+    by what it lacks only, never by its number or state (drafts are the beneficiary's own)."""
     out = []
     claim = grant.claims.filter(final=True).first()
     if claim is None:
         out.append(str(_("no claim is marked final")))
     elif claim.state != Claim.State.PAID:
-        out.append(str(_("the final claim %(claim)s is not paid") % {"claim": claim}))
+        out.append(str(_("the final claim is not paid yet")))
+    # Money still in flight: a submitted or verified claim before the final one.
+    for pending in grant.claims.filter(
+        final=False, state__in=[Claim.State.SUBMITTED, Claim.State.VERIFIED]
+    ).order_by("number"):
+        out.append(str(_("%(claim)s is %(state)s, not paid yet") % {
+            "claim": pending, "state": pending.get_state_display()}))  # fmt: skip
     report = grant.reports.filter(final=True).first()
     if report is None:
         out.append(str(_("no progress report is marked final")))
     elif report.state != ProgressReport.State.ACCEPTED:
-        out.append(str(_("the final report is not accepted")))
+        out.append(str(_("the final report is not accepted yet")))
     for row in checklist(grant):
         if not row.done:
             out.append(str(_("communication duty not done: %(duty)s") % {"duty": row.label}))
     return out
+
+
+@dataclass
+class Summary:
+    """What the obligations page and the API show of a grant to one person."""
+
+    grant: Grant
+    total: Decimal
+    investment: bool
+    rows: list[Row]
+    final_claim: Claim | None  # only when the person may read it
+    final_report: ProgressReport | None  # only when the person may read it
+    final_payment: Payment | None
+    durability_until: datetime.date | None
+    unmet: list[str]  # empty once the grant is closed
+
+
+def summary(grant: Grant, person) -> Summary:
+    total, investment = operation(grant)
+    is_open = grant.state == Grant.State.OPEN
+    return Summary(
+        grant=grant,
+        total=total,
+        investment=investment,
+        rows=checklist(grant),
+        final_claim=Claim.objects.visible_to(person).filter(grant=grant, final=True).first(),
+        final_report=ProgressReport.objects.visible_to(person)
+        .filter(grant=grant, final=True).first(),
+        final_payment=final_payment(grant),
+        durability_until=durability_until(grant),
+        unmet=unmet(grant) if is_open else [],
+    )  # fmt: skip
 
 
 def close_grant(grant: Grant, *, by, reason: str) -> Grant:
@@ -296,8 +324,7 @@ def close_grant(grant: Grant, *, by, reason: str) -> Grant:
     if not reason.strip():
         raise Invalid.one("reason", _("say why the grant is closed"))
     with transaction.atomic():
-        grant = _locked(grant)
-        _open(grant)
+        grant = lock_open(grant.pk)
         missing = unmet(grant)
         if missing:
             raise Refused(_("The grant of %(grant)s cannot be closed yet: %(missing)s.") % {

@@ -84,16 +84,14 @@ def start_report(grant: Grant, *, by, period_start: datetime.date | None = None)
     """Open the draft report of the next period (or of the half-year starting `period_start`)."""
     permissions.require(by, "report.edit", grant)
     with transaction.atomic():
-        # Only the grant's row is locked: two starts at once make one report.
-        locked = Grant.objects.select_for_update(of=("self",))
-        grant = locked.select_related("proposal__city").get(pk=grant.pk)
-        if grant.state == Grant.State.CLOSED:
-            raise Refused(_("The grant of %(grant)s is closed.") % {"grant": grant})
+        grant = services.lock_open(grant.pk)  # two starts at once make one report
         version = _latest_conditions(grant)
         if version is None:
             raise Refused(_("The grant of %(grant)s has no approved conditions yet.") % {
                 "grant": grant})  # fmt: skip
         reports = grant.reports.order_by("-period_start")
+        if reports.filter(final=True).exists():
+            raise Refused(_("The final report of %(grant)s is the last.") % {"grant": grant})
         open_ = reports.exclude(state=R.ACCEPTED).first()
         if open_ is not None:
             raise Refused(_("The report for %(start)s – %(end)s is not accepted yet.") % {
@@ -253,6 +251,8 @@ def milestone_rows(report: ProgressReport) -> list[dict]:
 
 
 def _locked(report: ProgressReport) -> ProgressReport:
+    """The report, read afresh under the lock of its open grant and its own."""
+    services.lock_open(report.grant_id)
     return (
         ProgressReport.objects.select_for_update(of=("self",))
         .select_related("grant__proposal__city")

@@ -234,6 +234,20 @@ def _conditions_of(version: GrantVersion) -> dict:
     return {name: getattr(version, name) for name in CONDITIONS}
 
 
+def lock_open(grant_id: int) -> Grant:
+    """The grant, locked and read afresh, refused once it is closed. Every change to a grant or
+    to what hangs on it (versions, claims, reports, duties) starts here, before locking its own
+    row, so a change and the closing never cross."""
+    grant = (
+        Grant.objects.select_for_update(of=("self",))
+        .select_related("proposal__city", "proposal__call__programme")
+        .get(pk=grant_id)
+    )
+    if grant.state != Grant.State.OPEN:
+        raise Refused(_("The grant of %(grant)s is closed.") % {"grant": grant})
+    return grant
+
+
 def amend(grant: Grant, *, by, reason: str, **changes) -> GrantVersion:
     """Prepare an amendment: a new draft version copying the latest approved version (in force,
     or about to take force) with `changes` (fields of `Amendment`), for the `reason` given.
@@ -252,11 +266,7 @@ def amend(grant: Grant, *, by, reason: str, **changes) -> GrantVersion:
     if errors:
         raise Invalid(errors)
     with transaction.atomic():
-        grant = (
-            Grant.objects.select_for_update()
-            .select_related("proposal__call__programme")
-            .get(pk=grant.pk)
-        )
+        grant = lock_open(grant.pk)
         if grant.versions.filter(state=V.DRAFT).exists():
             raise Refused(_("%(grant)s already has a version waiting for approval.") % {
                 "grant": grant})  # fmt: skip
@@ -285,6 +295,7 @@ def approve_version(
     on `in_force_from` (today by default; never before the version it follows)."""
     permissions.require(by, "grant.approve", version.grant)
     with transaction.atomic():
+        lock_open(version.grant_id)
         version = GrantVersion.objects.select_for_update().get(pk=version.pk)
         if version.state != V.DRAFT:
             raise Refused(_("%(version)s is already approved.") % {"version": version})

@@ -80,27 +80,19 @@ def obligations_page(request, reference):
             return redirect("monitoring:obligations", reference=reference)
     is_open = grant.state == Grant.State.OPEN
     beneficiary = is_open and permissions.can(user, "report.edit", grant)
-    total, investment = obligations.operation(grant)
+    summary = obligations.summary(grant, user)
     return render(request, "monitoring/obligations.html", {
         "grant": grant,
         "proposal": grant.proposal,
-        "rows": obligations.checklist(grant),
-        "total": total,
-        "investment": investment,
-        "durability_applies": investment,
-        "durability_until": obligations.durability_until(grant),
-        "final_payment": obligations.final_payment(grant),
-        "final_claim": grant.claims.filter(final=True).first(),
-        "final_report": grant.reports.filter(final=True).first(),
+        "summary": summary,
         "can_mark": beneficiary,
-        "claims_to_mark": Claim.objects.filter(
+        "claims_to_mark": Claim.objects.visible_to(user).filter(
             grant=grant, state__in=[Claim.State.DRAFT, Claim.State.SUBMITTED]
         ) if beneficiary else [],
         "reports_to_mark": grant.reports.filter(
             state__in=[ProgressReport.State.DRAFT, ProgressReport.State.RETURNED]
         ) if beneficiary else [],
         "can_close": is_open and permissions.can(user, "grant.close", grant),
-        "unmet": obligations.unmet(grant) if is_open else [],
         "errors": errors,
         "typed": typed,
     })  # fmt: skip
