@@ -88,19 +88,20 @@ def beneficiary(proposal: Proposal) -> str:
 def _achievements(proposal: Proposal, version: GrantVersion | None) -> str:
     """The purpose (the proposal's summary), the targets of the grant in force and the values
     of the latest accepted progress report, by indicator code."""
-    parts = [proposal.summary.strip()] if proposal.summary.strip() else []
+    purpose = proposal.summary.strip()
+    parts = [purpose if purpose.endswith((".", "!", "?")) else f"{purpose}."] if purpose else []
     if version is not None and version.indicators:
         targets = "; ".join(
             f"{t['code']} {Decimal(t['target']).normalize():f}" for t in version.indicators
         )
-        parts.append(_("Targets: %(targets)s") % {"targets": targets})
+        parts.append(_("Targets: %(targets)s.") % {"targets": targets})
     grant = getattr(proposal, "grant", None)
     reports = grant.accepted if grant is not None else []
     if reports and reports[0].values.all():
         last = reports[0]
         values = "; ".join(f"{v.code} {v.value.normalize():f}" for v in last.values.all())
         parts.append(
-            _("Achieved by %(date)s: %(values)s")
+            _("Achieved by %(date)s: %(values)s.")
             % {"date": last.period_end.isoformat(), "values": values}
         )
     return " ".join(parts)

@@ -31,8 +31,10 @@ class Command(BaseCommand):
         getattr(self, f"handle_{action}")(**options)
 
     def handle_export(self, fmt, output, city, language, **options):
-        if city is not None and not City.objects.filter(code=city).exists():
-            raise CommandError(f"--city: no such city {city!r}", returncode=2)
+        known = list(City.objects.order_by("code").values_list("code", flat=True))
+        if city is not None and city not in known:
+            message = f"--city: {city}: not a city (known: {', '.join(known)})"
+            raise CommandError(message, returncode=2)
         folder = output.parent.resolve()
         if not folder.is_dir():
             raise CommandError(f"--output: no folder {folder}", returncode=2)
