@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "gti.proposals",
     "gti.portfolio",
     "gti.monitoring",
+    "gti.opendata",
     "django_tasks_db",
 ]
 

@@ -60,3 +60,15 @@ def svg_centres(geometries: dict[str, dict], width: float = 600) -> dict[str, tu
             xs, ys = [p[0] for p in points], [p[1] for p in points]
             centres[key] = (round((min(xs) + max(xs)) / 2, 1), round((min(ys) + max(ys)) / 2, 1))
     return centres
+
+
+def multipolygon(geometries: list[dict]) -> dict | None:
+    """Polygons and multipolygons together as one GeoJSON MultiPolygon (None for none). The
+    polygons are collected, not dissolved: neighbouring areas keep their shared edge."""
+    polygons = []
+    for g in geometries:
+        if g["type"] == "Polygon":
+            polygons.append(g["coordinates"])
+        elif g["type"] == "MultiPolygon":
+            polygons.extend(g["coordinates"])
+    return {"type": "MultiPolygon", "coordinates": polygons} if polygons else None

@@ -1,0 +1,196 @@
+"""The list of operations the public may read (CPR art. 49(3)): the one home of what is published
+about an approved operation. Every export, page and API of open data reads its rows here, so a
+field that is not in `Operation` is never published.
+
+What is read: approved proposals only, their lead partner (the beneficiary), summary, dates,
+costs, the grant version in force (ERDF, rate, eligible cost and period), the strategy's names
+(priority, specific objective, theme, city), the areas' names and boundaries, and the indicator
+codes and values of the latest accepted progress report. What is never read: contact persons,
+applicants, screening, assessment, remarks and anything of a proposal that is not approved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field, fields
+from decimal import Decimal
+
+from django.db.models import DecimalField, OuterRef, Prefetch, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gti.monitoring import services
+from gti.monitoring.models import GrantVersion, IndicatorValue, ProgressReport
+from gti.proposals.models import BudgetLine, Partner, Proposal
+from gti.strategy import geo
+from gti.strategy.models import Area
+
+# The member state of the programme: the programme file does not state it yet.
+COUNTRY = "BE"
+CHUNK = 500  # rows read from the database at a time
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One published operation; the columns in the order of the published list. `geometry`
+    (the operation's areas as one GeoJSON MultiPolygon, or None) is for maps, not a column."""
+
+    operation_id: str
+    operation_name: str
+    beneficiary: str
+    purpose_and_achievements: str
+    start_date: str
+    expected_end_date: str
+    total_cost_eur: str
+    eligible_cost_eur: str
+    eu_contribution_eur: str
+    union_cofinancing_rate: str
+    fund: str
+    priority: str
+    specific_objective: str
+    category_of_intervention: str
+    city: str
+    theme: str
+    location: str
+    location_postcode: str
+    country: str
+    last_updated: str
+    geometry: dict | None = field(default=None, repr=False, compare=False)
+
+    def row(self) -> dict[str, str]:
+        """The published columns, in order."""
+        values = asdict(self)
+        return {key: values[key] for key in COLUMNS}
+
+
+COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(Operation) if f.name != "geometry")
+
+
+def _money(amount) -> str:
+    return "" if amount is None else str(Decimal(amount).quantize(CENT))
+
+
+def _date(value) -> str:
+    return "" if value is None else value.isoformat()
+
+
+def beneficiary(proposal: Proposal) -> str:
+    """The beneficiary's name, only where it is a legal entity (CPR art. 49(3)(a): natural
+    persons are not named). The promoter field is free text; the lead partner (position 0) is
+    the promoter by the submission rules and says whether it has legal personality. Without a
+    lead partner with legal personality the name stays empty rather than risk a person's name."""
+    lead = proposal.lead_partners[0] if proposal.lead_partners else None
+    return lead.name if lead is not None and lead.legal_personality else ""
+
+
+def _achievements(proposal: Proposal, version: GrantVersion | None) -> str:
+    """The purpose (the proposal's summary), the targets of the grant in force and the values
+    of the latest accepted progress report, by indicator code."""
+    purpose = proposal.summary.strip()
+    parts = [purpose if purpose.endswith((".", "!", "?")) else f"{purpose}."] if purpose else []
+    if version is not None and version.indicators:
+        targets = "; ".join(
+            f"{t['code']} {Decimal(t['target']).normalize():f}" for t in version.indicators
+        )
+        parts.append(_("Targets: %(targets)s.") % {"targets": targets})
+    grant = getattr(proposal, "grant", None)
+    reports = grant.accepted if grant is not None else []
+    if reports and reports[0].values.all():
+        last = reports[0]
+        values = "; ".join(f"{v.code} {v.value.normalize():f}" for v in last.values.all())
+        parts.append(
+            _("Achieved by %(date)s: %(values)s.")
+            % {"date": last.period_end.isoformat(), "values": values}
+        )
+    return " ".join(parts)
+
+
+def _geometry(proposal: Proposal, with_geometry: bool) -> dict | None:
+    if not with_geometry:
+        return None
+    areas = proposal.strategy.areas.all() if proposal.whole_city else proposal.areas.all()
+    return geo.multipolygon([a.boundary for a in areas if a.boundary])
+
+
+def published(city: str | None = None, *, with_geometry: bool = False) -> Iterator[Operation]:
+    """The approved operations (of one city, by its code), by reference, streamed; names in
+    the active language. A few queries whatever the number of rows."""
+    zero = Value(Decimal("0.00"), output_field=DecimalField(max_digits=14, decimal_places=2))
+    costs = BudgetLine.objects.filter(proposal=OuterRef("pk")).values("proposal")
+    accepted = ProgressReport.objects.filter(state=ProgressReport.State.ACCEPTED).order_by(
+        "-period_end"
+    )
+    rows = (
+        Proposal.objects.filter(state=Proposal.State.APPROVED)
+        .select_related(
+            "city", "theme", "specific_objective__priority", "call__programme", "grant"
+        )  # fmt: skip
+        .annotate(
+            total=Coalesce(Subquery(costs.annotate(s=Sum("amount")).values("s")), zero),
+            eligible=Coalesce(
+                Subquery(costs.filter(eligible=True).annotate(s=Sum("amount")).values("s")), zero
+            ),
+        )
+        .prefetch_related(
+            Prefetch("partners", Partner.objects.filter(position=0), to_attr="lead_partners"),
+            Prefetch("areas", Area.all_areas.order_by("position")),
+            Prefetch(
+                "grant__versions",
+                GrantVersion.objects.filter(state=GrantVersion.State.APPROVED),
+            ),
+            Prefetch(
+                "grant__reports",
+                accepted.prefetch_related(Prefetch("values", IndicatorValue.objects.all())),
+                to_attr="accepted",
+            ),
+        )
+        .order_by("reference")
+    )
+    if with_geometry:
+        rows = rows.prefetch_related("strategy__areas")
+    if city:
+        rows = rows.filter(city__code=city)
+    today = timezone.localdate()
+    for p in rows.iterator(chunk_size=CHUNK):
+        grant = getattr(p, "grant", None)
+        versions = list(grant.versions.all()) if grant is not None else []
+        # the version in force today; a grant whose first version starts later: that one
+        version = services.in_force_among(versions, today) or min(
+            versions, key=lambda v: v.number, default=None
+        )
+        if version is not None:
+            eligible = sum((Decimal(a) for a in version.budget.values()), Decimal("0.00"))
+            erdf, rate = version.erdf, version.rate
+            start, end = version.eligible_from, version.eligible_until
+        else:  # approved, the grant not opened yet: the figures of the decision
+            eligible, erdf, rate = p.eligible, p.erdf_granted, p.erdf_rate
+            start, end = p.start_date, p.end_date
+        reports = grant.accepted if grant is not None else []
+        changes = [p.updated_at] + [v.approved_at for v in versions if v.approved_at]
+        changes += [r.reviewed_at for r in reports if r.reviewed_at]
+        objective = p.specific_objective
+        yield Operation(
+            operation_id=p.reference,
+            operation_name=p.title,
+            beneficiary=beneficiary(p),
+            purpose_and_achievements=_achievements(p, version),
+            start_date=_date(start),
+            expected_end_date=_date(end),
+            total_cost_eur=_money(p.total),
+            eligible_cost_eur=_money(eligible),
+            eu_contribution_eur=_money(erdf),
+            union_cofinancing_rate="" if rate is None else f"{rate.normalize():f}",
+            fund=p.call.programme.fund,
+            priority=objective.priority.label if objective else "",
+            specific_objective=f"{objective.code} {objective.title}" if objective else "",
+            category_of_intervention="",  # CPR Annex I, table 1: not in the data yet
+            city=p.city.name,
+            theme=p.theme.name if p.theme else "",
+            location=p.city.name if p.whole_city else "; ".join(a.name for a in p.areas.all()),
+            location_postcode="",  # not in the data yet
+            country=COUNTRY,
+            last_updated=timezone.localdate(max(changes)).isoformat(),
+            geometry=_geometry(p, with_geometry),
+        )
