@@ -21,11 +21,18 @@ from django.utils import timezone
 
 from gti.accounts.models import AuditEvent
 from gti.errors import Invalid
-from gti.monitoring import claims, dashboard, money
+from gti.monitoring import claims, dashboard, money, services
 from gti.monitoring.models import PlannedClaim
 from gti.strategy.models import City, Programme
 from tests.factories import person
-from tests.monitoring.test_claims import CLAIM_1, VERDICTS_1, grant, submitted  # noqa: F401
+from tests.monitoring.test_claims import (  # noqa: F401 (fixture)
+    CLAIM_1,
+    DAY,
+    GENT,
+    VERDICTS_1,
+    grant,
+    submitted,
+)
 from tests.monitoring.test_grants import call  # noqa: F401 (fixture)
 
 TODAY = timezone.localdate()
@@ -114,6 +121,50 @@ def test_a_submitted_claim_counts_against_what_is_left(grant):  # noqa: F811
     rows = claims.save_plan(grant, by=person("applicant_gent"),
                             planned=[{"expected_on": days(30), "amount": "100000.00"}])  # fmt: skip
     assert rows[0].erdf == Decimal("37200.00")
+
+
+def planned_erdf(of):
+    return [(r.expected_on, r.erdf) for r in PlannedClaim.objects.filter(grant=of)]
+
+
+@pytest.mark.usefixtures("loaded")
+def test_a_declared_claim_leaves_the_plan_and_what_is_left_is_recomputed(paid):
+    """Claim 2 declares 50,000.00 of works (20,000.00 asked): the plan's earliest claim (in 100
+    days) leaves it, and the day-300 one stays capped at 6,400.00 (38,400.00 − 20,000.00 −
+    12,000.00). Verified at 40,000.00 (16,000.00 given), 4,000.00 more is left: 10,400.00."""
+    beneficiary = person("applicant_gent")
+    claims.save_plan(paid, by=beneficiary, planned=PLAN)
+    line = {"category": "works", "partner": GENT, "invoice": "F-2026-050", "date": DAY,
+            "amount": "50000.00"}  # fmt: skip
+    second = submitted(paid, lines=[line])
+    assert planned_erdf(paid) == [(days(200), Decimal("12000.00")),
+                                  (days(300), Decimal("6400.00"))]  # fmt: skip
+    event = AuditEvent.objects.get(action="monitoring.claim.submitted", object_id=str(second.pk))
+    assert event.after["plan_taken"] == days(100).isoformat()
+    claims.verify_claim(second, by=person("managing_authority"), verdicts=[
+        {"line": 1, "outcome": "reduce", "amount": "40000.00", "reason": "Meerwerk"}])  # fmt: skip
+    assert planned_erdf(paid) == [(days(200), Decimal("12000.00")),
+                                  (days(300), Decimal("10400.00"))]  # fmt: skip
+
+
+@pytest.mark.usefixtures("loaded")
+def test_an_approved_amendment_recomputes_the_plan(paid):
+    claims.save_plan(paid, by=person("applicant_gent"), planned=PLAN[:1])  # 30,000.00 × 40%
+    version = services.amend(paid, by=person("managing_authority"), reason="Lager percentage",
+                             rate="0.3500")  # fmt: skip
+    assert planned_erdf(paid) == [(days(200), Decimal("12000.00"))]  # a draft changes nothing
+    services.approve_version(version, by=person("managing_authority_2"), in_force_from=TODAY)
+    assert planned_erdf(paid) == [(days(200), Decimal("10500.00"))]
+
+
+@pytest.mark.usefixtures("loaded")
+def test_a_plan_dated_before_the_forecast_day_counts_no_more(paid):
+    claims.save_plan(paid, by=person("applicant_gent"), planned=PLAN)
+    programme = Programme.objects.get(is_current=True)
+    later = dashboard.n3_figures(programme, days(150))  # the day-100 claim is late or declared
+    gent = [r for r in later["cities"] if r["city"] == "gent"]
+    assert gent[-1]["planned"] == "18400.00"  # 12,000.00 + 6,400.00
+    assert later["years"][-1]["planned"] == "18400.00"
 
 
 @pytest.mark.usefixtures("loaded")

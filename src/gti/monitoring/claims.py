@@ -263,11 +263,17 @@ def submit_claim(claim: Claim, *, by) -> Claim:
         claim.state, claim.submitted_by, claim.submitted_on = C.SUBMITTED, by, today
         claim.version = version
         claim.save(update_fields=["declared", "state", "submitted_by", "submitted_on", "version"])
+        # The claim declared is the plan's first coming one: it leaves the plan.
+        taken = grant.planned_claims.order_by("expected_on", "pk").first()
+        if taken is not None:
+            taken.delete()
         audit.record(
             "monitoring.claim.submitted", claim, by=by, before={"state": C.DRAFT},
-            after={"state": C.SUBMITTED, "declared": claim.declared, "version": version.number},
+            after={"state": C.SUBMITTED, "declared": claim.declared, "version": version.number,
+                   "plan_taken": str(taken.expected_on) if taken else None},
             city=_city(claim),
         )  # fmt: skip
+        replan(grant)
     return claim
 
 
@@ -287,6 +293,22 @@ def left_to_claim(grant: Grant, version) -> Decimal:
         ZERO,
     )  # fmt: skip
     return version.erdf - given - asked
+
+
+def replan(grant: Grant) -> None:
+    """Recompute what each planned claim of the (locked) grant expects in ERDF, from the
+    conditions in force today and what the grant has left: called wherever either changes (a
+    claim submitted or verified, a version approved), so the forecast never reads a stale sum."""
+    version = in_force(grant, timezone.localdate())
+    rows = list(grant.planned_claims.order_by("expected_on", "pk"))
+    if version is None or not rows:
+        return
+    erdf = money.expected_erdf([(r.expected_on, r.amount) for r in rows], version.rate,
+                               left_to_claim(grant, version))  # fmt: skip
+    changed = [r for r, e in zip(rows, erdf, strict=True) if r.erdf != e]
+    for row, e in zip(rows, erdf, strict=True):
+        row.erdf = e
+    PlannedClaim.objects.bulk_update(changed, ["erdf"])
 
 
 def save_plan(grant: Grant, *, by, planned: list) -> list[PlannedClaim]:
@@ -408,6 +430,7 @@ def verify_claim(claim: Claim, *, by, verdicts: list) -> Claim:
             reason="; ".join(f"{k}: {v.reason}" for k, v in given.items() if v.reason),
             city=_city(claim),
         )  # fmt: skip
+        replan(grant)
     return claim
 
 

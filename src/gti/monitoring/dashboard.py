@@ -229,8 +229,10 @@ def n3_figures(programme, as_of: datetime.date, cities=None) -> dict | None:
     lag = N3File.model_validate(data).application_lag_days
     applications = _submitted(as_of)
     planned = list(
+        # A plan dated before `as_of` is late or already declared: it forecasts nothing.
         PlannedClaim.objects.filter(
-            grant__state=Grant.State.OPEN, grant__proposal__call__programme__code=programme.code
+            grant__state=Grant.State.OPEN, grant__proposal__call__programme__code=programme.code,
+            expected_on__gte=as_of,
         ).values_list("expected_on", "erdf", "grant__proposal__city__code")
     )  # fmt: skip
     years = _years(data, applications, as_of)

@@ -216,8 +216,8 @@ class Claim(models.Model):
 class PlannedClaim(models.Model):
     """A claim the beneficiary plans to submit: the expected date and the eligible cost it will
     declare. The plan is the list of coming claims, kept by the beneficiary (`claims.save_plan`);
-    a claim once declared leaves it. `erdf` is what the plan expects of it when saved
-    (`money.expected_erdf`): the dashboard's N+3 forecast adds it up."""
+    a claim once declared leaves it. `erdf` is what the plan expects of it (`money.expected_erdf`,
+    kept current by `claims.replan`): the dashboard's N+3 forecast adds it up."""
 
     grant = models.ForeignKey(Grant, models.CASCADE, related_name="planned_claims")
     expected_on = models.DateField(_("expected submission"))

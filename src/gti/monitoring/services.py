@@ -295,7 +295,7 @@ def approve_version(
     on `in_force_from` (today by default; never before the version it follows)."""
     permissions.require(by, "grant.approve", version.grant)
     with transaction.atomic():
-        lock_open(version.grant_id)
+        grant = lock_open(version.grant_id)
         version = GrantVersion.objects.select_for_update().get(pk=version.pk)
         if version.state != V.DRAFT:
             raise Refused(_("%(version)s is already approved.") % {"version": version})
@@ -323,6 +323,9 @@ def approve_version(
             before={"state": V.DRAFT}, after={"state": V.APPROVED, "in_force_from": day},
             reason=version.reason, city=version.grant.proposal.city.code,
         )  # fmt: skip
+        from gti.monitoring.claims import replan  # claims builds on this module
+
+        replan(grant)
     return version
 
 
