@@ -177,3 +177,28 @@ def test_a_job_runs_once():
     assert jobs.execute(job.pk) is None
     job.refresh_from_db()
     assert job.finished_at == finished
+
+
+def test_a_city_the_person_does_not_read_is_refused_by_name():
+    secretariat = person("secretariat_gent")
+    before = snapshot()
+    with pytest.raises(Invalid) as refused:
+        jobs.start("excel", {"city": "antwerpen"}, by=secretariat, language="en")
+    assert refused.value.errors == {"city": ["not a city whose figures you may read"]}
+    assert snapshot() == before
+    # Its own city, or none chosen: queued.
+    jobs.start("excel", {"city": "gent"}, by=secretariat, language="en")
+
+
+def test_a_city_s_trail_shows_its_exports():
+    secretariat = person("secretariat_gent")
+    job = jobs.start("excel", {}, by=secretariat, language="en")
+    work()
+    events = AuditEvent.objects.filter(object_id=str(job.pk), action__startswith="monitoring.job")
+    assert {(e.action, e.city) for e in events} == {
+        ("monitoring.job.started", "gent"), ("monitoring.job.done", "gent")}  # fmt: skip
+    seen = AuditEvent.objects.visible_to(secretariat).filter(
+        object_id=str(job.pk), action__startswith="monitoring.job")  # fmt: skip
+    assert seen.count() == 2
+    assert not AuditEvent.objects.visible_to(person("secretariat_antwerpen")).filter(
+        object_id=str(job.pk), action__startswith="monitoring.job").exists()  # fmt: skip

@@ -37,7 +37,7 @@ from gti.accounts import permissions
 from gti.errors import Invalid
 from gti.monitoring import dashboard
 from gti.monitoring.dashboard import cents
-from gti.monitoring.exports import CityParameters
+from gti.monitoring.exports import CityParameters, readable_cities
 from gti.monitoring.models import (
     Claim,
     ClaimLine,
@@ -133,18 +133,8 @@ class BadChoice(ValueError):
 
 
 def cities_for(person) -> list[City]:
-    """The cities whose report the person may read: all for the command and programme-wide
-    roles, else the cities of the person's grants of the roles that read it."""
-    cities = City.objects.filter(strategies__is_current=True).distinct().order_by("code")
-    if person is None:
-        return list(cities)
-    ids: set = set()
-    for role in permissions.ACTIONS["annual_report.view"]:
-        found = permissions.cities(person, role)
-        if found is None:
-            return list(cities)
-        ids |= found
-    return [c for c in cities if c.pk in ids]
+    """The cities whose report the person may read."""
+    return readable_cities(person, "annual_report.view")
 
 
 def _chosen(person, year: int, city: City | str | None) -> list[City]:

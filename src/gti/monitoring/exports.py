@@ -25,6 +25,7 @@ from openpyxl.styles import Font
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from gti.accounts import permissions
+from gti.errors import Invalid
 from gti.monitoring import services
 from gti.monitoring.models import (
     Claim,
@@ -59,6 +60,28 @@ class CityParameters(BaseModel):
 
 class ExcelParameters(CityParameters):
     """What the person chooses: one city's projects only, or all they may see."""
+
+
+def readable_cities(person, action: str) -> list[City]:
+    """The cities whose figures the person may read for `action`: all for the command line and
+    programme-wide roles, else the cities of the person's grants of the roles allowed it."""
+    cities = City.objects.filter(strategies__is_current=True).distinct().order_by("code")
+    if person is None:
+        return list(cities)
+    ids: set = set()
+    for role in permissions.ACTIONS[action]:
+        found = permissions.cities(person, role)
+        if found is None:
+            return list(cities)
+        ids |= found
+    return [c for c in cities if c.pk in ids]
+
+
+def check_excel(person, params: ExcelParameters) -> None:
+    """Before the job is queued, and again when it runs: a city the person may not read is
+    refused by name, rather than answered with an empty workbook."""
+    if params.city and params.city not in {c.code for c in readable_cities(person, "export.excel")}:
+        raise Invalid.one("city", _("not a city whose figures you may read"))
 
 
 @dataclass

@@ -61,6 +61,7 @@ KINDS: dict[str, Kind] = {
         "export.excel",
         exports.ExcelParameters,
         exports.write_excel,
+        exports.check_excel,
     ),
     "annual_pdf": Kind(
         _("Annual implementation report as PDF"),
@@ -90,6 +91,16 @@ def _parameters(kind: Kind, params: dict) -> BaseModel:
         raise Invalid(messages(exc)) from exc
 
 
+def _city(job: Job) -> str:
+    """The city a job's events belong to (so a city's trail shows its exports): the one chosen,
+    or the person's only city; programme-wide jobs have none."""
+    if job.parameters.get("city"):
+        return job.parameters["city"]
+    kind = KINDS.get(job.kind)
+    cities = exports.readable_cities(job.requested_by, kind.action) if kind else []
+    return cities[0].code if len(cities) == 1 else ""
+
+
 def start(kind: str, params: dict | None = None, *, by, language: str | None = None) -> Job:
     """Queue a job of `kind` for `by`; refused (403) without the kind's role, (422) with
     parameters its schema refuses."""
@@ -109,7 +120,7 @@ def start(kind: str, params: dict | None = None, *, by, language: str | None = N
         # The database backend writes the task in this transaction: both are there, or neither.
         job.task_id = str(run_job.enqueue(job.pk).id)
         job.save(update_fields=["task_id"])
-        audit.record("monitoring.job.started", job, by=by,
+        audit.record("monitoring.job.started", job, by=by, city=_city(job),
                      after={"kind": kind, "parameters": job.parameters})  # fmt: skip
     return job
 
@@ -145,7 +156,8 @@ def _finish(job: Job, state: str, message: str = "") -> None:
         job.state, job.message, job.finished_at = state, message, timezone.now()
         job.save(update_fields=["state", "message", "finished_at", "file", "file_name"])
         after = {"file": job.file_name, "done": job.done, "total": job.total}
-        audit.record(f"monitoring.job.{state}", job, by=None, reason=message, after=after)
+        audit.record(f"monitoring.job.{state}", job, by=None, reason=message, after=after,
+                     city=_city(job))  # fmt: skip
 
 
 def execute(job_id: int) -> Job | None:
@@ -159,6 +171,8 @@ def execute(job_id: int) -> Job | None:
             # The role is checked again: it may have been revoked while the job waited.
             permissions.require(job.requested_by, kind.action)
             params = _parameters(kind, job.parameters)
+            if kind.check is not None:
+                kind.check(job.requested_by, params)
             with tempfile.TemporaryFile() as out:
                 name = kind.run(job.requested_by, params, out, lambda d, t: progress(job, d, t))
                 out.seek(0)
