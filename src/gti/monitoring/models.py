@@ -7,11 +7,15 @@ history stays as it was. Objects change only through `services.py`, each change 
 event.
 """
 
+from __future__ import annotations
+
+import hashlib
 import uuid
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import models
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -424,18 +428,10 @@ class IndicatorValue(models.Model):
         return f"{self.code}: {self.value}"
 
 
-def _evidence_path(instance, filename):
-    """A random name: the person's file name is kept as data, never used as a path."""
-    return f"evidence/{uuid.uuid4().hex}"
+class StoredFile(models.Model):
+    """An uploaded file kept under a random name (`file`), with the person's own name, its size
+    and SHA-256 as data. `take` fills it from an upload; `replace` saves it instead of another."""
 
-
-class Evidence(models.Model):
-    """The file that backs an indicator value of a report (one per indicator; a new upload
-    replaces it). Read only through the report's permission check."""
-
-    report = models.ForeignKey(ProgressReport, models.PROTECT, related_name="evidence")
-    code = models.CharField(_("indicator"), max_length=30)
-    file = models.FileField(_("file"), upload_to=_evidence_path, max_length=200)
     name = models.CharField(_("file name"), max_length=200)
     size = models.PositiveBigIntegerField(_("size in bytes"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
@@ -443,6 +439,42 @@ class Evidence(models.Model):
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("uploaded by")
     )
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+    def take(self, upload, by) -> str:
+        """Store the upload under the row's random path (the row is not saved) and return that
+        path, for the caller to remove should the change not hold."""
+        self.name = (upload.name or "file").replace("\\", "/").rsplit("/", 1)[-1][:200]
+        digest = hashlib.sha256()
+        for chunk in upload.chunks():
+            digest.update(chunk)
+        upload.seek(0)
+        self.size, self.sha256, self.uploaded_by = upload.size, digest.hexdigest(), by
+        self.file.save(self.name, upload, save=False)
+        return self.file.name
+
+    def replace(self, old: StoredFile | None) -> None:
+        """Save this row instead of `old`; the old file goes once the change holds."""
+        if old is not None:
+            old.delete()
+            transaction.on_commit(lambda name=old.file.name: default_storage.delete(name))
+        self.save()
+
+
+def _evidence_path(instance, filename):
+    """A random name: the person's file name is kept as data, never used as a path."""
+    return f"evidence/{uuid.uuid4().hex}"
+
+
+class Evidence(StoredFile):
+    """The file that backs an indicator value of a report (one per indicator; a new upload
+    replaces it). Read only through the report's permission check."""
+
+    report = models.ForeignKey(ProgressReport, models.PROTECT, related_name="evidence")
+    code = models.CharField(_("indicator"), max_length=30)
+    file = models.FileField(_("file"), upload_to=_evidence_path, max_length=200)
 
     class Meta:
         verbose_name = _("evidence")
@@ -462,7 +494,7 @@ def _communication_path(instance, filename):
     return f"communication/{uuid.uuid4().hex}"
 
 
-class CommunicationItem(models.Model):
+class CommunicationItem(StoredFile):
     """One communication duty of the beneficiary (CPR art. 50(1)) as done, with the file that
     shows it (a photo of the plaque, a screenshot of the website). Which duties apply is
     `obligations.checklist`; a row exists once the beneficiary marks one done (no row:
@@ -479,13 +511,6 @@ class CommunicationItem(models.Model):
     done_on = models.DateField(_("done on"))
     note = models.TextField(_("note"), blank=True)
     file = models.FileField(_("file"), upload_to=_communication_path, max_length=200)
-    name = models.CharField(_("file name"), max_length=200)
-    size = models.PositiveBigIntegerField(_("size in bytes"))
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("uploaded by")
-    )
-    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("communication duty")

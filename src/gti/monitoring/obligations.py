@@ -25,7 +25,6 @@ and writes its audit event in the same transaction.
 from __future__ import annotations
 
 import datetime
-import hashlib
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -174,29 +173,17 @@ def mark_done(
         if errors:
             raise Invalid(errors)
         old = CommunicationItem.objects.filter(grant=grant, kind=kind).first()
-        name = (file.name or "evidence").replace("\\", "/").rsplit("/", 1)[-1][:200]
-        digest = hashlib.sha256()
-        for chunk in file.chunks():
-            digest.update(chunk)
-        file.seek(0)
-        item = CommunicationItem(grant=grant, kind=kind, done_on=done_on, note=note.strip(),
-                                 name=name, size=file.size, sha256=digest.hexdigest(),
-                                 uploaded_by=by)  # fmt: skip
-        item.file.save(name, file, save=False)
-        stored = item.file.name
+        item = CommunicationItem(grant=grant, kind=kind, done_on=done_on, note=note.strip())
+        stored = item.take(file, by)
         try:
-            if old is not None:
-                old.delete()
-                # The replaced file goes once the change holds.
-                transaction.on_commit(lambda name=old.file.name: default_storage.delete(name))
-            item.save()
+            item.replace(old)
             audit.record(
                 "monitoring.communication.done", item, by=by,
                 before={"done_on": old.done_on, "name": old.name, "sha256": old.sha256}
                 if old else {},
-                after={"kind": kind, "done_on": done_on, "note": item.note, "name": name,
+                after={"kind": kind, "done_on": done_on, "note": item.note, "name": item.name,
                        "size": item.size, "sha256": item.sha256},
-                reason=item.note or name, city=grant.proposal.city.code,
+                reason=item.note or item.name, city=grant.proposal.city.code,
             )  # fmt: skip
         except Exception:
             default_storage.delete(stored)  # the new file goes when the change does not hold

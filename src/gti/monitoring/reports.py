@@ -15,7 +15,6 @@ under the lock, and writes its audit event in the same transaction.
 from __future__ import annotations
 
 import datetime
-import hashlib
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -372,25 +371,15 @@ def attach_evidence(report: ProgressReport, *, by, files: dict) -> list[Evidence
 
 
 def _store(report, by, code, file, stored: list[str]) -> Evidence:
-    name = (file.name or "evidence").replace("\\", "/").rsplit("/", 1)[-1][:200]
-    digest = hashlib.sha256()
-    for chunk in file.chunks():
-        digest.update(chunk)
-    file.seek(0)
     old = Evidence.objects.filter(report=report, code=code).first()
-    evidence = Evidence(report=report, code=code, name=name, size=file.size,
-                        sha256=digest.hexdigest(), uploaded_by=by)  # fmt: skip
-    evidence.file.save(name, file, save=False)
-    stored.append(evidence.file.name)
-    if old is not None:
-        old.delete()
-        # The replaced file goes once the change holds.
-        transaction.on_commit(lambda name=old.file.name: default_storage.delete(name))
-    evidence.save()
+    evidence = Evidence(report=report, code=code)
+    stored.append(evidence.take(file, by))
+    evidence.replace(old)
     audit.record(
         "monitoring.report.evidence_attached", report, by=by,
         before={"code": code, "name": old.name, "sha256": old.sha256} if old else {},
-        after={"code": code, "name": name, "size": file.size, "sha256": evidence.sha256},
-        reason=name, city=report.grant.proposal.city.code,
+        after={"code": code, "name": evidence.name, "size": evidence.size,
+               "sha256": evidence.sha256},
+        reason=evidence.name, city=report.grant.proposal.city.code,
     )  # fmt: skip
     return evidence
