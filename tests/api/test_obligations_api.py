@@ -36,7 +36,7 @@ def test_duties_marked_then_the_grant_closed(grant, spec):  # noqa: F811
     seen = authority("get", f"{base}/obligations")
     assert [(d["kind"], d["status"]) for d in seen["duties"]] == [
         ("website", "open"), ("poster", "open")]  # fmt: skip
-    assert (seen["total_cost"], seen["investment"], seen["state"]) == ("150000.00", True, "open")
+    assert (seen["total_cost"], seen["investment"], seen["state"]) == ("160000.00", True, "open")
 
     # Refused: a duty that does not apply, no file, an unknown field; nothing stored.
     upload(beneficiary, f"{base}/obligations/plaque", {"file": photo()}, 422)

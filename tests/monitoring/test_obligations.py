@@ -4,7 +4,8 @@ the final payment) and the closure of a grant, refused naming each condition not
 refused case shows that nothing changed.
 
 The grant is Wijkpark's (tests/monitoring/test_reports.py): eligible works 100,000.00 and staff
-50,000.00, a total cost of 150,000.00: a website mention and a poster."""
+50,000.00, and an artwork of 10,000.00 declared ineligible: a total cost of 160,000.00, so a
+website mention and a poster."""
 
 import datetime
 import hashlib
@@ -78,16 +79,24 @@ def test_the_reason_of_each_duty_names_the_rule():
 
 
 def test_the_grant_s_conditions_decide_the_duties(grant):
-    assert obligations.operation(grant) == (D("150000.00"), True)
+    assert obligations.operation(grant) == (D("160000.00"), True)
     assert [(r.kind, r.done) for r in obligations.checklist(grant)] == [
         ("website", False), ("poster", False)]  # fmt: skip
-    # Amended to EUR 650,000 of eligible cost with works: a plaque instead of the poster.
+    # Art. 50(1)(c) reads the total cost: 495,000.00 eligible and the artwork's 10,000.00
+    # ineligible pass the threshold, though the eligible cost alone does not.
     authority, second = person("managing_authority"), person("managing_authority_2")
-    v3 = services.amend(grant, by=authority, reason="Tweede fase", rate="0.0800",
-                        budget={"works": "600000.00", "staff": "50000.00"},
-                        partner_budget={})  # fmt: skip
-    services.approve_version(v3, by=second, in_force_from=TODAY)
+    near = services.amend(grant, by=authority, reason="Uitbreiding", rate="0.0800",
+                          budget={"works": "445000.00", "staff": "50000.00"},
+                          partner_budget={})  # fmt: skip
+    services.approve_version(near, by=second, in_force_from=TODAY)
+    assert obligations.operation(grant) == (D("505000.00"), True)
     assert [r.kind for r in obligations.checklist(grant)] == ["website", "plaque"]
+    # Amended down to 480,000.00 eligible (490,000.00 in total): a poster again.
+    less = services.amend(grant, by=authority, reason="Fase geschrapt", rate="0.0800",
+                          budget={"works": "430000.00", "staff": "50000.00"},
+                          partner_budget={})  # fmt: skip
+    services.approve_version(less, by=second, in_force_from=TODAY)
+    assert [r.kind for r in obligations.checklist(grant)] == ["website", "poster"]
 
 
 # --- marking a duty done ---------------------------------------------------------------------

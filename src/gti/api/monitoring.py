@@ -237,7 +237,7 @@ class ObligationsOut(Schema):
     closed_on: datetime.date | None
     closed_by: str | None
     closure_reason: str
-    total_cost: Decimal  # the eligible cost of the latest approved conditions
+    total_cost: Decimal  # eligible cost of the latest approved conditions + ineligible cost
     investment: bool  # works or equipment in them
     duties: list[DutyOut]
     final_claim: int | None  # the claim's id

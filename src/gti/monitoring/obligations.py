@@ -44,6 +44,7 @@ from gti.monitoring.models import (
     ProgressReport,
 )
 from gti.monitoring.services import lock_open
+from gti.proposals.models import BudgetLine
 
 K = CommunicationItem.Kind
 PLAQUE_ABOVE = Decimal("500000.00")  # CPR art. 50(1)(c)
@@ -90,10 +91,14 @@ def _conditions(grant: Grant) -> GrantVersion | None:
 
 def operation(grant: Grant) -> tuple[Decimal, bool]:
     """The total cost of the operation and whether it involves physical investment or
-    equipment, as the grant's latest approved conditions state them."""
+    equipment. Art. 50(1)(c) speaks of the total cost: the eligible budget of the grant's latest
+    approved conditions plus the cost the proposal declared ineligible. The investment is read
+    from the conditions: what the grant finances."""
     version = _conditions(grant)
     budget = {c: Decimal(a) for c, a in (version.budget if version else {}).items()}
-    total = sum(budget.values(), Decimal("0.00"))
+    ineligible = BudgetLine.objects.filter(proposal_id=grant.proposal_id, eligible=False)
+    total = sum(budget.values(), Decimal("0.00")) + sum(
+        ineligible.values_list("amount", flat=True), Decimal("0.00"))  # fmt: skip
     return total, any(budget.get(c, 0) > 0 for c in INVESTMENT)
 
 
