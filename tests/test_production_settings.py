@@ -126,3 +126,12 @@ def test_sqlite_file_runs_in_wal_mode(tmp_path):
     )
     result = gti("shell", "--no-imports", "-c", code, env_extra={}, tmp_path=tmp_path)
     assert result.stdout.strip() == "wal", result.stderr
+
+
+@pytest.mark.django_db
+def test_the_health_check_answers_without_login_and_is_never_cached(client):
+    answer = client.get("/health/")
+    assert answer.status_code == 200
+    assert answer.json() == {"status": "ok", "database": "ok"}
+    assert "no-cache" in answer["Cache-Control"]
+    assert client.post("/health/").status_code == 405

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.utils import translation
 
 
@@ -51,3 +52,22 @@ class RefuseNulMiddleware:
         }:  # fmt: skip
             return any(NUL[0] in v for v in request.POST.values())
         return False
+
+
+class ClientAddressMiddleware:
+    """Behind GTI_PROXIES reverse proxies (nginx: 1), the client's address is the one the
+    nearest trusted proxy appended to X-Forwarded-For; REMOTE_ADDR is set to it, so the login
+    lock-out, the audit trail and the API's rate limits all count per client. Without a proxy
+    (0, the default) the header is ignored: a client cannot choose its address by sending it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        proxies = settings.GTI_PROXIES
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if proxies and forwarded:
+            addresses = [a.strip() for a in forwarded.split(",") if a.strip()]
+            if addresses:
+                request.META["REMOTE_ADDR"] = addresses[-min(proxies, len(addresses))]
+        return self.get_response(request)

@@ -8,6 +8,7 @@ GTI_ALLOWED_HOSTS  comma-separated host names (default: 127.0.0.1,localhost)
 GTI_HTTPS      1 behind an HTTPS web server: HSTS, HTTPS redirect, secure cookies
 GTI_REQUIRE_2FA  0 to let the money roles in without a second factor (local demo only; default 1)
 GTI_API_KEY_DAYS days an API key lives (default 90)
+GTI_PROXIES    reverse proxies in front of the site whose X-Forwarded-For is trusted (nginx: 1)
 """
 
 import datetime
@@ -69,6 +70,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "gti.middleware.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -164,6 +166,7 @@ if _flag("GTI_HTTPS"):
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^health/$"]  # the proxy's own check comes in plain HTTP
     SECURE_HSTS_SECONDS = 365 * 24 * 3600
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     # Joining the browsers' preload list binds every subdomain of the city's domain for good:
@@ -208,6 +211,10 @@ OTP_TOTP_ISSUER = "GTI Platform"
 GTI_API_KEY_DAYS = int(os.environ.get("GTI_API_KEY_DAYS", "90"))
 GTI_API_RATE_ANONYMOUS = os.environ.get("GTI_API_RATE_ANONYMOUS", "60/min")
 GTI_API_RATE_KEY = os.environ.get("GTI_API_RATE_KEY", "600/min")
+# The reverse proxies in front of the site (nginx: 1): the client's address is read from
+# X-Forwarded-For by `gti.middleware.ClientAddressMiddleware` only then; ninja never reads it.
+GTI_PROXIES = int(os.environ.get("GTI_PROXIES", "0"))
+NINJA_NUM_PROXIES = 0
 
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:dashboard"

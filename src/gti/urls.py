@@ -4,12 +4,14 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from gti.api.api import api
+from gti.health import health
 
 admin.site.site_header = admin.site.site_title = _("GTI Platform administration")
 admin.site.site_url = "/"
 
 urlpatterns = [
     path("api/v1/", api.urls),
+    path("health/", health, name="health"),
 ]
 # Dutch at /, English at /en/: each page has a stable address per language.
 urlpatterns += i18n_patterns(

@@ -136,3 +136,27 @@ def test_each_key_has_its_own_limit(client, settings):
         "/api/v1/proposals", HTTP_AUTHORIZATION=f"Bearer {first}", HTTP_ACCEPT_LANGUAGE="en"
     )
     assert "too many requests" in english.json()["errors"]["(request)"][0]
+
+
+def test_a_forwarded_address_is_not_believed_without_a_proxy(client, settings):
+    """Sending X-Forwarded-For does not give a caller a fresh limit (GTI_PROXIES=0)."""
+    settings.GTI_API_RATE_ANONYMOUS = "2/min"
+    statuses = [
+        client.get("/api/v1/programme", HTTP_X_FORWARDED_FOR=f"203.0.113.{n}").status_code
+        for n in range(3)
+    ]
+    assert statuses == [200, 200, 429]
+
+
+def test_behind_one_proxy_each_client_has_its_own_limit(client, settings):
+    """Behind nginx (GTI_PROXIES=1) the client is the address nginx appended last; what the
+    client put before it is not believed."""
+    settings.GTI_API_RATE_ANONYMOUS = "1/min"
+    settings.GTI_PROXIES = 1
+
+    def get(forwarded):
+        return client.get("/api/v1/programme", HTTP_X_FORWARDED_FOR=forwarded).status_code
+
+    assert get("198.51.100.7") == 200
+    assert get("198.51.100.8") == 200  # another client
+    assert get("1.2.3.4, 198.51.100.7") == 429  # the same client, claiming another address
