@@ -51,7 +51,8 @@ class CallEnvelopeOut(Schema):
 
 class ScenarioIn(Input):
     name: str
-    options: ScenarioOptions = ScenarioOptions()
+    # A factory, not an object: generated clients take no object as a default.
+    options: ScenarioOptions = Field(default_factory=ScenarioOptions)
 
 
 class ScenarioOut(Schema):
