@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.utils import translation
+from django.utils.cache import patch_vary_headers
 
 
 class ApiLanguageMiddleware:
@@ -71,3 +72,29 @@ class ClientAddressMiddleware:
             if addresses:
                 request.META["REMOTE_ADDR"] = addresses[-min(proxies, len(addresses))]
         return self.get_response(request)
+
+
+class ApiCachingMiddleware:
+    """Reads of the API say how they may be kept: public answers (no key) for a minute by any
+    cache, answers to a key by the caller only and checked again each time. Django's
+    ConditionalGetMiddleware adds the ETag and answers 304 to a matching If-None-Match."""
+
+    PUBLIC_SECONDS = 60
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            request.path.startswith("/api/")
+            and request.method in {"GET", "HEAD"}
+            and response.status_code == 200
+            and not response.has_header("Cache-Control")
+        ):
+            if "HTTP_AUTHORIZATION" in request.META:
+                response["Cache-Control"] = "private, no-cache"
+            else:
+                response["Cache-Control"] = f"public, max-age={self.PUBLIC_SECONDS}"
+            patch_vary_headers(response, ["Accept-Language", "Authorization"])
+        return response

@@ -73,6 +73,9 @@ MIDDLEWARE = [
     "gti.middleware.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # An ETag on every answer that has none, and 304 to a matching If-None-Match.
+    "django.middleware.http.ConditionalGetMiddleware",
+    "gti.middleware.ApiCachingMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "gti.middleware.ApiLanguageMiddleware",

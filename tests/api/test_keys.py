@@ -160,3 +160,17 @@ def test_behind_one_proxy_each_client_has_its_own_limit(client, settings):
     assert get("198.51.100.7") == 200
     assert get("198.51.100.8") == 200  # another client
     assert get("1.2.3.4, 198.51.100.7") == 429  # the same client, claiming another address
+
+
+def test_public_reads_carry_an_etag_and_may_be_kept_a_minute(client):
+    first = client.get("/api/v1/programme")
+    assert first.status_code == 200 and first["ETag"]
+    assert first["Cache-Control"] == "public, max-age=60"
+    assert "Accept-Language" in first["Vary"]
+    again = client.get("/api/v1/programme", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304 and again.content == b""
+    stale = client.get("/api/v1/programme", HTTP_IF_NONE_MATCH='"an-older-answer"')
+    assert stale.status_code == 200 and stale.content == first.content
+    key = create_token(person("applicant_gent"))
+    mine = client.get("/api/v1/proposals", HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert mine["Cache-Control"] == "private, no-cache"
