@@ -224,3 +224,13 @@ def test_no_unpublished_value_appears_on_any_page_or_download(client, demo, monk
     assert json.loads(texts[-1])  # the last download read back
     leaked = sorted({v for v in secret for text in texts if v in text})
     assert leaked == []
+
+
+def test_the_portal_reads_the_operations_only_through_the_published_list():
+    """No proposal, grant or report model is within the views' reach: what they show is what
+    `operations` publishes."""
+    from tests.test_layers import SRC, imported
+
+    names = imported(SRC / "opendata" / "views_portal.py")
+    assert "gti.opendata.operations" in names
+    assert not {n for n in names if n.startswith(("gti.proposals", "gti.monitoring"))}
