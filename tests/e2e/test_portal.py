@@ -46,6 +46,7 @@ def test_the_public_filters_searches_opens_a_project_and_downloads_the_list(
     expect(page.get_by_role("heading", name="2 projects")).to_be_visible()
     ghent = page.get_by_role("img", name="Map of the areas of Ghent")
     expect(ghent.locator("circle.projects-marker")).to_have_count(1)  # both in Ledeberg
+    expect(page.get_by_role("img", name="Map of the areas of Antwerp")).to_have_count(0)
 
     page.get_by_label("Words").fill("Wadi")
     page.get_by_role("button", name="Show").click()

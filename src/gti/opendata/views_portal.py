@@ -29,6 +29,7 @@ CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "geojson": "application/geo+json",
 }
+LABELS = {"csv": "CSV", "json": "JSON", "xlsx": "XLSX (Excel)", "geojson": "GeoJSON"}
 IN_MEMORY = 4 * 1024 * 1024  # a download larger than this is spooled to a temporary file
 
 
@@ -79,13 +80,15 @@ class PortalQuery(forms.Form):
 
 
 def _maps(filters: dict) -> list[dict]:
-    """A map per city of its areas (`strategy.geo`, as the dashboard draws them), a circle on
-    each area marking the listed operations there, larger for more."""
+    """A map per city (the one chosen, else each) of its areas (`strategy.geo`, as the
+    dashboard draws them), a circle on each area marking the listed operations there, larger
+    for more."""
     in_area, whole_city = operations.per_area(**filters)
+    areas = Area.objects.filter(strategy__is_current=True, boundary__isnull=False)
+    if filters.get("city"):
+        areas = areas.filter(strategy__city__code=filters["city"])
     areas = list(
-        Area.objects.filter(strategy__is_current=True, boundary__isnull=False)
-        .select_related("strategy__city")
-        .order_by("strategy__city__code", "position")
+        areas.select_related("strategy__city").order_by("strategy__city__code", "position")
     )
     maps = []
     for city in dict.fromkeys(a.strategy.city for a in areas):
@@ -118,7 +121,7 @@ def portal(request):
     return render(request, "opendata/portal.html", {
         "form": form, "page": found, "maps": maps, "query": query.urlencode(),
         "city": City.objects.filter(code=filters.get("city")).first(),
-        "formats": formats.FORMATS,
+        "formats": [(fmt, LABELS[fmt]) for fmt in formats.FORMATS],
     })  # fmt: skip
 
 
