@@ -15,16 +15,31 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, fields
 from decimal import Decimal
 
-from django.db.models import DecimalField, OuterRef, Prefetch, Subquery, Sum, Value
+from django.core.paginator import Page, Paginator
+from django.db import connection
+from django.db.models import (
+    Count,
+    DecimalField,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    TextChoices,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from gti.monitoring import services
-from gti.monitoring.models import GrantVersion, IndicatorValue, ProgressReport
+from gti.monitoring.models import Grant, GrantVersion, IndicatorValue, ProgressReport
 from gti.proposals.models import BudgetLine, Partner, Proposal
 from gti.strategy import geo
-from gti.strategy.models import Area
+from gti.strategy.models import Area, Theme
 
 # The member state of the programme: the programme file does not state it yet.
 COUNTRY = "BE"
@@ -32,10 +47,20 @@ CHUNK = 500  # rows read from the database at a time
 CENT = Decimal("0.01")
 
 
+class Status(TextChoices):
+    """Where an approved operation stands: the decision made, its grant not yet in force;
+    running under a grant version approved; the grant closed."""
+
+    APPROVED = "approved", gettext_lazy("approved, not started")
+    RUNNING = "running", gettext_lazy("running")
+    CLOSED = "closed", gettext_lazy("closed")
+
+
 @dataclass(frozen=True)
 class Operation:
     """One published operation; the columns in the order of the published list. `geometry`
-    (the operation's areas as one GeoJSON MultiPolygon, or None) is for maps, not a column."""
+    (the operation's areas as one GeoJSON MultiPolygon, or None) is for maps, `status` for the
+    portal's pages: neither is a column."""
 
     operation_id: str
     operation_name: str
@@ -58,6 +83,11 @@ class Operation:
     country: str
     last_updated: str
     geometry: dict | None = field(default=None, repr=False, compare=False)
+    status: str = field(default=Status.APPROVED, compare=False)
+
+    @property
+    def status_label(self) -> str:
+        return Status(self.status).label
 
     def row(self) -> dict[str, str]:
         """The published columns, in order."""
@@ -65,7 +95,9 @@ class Operation:
         return {key: values[key] for key in COLUMNS}
 
 
-COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(Operation) if f.name != "geometry")
+COLUMNS: tuple[str, ...] = tuple(
+    f.name for f in fields(Operation) if f.name not in ("geometry", "status")
+)
 
 
 def _money(amount) -> str:
@@ -114,17 +146,131 @@ def _geometry(proposal: Proposal, with_geometry: bool) -> dict | None:
     return geo.multipolygon([a.boundary for a in areas if a.boundary])
 
 
-def published(city: str | None = None, *, with_geometry: bool = False) -> Iterator[Operation]:
-    """The approved operations (of one city, by its code), by reference, streamed; names in
-    the active language. A few queries whatever the number of rows."""
+def _has_version():
+    return Exists(
+        GrantVersion.objects.filter(
+            grant__proposal=OuterRef("pk"), state=GrantVersion.State.APPROVED
+        )
+    )
+
+
+STATUS_FILTERS = {
+    Status.APPROVED: Q(grant__isnull=True) | Q(grant__state=Grant.State.OPEN, has_version=False),
+    Status.RUNNING: Q(grant__state=Grant.State.OPEN, has_version=True),
+    Status.CLOSED: Q(grant__state=Grant.State.CLOSED),
+}
+
+
+def matching(rows: QuerySet, q: str) -> QuerySet:
+    """The rows whose name or purpose (the published summary) hold the words of `q`: full-text
+    search on PostgreSQL (Dutch stemming, the language most proposals are written in), a plain
+    substring on SQLite. Never the unpublished description: a hit would betray its words."""
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery, SearchVector
+
+        return rows.annotate(words=SearchVector("title", "summary", config="dutch")).filter(
+            words=SearchQuery(q, config="dutch", search_type="websearch")
+        )
+    return rows.filter(Q(title__icontains=q) | Q(summary__icontains=q))
+
+
+def approved(
+    city: str | None = None,
+    *,
+    theme: str | None = None,
+    objective: str | None = None,
+    area: str | None = None,
+    status: str | None = None,
+    sdg: int | None = None,
+    q: str | None = None,
+) -> QuerySet:
+    """The approved proposals (the rows to publish), by reference, filtered: by city, theme and
+    area (codes; an area holds its own projects and the whole city's), specific objective (its
+    code), status (`Status`), Sustainable Development Goal (of the theme or the proposal's own)
+    and words (`matching`). Unknown values simply match nothing: the caller checks its input."""
+    rows = Proposal.objects.filter(state=Proposal.State.APPROVED)
+    if city:
+        rows = rows.filter(city__code=city)
+    if theme:
+        rows = rows.filter(theme__code=theme)
+    if objective:
+        rows = rows.filter(specific_objective__code=objective)
+    if area:
+        rows = rows.filter(
+            Q(areas__code=area) | Q(whole_city=True, strategy__areas__code=area)
+        ).distinct()
+    if status:
+        rows = rows.annotate(has_version=_has_version()).filter(STATUS_FILTERS[status])
+    if sdg:
+        themes = [t.pk for t in Theme.objects.only("sdgs") if sdg in t.sdgs]
+        # the proposal's own goals: a JSON list, read here as SQLite cannot look into it
+        own = [pk for pk, goals in rows.exclude(sdgs=[]).values_list("pk", "sdgs") if sdg in goals]
+        rows = rows.filter(Q(theme__in=themes) | Q(pk__in=own))
+    if q:
+        rows = matching(rows, q)
+    return rows.order_by("reference")
+
+
+def published(
+    city: str | None = None, *, with_geometry: bool = False, **filters
+) -> Iterator[Operation]:
+    """The approved operations (of one city, by its code; filtered as `approved` filters), by
+    reference, streamed; names in the active language. A few queries whatever the number."""
+    return _read(approved(city, **filters), with_geometry)
+
+
+def page(number, size: int = 25, **filters) -> Page:
+    """One page of the published operations (with their geometry) the filters select."""
+    pages = Paginator(approved(**filters).values_list("pk", flat=True), size)
+    found = pages.get_page(number)
+    chosen = Proposal.objects.filter(pk__in=list(found.object_list)).order_by("reference")
+    found.object_list = list(_read(chosen, with_geometry=True))
+    return found
+
+
+def one(operation_id: str) -> Operation | None:
+    """The published operation of this reference; None when there is none (or not approved)."""
+    rows = Proposal.objects.filter(state=Proposal.State.APPROVED, reference=operation_id)
+    return next(_read(rows, with_geometry=True), None)
+
+
+def per_area(**filters) -> tuple[dict[tuple[str, str], int], dict[str, int]]:
+    """How many of the operations the filters select lie in each area, by (city, area code),
+    and how many cover their whole city, by city code: what a map marks."""
+    rows = approved(**filters)
+    areas = (
+        rows.filter(whole_city=False, areas__isnull=False)
+        .values_list("city__code", "areas__code")
+        .annotate(n=Count("pk", distinct=True))
+        .order_by()
+    )
+    whole = (
+        rows.filter(whole_city=True)
+        .values_list("city__code")
+        .annotate(n=Count("pk", distinct=True))
+    )
+    return (
+        {(city, code): n for city, code, n in areas},
+        dict(whole.order_by()),
+    )
+
+
+def _status(grant, versions) -> str:
+    if grant is None:
+        return Status.APPROVED
+    if grant.state == Grant.State.CLOSED:
+        return Status.CLOSED
+    return Status.RUNNING if versions else Status.APPROVED
+
+
+def _read(rows: QuerySet, with_geometry: bool) -> Iterator[Operation]:
     zero = Value(Decimal("0.00"), output_field=DecimalField(max_digits=14, decimal_places=2))
     costs = BudgetLine.objects.filter(proposal=OuterRef("pk")).values("proposal")
     accepted = ProgressReport.objects.filter(state=ProgressReport.State.ACCEPTED).order_by(
         "-period_end"
     )
     rows = (
-        Proposal.objects.filter(state=Proposal.State.APPROVED)
-        .select_related(
+        rows.select_related(
             "city", "theme", "specific_objective__priority", "call__programme", "grant"
         )  # fmt: skip
         .annotate(
@@ -146,12 +292,9 @@ def published(city: str | None = None, *, with_geometry: bool = False) -> Iterat
                 to_attr="accepted",
             ),
         )
-        .order_by("reference")
     )
     if with_geometry:
         rows = rows.prefetch_related("strategy__areas")
-    if city:
-        rows = rows.filter(city__code=city)
     today = timezone.localdate()
     for p in rows.iterator(chunk_size=CHUNK):
         grant = getattr(p, "grant", None)
@@ -193,4 +336,5 @@ def published(city: str | None = None, *, with_geometry: bool = False) -> Iterat
             country=COUNTRY,
             last_updated=timezone.localdate(max(changes)).isoformat(),
             geometry=_geometry(p, with_geometry),
+            status=_status(grant, versions),
         )

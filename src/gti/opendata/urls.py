@@ -1,0 +1,11 @@
+from django.urls import path
+
+from gti.opendata import views_portal
+
+app_name = "opendata"
+
+urlpatterns = [
+    path("", views_portal.portal, name="portal"),
+    path("operations.<str:fmt>", views_portal.download, name="download"),
+    path("operations/<str:operation_id>/", views_portal.operation, name="operation"),
+]
