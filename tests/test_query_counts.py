@@ -164,6 +164,11 @@ def api_targets(call):
             f"/api/v1/grants/{_first_grant().proposal.reference}/claims",
         ),
         "GET /payment-applications": (ma, "/api/v1/payment-applications"),
+        "GET /operations (no key)": (Client().get, "/api/v1/operations"),
+        "GET /operations?sort=-total_cost_eur (no key)": (
+            Client().get,
+            "/api/v1/operations?sort=-total_cost_eur",
+        ),
     }
 
 
@@ -198,6 +203,7 @@ def page_targets(call):
             sec,
             "/en/monitoring/reports/annual/?year=2026&city=gent",
         ),
+        "/portal/ (anyone)": (_page(None), "/en/portal/"),
     }
 
 
@@ -218,6 +224,8 @@ API_QUERIES = {
     "GET /grants": 6,
     "GET /grants/{ref}/claims": 7,
     "GET /payment-applications": 8,
+    "GET /operations (no key)": 13,
+    "GET /operations?sort=-total_cost_eur (no key)": 13,
 }
 PAGE_QUERIES = {
     "/calls/": 8,
@@ -242,6 +250,7 @@ PAGE_QUERIES = {
     "/monitoring/dashboard/": 27,  # + planned claims, results per SDG, map figures, own cities
     "/monitoring/reports/annual/": 63,  # a section per city and one for the GTI
     "/monitoring/reports/annual/ (secretariat)": 29,
+    "/portal/ (anyone)": 21,  # the filter form's choices, the page, its map
 }
 
 

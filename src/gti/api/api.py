@@ -12,6 +12,7 @@ from gti.api.claims import router as claims_router
 from gti.api.grants import router as grants_router
 from gti.api.jobs import router as jobs_router
 from gti.api.monitoring import router as monitoring_router
+from gti.api.opendata import router as opendata_router
 from gti.api.portfolio import router as portfolio_router
 from gti.api.preregistrations import router as preregistrations_router
 from gti.api.proposals import router as proposals_router
@@ -42,6 +43,7 @@ api.add_router("/", claims_router)
 api.add_router("/", monitoring_router)
 api.add_router("/", grants_router)
 api.add_router("/", jobs_router)
+api.add_router("/", opendata_router)
 
 
 @api.exception_handler(Invalid)

@@ -174,6 +174,16 @@ def matching(rows: QuerySet, q: str) -> QuerySet:
     return rows.filter(Q(title__icontains=q) | Q(summary__icontains=q))
 
 
+# The orders a list may take (a leading "-": descending), each on a published value itself.
+SORTS = {"operation_id": "reference", "operation_name": "title", "total_cost_eur": "total"}
+
+
+def _total():
+    zero = Value(Decimal("0.00"), output_field=DecimalField(max_digits=14, decimal_places=2))
+    costs = BudgetLine.objects.filter(proposal=OuterRef("pk")).values("proposal")
+    return Coalesce(Subquery(costs.annotate(s=Sum("amount")).values("s")), zero)
+
+
 def approved(
     city: str | None = None,
     *,
@@ -183,11 +193,13 @@ def approved(
     status: str | None = None,
     sdg: int | None = None,
     q: str | None = None,
+    sort: str = "operation_id",
 ) -> QuerySet:
-    """The approved proposals (the rows to publish), by reference, filtered: by city, theme and
-    area (codes; an area holds its own projects and the whole city's), specific objective (its
-    code), status (`Status`), Sustainable Development Goal (of the theme or the proposal's own)
-    and words (`matching`). Unknown values simply match nothing: the caller checks its input."""
+    """The approved proposals (the rows to publish), filtered: by city, theme and area (codes;
+    an area holds its own projects and the whole city's), specific objective (its code), status
+    (`Status`), Sustainable Development Goal (of the theme or the proposal's own) and words
+    (`matching`); in the order of `sort` (a key of `SORTS`, "-" first for descending), then by
+    reference. Unknown values simply match nothing: the caller checks its input."""
     rows = Proposal.objects.filter(state=Proposal.State.APPROVED)
     if city:
         rows = rows.filter(city__code=city)
@@ -208,7 +220,10 @@ def approved(
         rows = rows.filter(Q(theme__in=themes) | Q(pk__in=own))
     if q:
         rows = matching(rows, q)
-    return rows.order_by("reference")
+    key = SORTS[sort.removeprefix("-")]
+    if key == "total":
+        rows = rows.annotate(total=_total())
+    return rows.order_by(f"-{key}" if sort.startswith("-") else key, "reference")
 
 
 def published(
@@ -219,12 +234,19 @@ def published(
     return _read(approved(city, **filters), with_geometry)
 
 
+def by_pk(ids: list[int], with_geometry: bool = False) -> dict[int, Operation]:
+    """The published operations of these approved proposals, by the proposal's id."""
+    rows = Proposal.objects.filter(pk__in=ids)
+    pks = dict(rows.values_list("reference", "pk"))
+    return {pks[o.operation_id]: o for o in _read(rows, with_geometry)}
+
+
 def page(number, size: int = 25, **filters) -> Page:
     """One page of the published operations (with their geometry) the filters select."""
     pages = Paginator(approved(**filters).values_list("pk", flat=True), size)
     found = pages.get_page(number)
-    chosen = Proposal.objects.filter(pk__in=list(found.object_list)).order_by("reference")
-    found.object_list = list(_read(chosen, with_geometry=True))
+    read = by_pk(list(found.object_list), with_geometry=True)
+    found.object_list = [read[pk] for pk in found.object_list if pk in read]
     return found
 
 
@@ -274,7 +296,7 @@ def _read(rows: QuerySet, with_geometry: bool) -> Iterator[Operation]:
             "city", "theme", "specific_objective__priority", "call__programme", "grant"
         )  # fmt: skip
         .annotate(
-            total=Coalesce(Subquery(costs.annotate(s=Sum("amount")).values("s")), zero),
+            total=_total(),
             eligible=Coalesce(
                 Subquery(costs.filter(eligible=True).annotate(s=Sum("amount")).values("s")), zero
             ),
