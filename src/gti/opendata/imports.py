@@ -76,11 +76,8 @@ Amount = Annotated[
     Decimal, Field(ge=0, max_digits=14, decimal_places=2, allow_inf_nan=False)
 ]  # fmt: skip
 MaybeAmount = Annotated[Amount | None, BeforeValidator(_blank)]
-Rate = Annotated[
-    Decimal | None,
-    BeforeValidator(_blank),
-    Field(ge=0, le=1, max_digits=5, decimal_places=4, allow_inf_nan=False),
-]
+Share = Annotated[Decimal, Field(ge=0, le=1, decimal_places=4, allow_inf_nan=False)]
+Rate = Annotated[Share | None, BeforeValidator(_blank)]
 
 
 class OperationRow(BaseModel):
@@ -147,7 +144,7 @@ def _message(err: dict) -> str:
         return _("not a number (use a point for decimals, e.g. 1250.50)")
     if kind == "decimal_max_places":
         return _("more than %(places)s decimals") % {"places": err["ctx"]["decimal_places"]}
-    if kind == "decimal_max_digits":
+    if kind in ("decimal_max_digits", "decimal_whole_digits"):
         return _("too large")
     if kind == "greater_than_equal":
         return _("negative")
