@@ -246,3 +246,9 @@ def test_the_platforms_own_export_imports_back_value_for_value(demo, tmp_path):
                 value = f"{value.normalize():f}"
             text = "" if value is None else str(value)
             assert text == expected[column], (operation.operation_id, column)
+
+
+def test_the_schema_has_the_columns_of_the_published_list_in_order():
+    """The rows are stored in the order of the schema's fields (imports._store)."""
+    assert tuple(imports.OperationRow.model_fields) == operations.COLUMNS
+    assert imports.STORED[2:] == operations.COLUMNS

@@ -31,7 +31,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from pydantic import (
@@ -256,6 +256,29 @@ def _rows(reader, header: list[str], done: Imported) -> Iterator[OperationRow]:
         yield row
 
 
+STORED = ("source", "imported_at", *COLUMNS)  # the order of the values `_store` writes
+
+
+def _store(rows: list[tuple]) -> None:
+    """Write typed rows (values in the order of STORED) to the table in one statement: COPY on
+    PostgreSQL, one prepared INSERT run over the batch on SQLite. Not `bulk_create`: it
+    prepares each value of each row field by field again (some 25 µs a row, most of an
+    import's time), where the schema has typed them already."""
+    if not rows:
+        return
+    quote, meta = connection.ops.quote_name, ExternalOperation._meta
+    table = quote(meta.db_table)
+    columns = ", ".join(quote(meta.get_field(name).column) for name in STORED)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(["%s"] * len(STORED))
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
+
+
 def import_file(
     path: Path,
     *,
@@ -289,19 +312,20 @@ def import_file(
             header = _header(reader)
             with transaction.atomic():
                 done.replaced, _by_model = ExternalOperation.objects.filter(source=source).delete()
-                now, batch = timezone.now(), []
+                now = connection.ops.adapt_datetimefield_value(timezone.now())
+                batch: list[tuple] = []
                 for n, row in enumerate(_rows(reader, header, done), start=1):
                     if done.bad_rows and not skip_bad:
                         continue  # nothing will be stored: only look for more problems
-                    batch.append(ExternalOperation(source=source, imported_at=now, **row.__dict__))
+                    batch.append((source, now, *row.__dict__.values()))  # the fields' order
                     if len(batch) >= batch_size:
-                        ExternalOperation.objects.bulk_create(batch)
+                        _store(batch)
                         done.rows, batch = done.rows + len(batch), []
                     if progress and n % batch_size == 0:
                         progress(raw.tell(), size, n + done.bad_rows)
                 if done.bad_rows and not skip_bad:
                     raise ImportRefused(done.problems, done.bad_rows)
-                ExternalOperation.objects.bulk_create(batch)
+                _store(batch)
                 done.rows += len(batch)
                 if progress:
                     progress(size, size, done.rows + done.bad_rows)
