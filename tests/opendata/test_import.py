@@ -213,13 +213,11 @@ def test_batches_store_every_row(db, tmp_path):
     assert "3 rows" in err and "6 rows" in err and "7 rows" in err  # progress per batch
 
 
-def test_the_file_is_refused_by_the_schema_not_by_the_database(db, tmp_path):
-    """The schema is the one home of the rules: the model can hold whatever it lets through."""
-    with pytest.raises(imports.ImportRefused):
-        imports.import_file(tmp_path / "none.csv")
+def test_a_batch_size_below_one_is_refused(db, tmp_path):
     with pytest.raises(imports.ImportRefused) as refused:
         imports.import_file(write(tmp_path / "a.csv", [row()]), batch_size=0)
     assert str(refused.value.problems[0]) == "line 0: --batch-size: not a positive number"
+    assert not ExternalOperation.objects.exists()
 
 
 @pytest.fixture
@@ -252,3 +250,12 @@ def test_the_schema_has_the_columns_of_the_published_list_in_order():
     """The rows are stored in the order of the schema's fields (imports._store)."""
     assert tuple(imports.OperationRow.model_fields) == operations.COLUMNS
     assert imports.STORED[2:] == operations.COLUMNS
+
+
+def test_an_empty_file_and_a_missing_file_import_nothing(db, tmp_path):
+    (tmp_path / "empty.csv").write_bytes(b"")
+    assert run(tmp_path / "empty.csv")[:2] == (2, "line 1: (file): empty file: no header\n"
+                                                   "nothing imported\n")  # fmt: skip
+    assert run(tmp_path / "none.csv")[:2] == (2, "line 0: (file): file not found\n"
+                                                  "nothing imported\n")  # fmt: skip
+    assert not events().exists()
