@@ -216,7 +216,7 @@ def test_batches_store_every_row(db, tmp_path):
 def test_a_batch_size_below_one_is_refused(db, tmp_path):
     with pytest.raises(imports.ImportRefused) as refused:
         imports.import_file(write(tmp_path / "a.csv", [row()]), batch_size=0)
-    assert str(refused.value.problems[0]) == "line 0: --batch-size: not a positive number"
+    assert str(refused.value.problems[0]) == "--batch-size: not a positive number"
     assert not ExternalOperation.objects.exists()
 
 
@@ -256,6 +256,6 @@ def test_an_empty_file_and_a_missing_file_import_nothing(db, tmp_path):
     (tmp_path / "empty.csv").write_bytes(b"")
     assert run(tmp_path / "empty.csv")[:2] == (2, "line 1: (file): empty file: no header\n"
                                                    "nothing imported\n")  # fmt: skip
-    assert run(tmp_path / "none.csv")[:2] == (2, "line 0: (file): file not found\n"
+    assert run(tmp_path / "none.csv")[:2] == (2, "(file): file not found\n"
                                                   "nothing imported\n")  # fmt: skip
     assert not events().exists()

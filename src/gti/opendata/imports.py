@@ -176,6 +176,8 @@ class Problem:
     message: str
 
     def __str__(self):
+        if not self.line:  # of the file or an option, not of a line
+            return f"{self.column}: {self.message}"
         return _("line %(line)s: %(column)s: %(message)s") % {
             "line": self.line, "column": self.column, "message": self.message,
         }  # fmt: skip
@@ -260,7 +262,7 @@ STORED = ("source", "imported_at", *COLUMNS)  # the order of the values `_store`
 
 
 def _store(rows: list[tuple]) -> None:
-    """Write typed rows (values in the order of STORED) to the table in one statement: COPY on
+    """Write a batch of typed rows (values in the order of STORED) to the table: one COPY on
     PostgreSQL, one prepared INSERT run over the batch on SQLite. Not `bulk_create`: it
     prepares each value of each row field by field again (some 25 µs a row, most of an
     import's time), where the schema has typed them already."""
