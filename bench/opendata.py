@@ -21,6 +21,7 @@ import io
 import os
 import random
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -94,6 +95,7 @@ def with_duckdb(path: Path) -> float:
     spent = time.perf_counter() - began
     count = db.execute("SELECT count(*) FROM operations").fetchone()[0]
     db.close()
+    shutil.rmtree(folder)
     assert count == ROWS, count
     return spent
 
@@ -147,5 +149,5 @@ def run() -> None:
         else:
             print(f"PostgreSQL could not be started or reached (exit {child.returncode}): "
                   "the ratio is SQLite's only")  # fmt: skip
-    path.unlink()
+    shutil.rmtree(path.parent)
     print(f"RATIO import {max(ratios.values()):.2f}")
