@@ -65,6 +65,8 @@ test: system-test-deps $(BIN)/.installed-test node_modules/axe-core/axe.min.js l
 	@echo "== test suite on PostgreSQL =="
 	scripts/with-postgres $(BIN)/pytest $(PYTEST_ARGS)
 
+# bench/run.py: the strategy load, the optimiser, the open data import (against DuckDB) and the
+# dashboard; GTI_BENCH_SCALE=0.01 for a quick run, GTI_BENCH_ONLY=opendata for one bench alone.
 bench: $(BIN)/.installed-test
 	$(BIN)/python bench/run.py
 

@@ -1,0 +1,153 @@
+"""Importing another region's list of operations: `gti opendata import` of 1,000,000 rows, on
+SQLite and on PostgreSQL.
+
+A CSV file of operations with the columns of the published list is made once (seeded, values
+as a region would publish them); the import is timed against DuckDB's `read_csv` of the same
+file into a typed table of a DuckDB database on disk (a column store, in C++, on every core,
+that checks no rule beyond the types): the baseline of how fast this file can be read into a
+table on this machine, measured in the same run. Per database the figures and the ratio are
+printed. Target: within 3x.
+
+Databases: first the embedded SQLite database of `bench/run.py`; then PostgreSQL in a child
+process, as `dashboard.py` does it (GTI_BENCH_DATABASE_URL, else `scripts/with-postgres`;
+GTI_BENCH_POSTGRES=0 to leave it out); the child reads the same file. The last line is
+`RATIO import <x>`, the worse of the databases measured. `GTI_BENCH_SCALE` (default 1) scales
+the number of rows down for a quick run.
+"""
+
+import csv
+import datetime
+import io
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import dashboard
+import duckdb
+from django.core.management import call_command
+from django.db import connection
+
+from gti.opendata.models import ExternalOperation
+from gti.opendata.operations import COLUMNS
+
+SCALE = float(os.environ.get("GTI_BENCH_SCALE", "1"))
+ROWS = max(1, int(1_000_000 * SCALE))
+FILE = "GTI_BENCH_OPENDATA_FILE"  # the file the parent made, for the child
+DONE = "import ratio on"
+TYPES = {c: "VARCHAR" for c in COLUMNS} | {
+    "start_date": "DATE", "expected_end_date": "DATE", "last_updated": "DATE",
+    "total_cost_eur": "DECIMAL(14,2)", "eligible_cost_eur": "DECIMAL(14,2)",
+    "eu_contribution_eur": "DECIMAL(14,2)", "union_cofinancing_rate": "DECIMAL(5,4)",
+}  # fmt: skip
+WORDS = ["urban", "regeneration", "green", "energy", "district", "heating", "innovation",
+         "skills", "mobility", "cycling", "renovation", "social", "housing", "climate",
+         "adaptation", "circular", "economy", "small", "firms"]  # fmt: skip
+CITIES = [("Essen", "DE", "45127"), ("Lille", "FR", "59000"), ("Rotterdam", "NL", "3011"),
+          ("Liège", "BE", "4000"), ("Porto", "PT", "4000-001"),
+          ("Łódź", "PL", "90-001")]  # fmt: skip
+OBJECTIVES = ["RSO1.1", "RSO1.4", "RSO2.1", "RSO2.2", "RSO2.7", "RSO2.8", "RSO4.1", "RSO5.1"]
+
+
+def generate(path: Path, rows: int = ROWS) -> None:
+    """`rows` good operations as CSV, streamed to `path`."""
+    rng = random.Random(2026)
+    start = datetime.date(2021, 1, 1)
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(COLUMNS)
+        for n in range(rows):
+            city, country, postcode = CITIES[n % len(CITIES)]
+            words = " ".join(rng.choices(WORDS, k=6))
+            begin = start + datetime.timedelta(days=rng.randrange(1500))
+            total = rng.randrange(10_000_00, 5_000_000_00)
+            eligible = total * rng.randrange(70, 101) // 100
+            rate = rng.choice((40, 50, 60))
+            writer.writerow([
+                f"{country}-{n:07d}", words.capitalize(), f"{city} city council",
+                f"{words.capitalize()} in {city}. Targets: RCO{rng.randrange(1, 120):02d} "
+                f"{rng.randrange(1, 500)}.",
+                begin.isoformat(), (begin + datetime.timedelta(days=rng.randrange(365, 1800)))
+                .isoformat(),
+                f"{total / 100:.2f}", f"{eligible / 100:.2f}",
+                f"{eligible * rate // 100 / 100:.2f}", f"0.{rate // 10}", "ERDF",
+                "P2 A greener Europe", OBJECTIVES[n % len(OBJECTIVES)], "", city, "",
+                city, postcode, country, "2026-10-01",
+            ])  # fmt: skip
+
+
+def with_duckdb(path: Path) -> float:
+    """Seconds for DuckDB to read the file into a typed table of a database on disk."""
+    folder = tempfile.mkdtemp(prefix="gti-bench-duckdb-")
+    db = duckdb.connect(str(Path(folder) / "bench.duckdb"))
+    columns = ", ".join(f"'{c}': '{t}'" for c, t in TYPES.items())
+    began = time.perf_counter()
+    db.execute(
+        f"CREATE TABLE operations AS SELECT * FROM read_csv(?, header = true, "
+        f"columns = {{{columns}}})",
+        [str(path)],
+    )
+    spent = time.perf_counter() - began
+    count = db.execute("SELECT count(*) FROM operations").fetchone()[0]
+    db.close()
+    shutil.rmtree(folder)
+    assert count == ROWS, count
+    return spent
+
+
+def with_gti(path: Path) -> float:
+    """Seconds of `gti opendata import` of the file (a source imported for the first time)."""
+    ExternalOperation.objects.filter(source="bench").delete()
+    began = time.perf_counter()
+    call_command("opendata", "import", str(path), "--source", "bench",
+                 stdout=io.StringIO(), stderr=io.StringIO())  # fmt: skip
+    spent = time.perf_counter() - began
+    assert ExternalOperation.objects.filter(source="bench").count() == ROWS
+    return spent
+
+
+def measure(path: Path | None = None) -> float:
+    """Time both on this process's database, print the figures; the ratio."""
+    path = path or Path(os.environ[FILE])
+    vendor = connection.vendor
+    ours, theirs = with_gti(path), with_duckdb(path)
+    ratio = ours / theirs
+    print(f"{'':<20} {'seconds':>8} {'rows/s':>10}")
+    print(f"{'gti opendata import':<20} {ours:>8.2f} {ROWS / ours:>10,.0f}")
+    print(f"{'duckdb read_csv':<20} {theirs:>8.2f} {ROWS / theirs:>10,.0f}")
+    print(f"{DONE} {vendor}: {ratio:.2f}", flush=True)
+    return ratio
+
+
+def run() -> None:
+    path = Path(tempfile.mkdtemp(prefix="gti-bench-opendata-")) / "operations.csv"
+    began = time.perf_counter()
+    generate(path)
+    size = path.stat().st_size / 1e6
+    print(f"{ROWS} operations, {size:.0f} MB, made in {time.perf_counter() - began:.1f} s")
+    print("-- sqlite", flush=True)
+    ratios = {"sqlite": measure(path)}
+    print("-- postgresql", flush=True)
+    command = dashboard.postgres_command()
+    if isinstance(command, str):
+        print(f"PostgreSQL not measured ({command}): the ratio is SQLite's only")
+    else:
+        env = {**command[1], "GTI_BENCH_MODULE": "opendata", FILE: str(path)}
+        child = subprocess.run(command[0], env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True, check=False)  # fmt: skip
+        print(child.stdout, end="", flush=True)
+        found = re.search(rf"{DONE} postgresql: ([\d.]+)", child.stdout)
+        if found:
+            ratios["postgresql"] = float(found.group(1))
+        elif dashboard.STARTED in child.stdout:
+            sys.exit(f"PostgreSQL part failed (exit {child.returncode})")
+        else:
+            print(f"PostgreSQL could not be started or reached (exit {child.returncode}): "
+                  "the ratio is SQLite's only")  # fmt: skip
+    shutil.rmtree(path.parent)
+    print(f"RATIO import {max(ratios.values()):.2f}")
