@@ -9,6 +9,7 @@ GTI_HTTPS      1 behind an HTTPS web server: HSTS, HTTPS redirect, secure cookie
 GTI_REQUIRE_2FA  0 to let the money roles in without a second factor (local demo only; default 1)
 GTI_API_KEY_DAYS days an API key lives (default 90)
 GTI_PROXIES    reverse proxies in front of the site whose X-Forwarded-For is trusted (nginx: 1)
+GTI_OPENDATA_LICENSE  the address of the open-data licence (default: Flemish free reuse v1.0)
 """
 
 import datetime
@@ -217,6 +218,12 @@ GTI_API_RATE_KEY = os.environ.get("GTI_API_RATE_KEY", "600/min")
 # The reverse proxies in front of the site (nginx: 1): the client's address is read from
 # X-Forwarded-For by `gti.middleware.ClientAddressMiddleware` only then; ninja never reads it.
 GTI_PROXIES = int(os.environ.get("GTI_PROXIES", "0"))
+# The licence of the published lists of operations (its address), named in their DCAT-AP
+# description: the Flemish model licence for free reuse by default.
+GTI_OPENDATA_LICENSE = os.environ.get(
+    "GTI_OPENDATA_LICENSE",
+    "https://data.vlaanderen.be/id/licentie/modellicentie-gratis-hergebruik/v1.0",
+)
 NINJA_NUM_PROXIES = 0
 
 LOGIN_URL = "accounts:login"

@@ -234,3 +234,43 @@ def test_the_portal_reads_the_operations_only_through_the_published_list():
     names = imported(SRC / "opendata" / "views_portal.py")
     assert "gti.opendata.operations" in names
     assert not {n for n in names if n.startswith(("gti.proposals", "gti.monitoring"))}
+
+
+# --- the DCAT-AP description -------------------------------------------------------------------
+
+
+def test_the_dcat_description_names_each_dataset_and_its_downloads(client, demo, settings):
+    import rdflib
+    from rdflib.namespace import DCAT, DCTERMS, RDF
+
+    response = client.get("/portal/catalog.jsonld")
+    assert response.status_code == 200 and response["Content-Type"] == "application/ld+json"
+    graph = rdflib.Graph().parse(data=response.content, format="json-ld")
+    datasets = sorted(graph.subjects(RDF.type, DCAT.Dataset))
+    assert [str(d) for d in datasets] == [
+        "http://testserver/portal/", "http://testserver/portal/?city=antwerpen",
+        "http://testserver/portal/?city=gent"]  # fmt: skip
+    changes = {
+        None: max(o.last_updated for o in operations.published()),
+        "gent": max(o.last_updated for o in operations.published("gent")),
+    }
+    for dataset in datasets:
+        titles = {t.language for t in graph.objects(dataset, DCTERMS.title)}
+        assert titles == {"nl", "en"} and graph.value(dataset, DCTERMS.description)
+        city = dataset.split("city=")[1] if "city=" in dataset else None
+        if city in changes:
+            assert str(graph.value(dataset, DCTERMS.modified)) == changes[city]
+        distributions = list(graph.objects(dataset, DCAT.distribution))
+        assert len(distributions) == 4
+        for distribution in distributions:
+            assert graph.value(distribution, DCAT.accessURL) == dataset
+            assert str(graph.value(distribution, DCTERMS.license)) == settings.GTI_OPENDATA_LICENSE
+            url = str(graph.value(distribution, DCAT.downloadURL))
+            assert client.get(url.removeprefix("http://testserver")).status_code == 200, url
+    assert graph.value(None, RDF.type, DCAT.Catalog) is not None
+
+
+def test_the_geojson_credits_the_cities_boundaries(client, demo):
+    data = json.loads(b"".join(client.get("/en/portal/operations.geojson").streaming_content))
+    assert data["type"] == "FeatureCollection" and data["features"]
+    assert "City of Antwerp" in data["attribution"] and "City of Ghent" in data["attribution"]

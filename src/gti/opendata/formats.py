@@ -12,7 +12,7 @@ from typing import IO
 
 from openpyxl import Workbook
 
-from gti.opendata.operations import COLUMNS, Operation
+from gti.opendata.operations import COLUMNS, Operation, credit
 
 FORMATS = ("csv", "json", "xlsx", "geojson")
 EVERY = 200  # rows between two progress updates
@@ -63,7 +63,9 @@ def _geojson(operations, out):
     features = (
         {"type": "Feature", "geometry": o.geometry, "properties": o.row()} for o in operations
     )
-    _stream_list(features, out, b'{"type": "FeatureCollection", "features": [', b"]}")
+    # The boundaries' credit travels with them (a foreign member, RFC 7946 section 6.1).
+    head = json.dumps({"type": "FeatureCollection", "attribution": credit()}, ensure_ascii=False)
+    _stream_list(features, out, head[:-1].encode() + b', "features": [', b"]}")
 
 
 def _xlsx(operations, out):

@@ -39,7 +39,7 @@ from gti.monitoring import services
 from gti.monitoring.models import Grant, GrantVersion, IndicatorValue, ProgressReport
 from gti.proposals.models import BudgetLine, Partner, Proposal
 from gti.strategy import geo
-from gti.strategy.models import Area, Theme
+from gti.strategy.models import Area, Strategy, Theme
 
 # The member state of the programme: the programme file does not state it yet.
 COUNTRY = "BE"
@@ -232,6 +232,12 @@ def published(
     """The approved operations (of one city, by its code; filtered as `approved` filters), by
     reference, streamed; names in the active language. A few queries whatever the number."""
     return _read(approved(city, **filters), with_geometry)
+
+
+def credit() -> str:
+    """Whose boundaries the geometries are, as their licence asks wherever they are shown or
+    passed on (the strategies' attribution, in the active language)."""
+    return "; ".join(s.attribution for s in Strategy.objects.current().order_by("city__code"))
 
 
 def by_pk(ids: list[int], with_geometry: bool = False) -> dict[int, Operation]:

@@ -7,5 +7,6 @@ app_name = "opendata"
 urlpatterns = [
     path("", views_portal.portal, name="portal"),
     path("operations.<str:fmt>", views_portal.download, name="download"),
+    path("catalog.jsonld", views_portal.dcat, name="catalog"),
     path("operations/<str:operation_id>/", views_portal.operation, name="operation"),
 ]

@@ -13,11 +13,11 @@ import math
 import tempfile
 
 from django import forms
-from django.http import FileResponse, Http404, HttpResponseBadRequest
+from django.http import FileResponse, Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
-from gti.opendata import formats, operations
+from gti.opendata import catalog, formats, operations
 from gti.strategy import geo
 from gti.strategy.models import Area, City, SpecificObjective, Strategy
 from gti.strategy.sdgs import GOALS
@@ -148,3 +148,12 @@ def download(request, fmt):
     out.seek(0)
     name = f"gti-operations{'-' + city if city else ''}.{fmt}"
     return FileResponse(out, as_attachment=True, filename=name, content_type=CONTENT_TYPES[fmt])
+
+
+def dcat(request):
+    """The DCAT-AP description of the lists (JSON-LD), for open-data portals to harvest."""
+    return JsonResponse(
+        catalog.catalog(request.build_absolute_uri),
+        content_type="application/ld+json",
+        json_dumps_params={"ensure_ascii": False, "indent": 1},
+    )
