@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "gti.portfolio",
     "gti.monitoring",
     "gti.opendata",
+    "gti.participation",
     "django_tasks_db",
 ]
 
