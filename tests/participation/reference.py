@@ -45,12 +45,12 @@ def pabutools_outcome(text: str, rule: str, completion: str = "none", increment=
 
 
 def generate(seed: int, projects: int, voters: int, cumulative: bool = False,
-             budget_share: float = 0.4) -> str:  # fmt: skip
-    """A .pb election: costs in thousands, popularity skewed, budget a share of all costs."""
+             budget_share: float = 0.4, unit: int = 1) -> str:  # fmt: skip
+    """A .pb election: costs 1 to 50 units, popularity skewed, budget a share of all costs."""
     rng = random.Random(seed)
-    costs = [rng.randint(1, 50) * 1000 for _ in range(projects)]
+    costs = [rng.randint(1, 50) * unit for _ in range(projects)]
     weights = [rng.random() ** 2 + 0.01 for _ in range(projects)]
-    budget = int(sum(costs) * budget_share) // 1000 * 1000
+    budget = int(sum(costs) * budget_share) // unit * unit
     ids = [str(j + 1) for j in range(projects)]
     lines = ["META", "key;value", "description;generated", "country;Belgium", "unit;Antwerpen",
              "instance;2026", f"num_projects;{projects}", f"num_votes;{voters}",
