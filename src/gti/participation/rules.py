@@ -138,81 +138,95 @@ class _Election:
         return Funding(self.ids[p], phase, Fraction(self.cost[p], self.scale), **kw)
 
 
+LOWER, UPPER = 1 - 2.0**-40, 1 + 2.0**-40  # bounds around a float of a price, for the order only
+
+
 def _mes(e: _Election, endowment: Fraction) -> tuple[list[Funding], int]:
     """One run of equal shares with each voter's budget `endowment` (in scaled money): the
     fundings in order and their total cost (scaled)."""
     fundings = [e.funding(p, "mes") for p in e.free]
     spent = 0
-    denominator = endowment.denominator  # budgets[v] / denominator is the voter's budget
+    # A voter's budget is budgets[v] / denominators[era[v]]; `denominator`, the last of them, is
+    # where every amount is compared: budgets[v] * up[era[v]]. Only payers are rewritten.
+    denominator = endowment.denominator
+    denominators, up = [denominator], [1]
     budgets = [endowment.numerator] * e.n
+    era = [0] * e.n
     cost, supporters, points, multiplier = e.cost, e.supporters, e.points, e.multiplier
     cumulative = e.cumulative
 
     def price(p):
-        """(price per unit of utility, what the rich pay in all, their utility) or None."""
+        """(price per unit of utility as numerator and denominator, what the rich pay in all,
+        their utility) or None when the supporters cannot pay the project."""
         c = cost[p] * denominator
+        own = [budgets[v] * up[era[v]] for v in supporters[p]]
+        if sum(own) < c:
+            return None
+        k = len(own)
         if cumulative:
             mult, pts = multiplier[p], points[p]
-            own = [budgets[v] for v in supporters[p]]
-            if sum(own) < c:
-                return None
-            keys = [b * k for b, k in zip(own, mult, strict=True)]
-            order = sorted(range(len(own)), key=keys.__getitem__)
+            keys = [b * m for b, m in zip(own, mult, strict=True)]
+            order = sorted(range(k), key=keys.__getitem__)
             own = [own[i] for i in order]
             pts = [pts[i] for i in order]
             paid = list(accumulate(own, initial=0))
             rest = list(accumulate(reversed(pts)))[::-1]  # utility of supporters i onwards
-            j = bisect_left(range(len(own)), True,
+            j = bisect_left(range(k), True,
                             key=lambda i: (c - paid[i]) * pts[i] <= own[i] * rest[i])  # fmt: skip
-            return Fraction(c - paid[j], rest[j] * denominator), c - paid[j], rest[j]
-        own = sorted([budgets[v] for v in supporters[p]])
-        if sum(own) < c:
-            return None
-        k = len(own)
+            return c - paid[j], rest[j] * denominator, c - paid[j], rest[j]
+        own.sort()
         paid = list(accumulate(own, initial=0))
         j = bisect_left(range(k), True, key=lambda i: c - paid[i] <= own[i] * (k - i))
-        return Fraction(c - paid[j], (k - j) * denominator * cost[p]), c - paid[j], k - j
+        return c - paid[j], (k - j) * denominator * cost[p], c - paid[j], k - j
 
-    heap = [(Fraction(cost[p], e.utility[p]), e.ids[p], p) for p in e.candidates]
+    # prices are compared exactly; the heap orders by a float just below each (a lower bound)
+    heap = [(cost[p] / e.utility[p] * LOWER, e.ids[p], p) for p in e.candidates]
     heapify(heap)
     while heap:
-        best, looked = None, []
+        best, bound, looked = None, 0.0, []
         # a price computed earlier is a lower bound: look until it exceeds the best so far
-        while heap and (best is None or heap[0][0] <= best[0]):
+        while heap and (best is None or heap[0][0] <= bound):
             _, pid, p = heappop(heap)
             found = price(p)
             if found is None:
                 continue  # its supporters can no longer pay it: never again
-            item = (found[0], pid, p, found)
+            item = (found[0] / found[1] * LOWER, pid, p, found)
             looked.append(item)
-            if best is None or item[:2] < best[:2]:
-                best = item
+            if best is None:
+                better = True
+            else:
+                left, right = found[0] * best[3][1], best[3][0] * found[1]
+                better = left < right or (left == right and pid < best[1])
+            if better:
+                best, bound = item, found[0] / found[1] * UPPER
         if best is None:
             break
         for item in looked:
             if item is not best:
                 heappush(heap, item[:3])
-        _, _, p, (_, total, utility) = best
+        _, _, p, (_, _, total, utility) = best
         # the rich pay total * (their utility / utility): rescale so that this is an integer
         factor = utility // gcd(total, utility)
         if factor > 1:
             denominator *= factor
-            budgets = [b * factor for b in budgets]
             total *= factor
+            denominators.append(denominator)
+            up = [denominator // d for d in denominators]
         unit = total // utility
+        now, scale = len(denominators) - 1, up
         payers = supporters[p]
         paid = []
         if cumulative:
             for v, u in zip(payers, points[p], strict=True):
-                b, share = budgets[v], unit * u
+                b, share = budgets[v] * scale[era[v]], unit * u
                 pay = b if b < share else share
-                budgets[v] = b - pay
+                budgets[v], era[v] = b - pay, now
                 paid.append(pay)
         else:
             for v in payers:
-                b = budgets[v]
+                b = budgets[v] * scale[era[v]]
                 pay = b if b < unit else unit
-                budgets[v] = b - pay
+                budgets[v], era[v] = b - pay, now
                 paid.append(pay)
         fundings.append(e.funding(p, "mes", price=Fraction(unit, denominator * e.scale),
                                   _payers=tuple(payers), _paid=paid,

@@ -102,7 +102,9 @@ class Command(BaseCommand):
         except pabulib.PabulibError as error:
             raise CommandError(f"{file}: {error}", returncode=2) from None
         except UnicodeDecodeError:
-            raise CommandError(_("%(file)s: not UTF-8 text") % {"file": file}, returncode=2) from None
+            raise CommandError(
+                _("%(file)s: not UTF-8 text") % {"file": file}, returncode=2
+            ) from None
         outcome = rules.compute(instance, rule, completion, step)
         if fmt == "json":
             text = json.dumps(as_json(outcome), indent=2) + "\n"
