@@ -43,10 +43,15 @@ class Funding:
     project: str
     phase: str  # mes | greedy
     cost: Fraction
-    price: Fraction | None = None  # mes: what a supporter who could paid (cumulative: a point)
     _payers: tuple = field(default=(), repr=False)
     _paid: list = field(default_factory=list, repr=False)
     _unit: int = field(default=1, repr=False)  # an amount is paid / _unit
+    _price: int = field(default=0, repr=False)
+
+    @property
+    def price(self) -> Fraction | None:
+        """mes: what a supporter who could paid (a cumulative ballot: per point)."""
+        return Fraction(self._price, self._unit) if self.phase == "mes" else None
 
     @property
     def payments(self) -> dict[int, Fraction]:
@@ -99,6 +104,7 @@ class _Election:
         self.scale = lcm(budget.denominator, *(c.denominator for c in costs))
         self.cost = [int(c * self.scale) for c in costs]
         self.budget = int(budget * self.scale)
+        self.real_cost = costs
         self.n = len(instance.ballots)
         self.voter_ids = [b.voter_id for b in instance.ballots]
         self.cumulative = instance.cumulative
@@ -107,15 +113,18 @@ class _Election:
         self.supporters = [[] for _ in range(m)]
         self.points = [[] for _ in range(m)]
         self.multiplier = []
+        self.projects_of = [[] for _ in range(self.n)]  # the projects a voter supports
         for v, ballot in enumerate(instance.ballots):
             if self.cumulative:
                 for pid, pts in zip(ballot.vote, ballot.points, strict=True):
                     if pts > 0:
                         self.supporters[index[pid]].append(v)
                         self.points[index[pid]].append(pts)
+                        self.projects_of[v].append(index[pid])
             else:
                 for pid in ballot.vote:
                     self.supporters[index[pid]].append(v)
+                    self.projects_of[v].append(index[pid])
         if self.cumulative:
             votes = [sum(pts) for pts in self.points]
             self.utility = votes
@@ -135,10 +144,11 @@ class _Election:
         self.candidates = [p for p in range(m) if self.cost[p] > 0 and self.utility[p] > 0]
 
     def funding(self, p, phase, **kw) -> Funding:
-        return Funding(self.ids[p], phase, Fraction(self.cost[p], self.scale), **kw)
+        return Funding(self.ids[p], phase, self.real_cost[p], **kw)
 
 
 LOWER, UPPER = 1 - 2.0**-40, 1 + 2.0**-40  # bounds around a float of a price, for the order only
+ERAS = 32  # denominators kept before every budget is brought to the last one
 
 
 def _mes(e: _Election, endowment: Fraction) -> tuple[list[Funding], int]:
@@ -146,22 +156,23 @@ def _mes(e: _Election, endowment: Fraction) -> tuple[list[Funding], int]:
     fundings in order and their total cost (scaled)."""
     fundings = [e.funding(p, "mes") for p in e.free]
     spent = 0
-    # A voter's budget is budgets[v] / denominators[era[v]]; `denominator`, the last of them, is
-    # where every amount is compared: budgets[v] * up[era[v]]. Only payers are rewritten.
+    # A voter's budget is budgets[v] * up[era[v]] / denominator, in which every amount is compared;
+    # a price that does not divide grows the denominator: a new era, and only payers rewritten.
     denominator = endowment.denominator
-    denominators, up = [denominator], [1]
+    up = [1]  # up[k]: the current denominator over that of era k
     budgets = [endowment.numerator] * e.n
     era = [0] * e.n
     cost, supporters, points, multiplier = e.cost, e.supporters, e.points, e.multiplier
     cumulative = e.cumulative
+    ids, real_cost, scaling = e.ids, e.real_cost, e.scale
+    projects_of = e.projects_of
+    available = [len(s) * endowment.numerator for s in supporters]  # what supporters have left
 
     def price(p):
         """(price per unit of utility as numerator and denominator, what the rich pay in all,
         their utility) or None when the supporters cannot pay the project."""
         c = cost[p] * denominator
         own = [budgets[v] * up[era[v]] for v in supporters[p]]
-        if sum(own) < c:
-            return None
         k = len(own)
         if cumulative:
             mult, pts = multiplier[p], points[p]
@@ -187,7 +198,7 @@ def _mes(e: _Election, endowment: Fraction) -> tuple[list[Funding], int]:
         # a price computed earlier is a lower bound: look until it exceeds the best so far
         while heap and (best is None or heap[0][0] <= bound):
             _, pid, p = heappop(heap)
-            found = price(p)
+            found = price(p) if available[p] >= cost[p] * denominator else None
             if found is None:
                 continue  # its supporters can no longer pay it: never again
             item = (found[0] / found[1] * LOWER, pid, p, found)
@@ -210,27 +221,30 @@ def _mes(e: _Election, endowment: Fraction) -> tuple[list[Funding], int]:
         if factor > 1:
             denominator *= factor
             total *= factor
-            denominators.append(denominator)
-            up = [denominator // d for d in denominators]
+            available = [a * factor for a in available]
+            if len(up) < ERAS:
+                up = [u * factor for u in up]
+                up.append(1)
+            else:  # all budgets to the new denominator, once in a while
+                budgets = [b * u * factor for b, u in zip(budgets, map(up.__getitem__, era))]
+                era, up = [0] * e.n, [1]
         unit = total // utility
-        now, scale = len(denominators) - 1, up
+        now, scale = len(up) - 1, up
         payers = supporters[p]
-        paid = []
+        own = [budgets[v] * scale[era[v]] for v in payers]
         if cumulative:
-            for v, u in zip(payers, points[p], strict=True):
-                b, share = budgets[v] * scale[era[v]], unit * u
-                pay = b if b < share else share
-                budgets[v], era[v] = b - pay, now
-                paid.append(pay)
+            shares = [unit * u for u in points[p]]
+            paid = [b if b < share else share for b, share in zip(own, shares, strict=True)]
         else:
-            for v in payers:
-                b = budgets[v] * scale[era[v]]
-                pay = b if b < unit else unit
-                budgets[v], era[v] = b - pay, now
-                paid.append(pay)
-        fundings.append(e.funding(p, "mes", price=Fraction(unit, denominator * e.scale),
-                                  _payers=tuple(payers), _paid=paid,
-                                  _unit=denominator * e.scale))  # fmt: skip
+            paid = [b if b < unit else unit for b in own]
+        for v, b, pay in zip(payers, own, paid, strict=True):
+            budgets[v] = b - pay
+            era[v] = now
+        for v, pay in zip(payers, paid, strict=True):
+            for q in projects_of[v]:
+                available[q] -= pay
+        fundings.append(Funding(ids[p], "mes", real_cost[p], payers, paid, denominator * scaling,
+                                unit))  # fmt: skip
         spent += cost[p]
     return fundings, spent
 
