@@ -22,6 +22,7 @@ django.setup()
 
 import dashboard  # noqa: E402
 import optimizer  # noqa: E402
+import pb  # noqa: E402
 import strategy_load  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 
@@ -32,6 +33,6 @@ if POSTGRES_PART:
     dashboard.measure()
     sys.exit()
 call_command("migrate", verbosity=0)
-for bench in [strategy_load, optimizer, dashboard]:  # the dashboard's RATIO line comes last
+for bench in [strategy_load, optimizer, pb, dashboard]:  # the dashboard's RATIO line comes last
     print(f"== {bench.__name__} ==")
     bench.run()

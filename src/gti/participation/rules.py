@@ -226,7 +226,8 @@ def _mes(e: _Election, endowment: Fraction) -> tuple[list[Funding], int]:
                 up = [u * factor for u in up]
                 up.append(1)
             else:  # all budgets to the new denominator, once in a while
-                budgets = [b * u * factor for b, u in zip(budgets, map(up.__getitem__, era))]
+                scaled = map(up.__getitem__, era)
+                budgets = [b * u * factor for b, u in zip(budgets, scaled, strict=True)]
                 era, up = [0] * e.n, [1]
         unit = total // utility
         now, scale = len(up) - 1, up
