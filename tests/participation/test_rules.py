@@ -34,6 +34,30 @@ def test_small_elections_fund_what_pabutools_funds(rule, completion, cumulative)
         assert set(ours.selected) == pabutools_outcome(text, rule, completion), seed
 
 
+def edge_election(seed: int) -> str:
+    """Costs of 0, budgets down to 0, numeric ids that sort otherwise as strings."""
+    rng = random.Random(seed)
+    cumulative = seed % 2 == 1
+    ids = list(dict.fromkeys(str(rng.randint(1, 30)) for _ in range(rng.randint(1, 7))))
+    lines = ["META", "key;value", f"budget;{rng.randint(0, 25)}",
+             f"vote_type;{'cumulative' if cumulative else 'approval'}", "PROJECTS",
+             "project_id;cost", *(f"{p};{rng.choice([0, 0, 1, 2, 3, 5, 8, 13])}" for p in ids),
+             "VOTES", "voter_id;vote;points" if cumulative else "voter_id;vote"]  # fmt: skip
+    for v in range(rng.randint(1, 10)):
+        chosen = rng.sample(ids, rng.randint(1, len(ids)))
+        points = ";" + ",".join(str(rng.randint(1, 3)) for _ in chosen) if cumulative else ""
+        lines.append(f"{v};{','.join(chosen)}{points}")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("rule,completion", RUNS)
+def test_edge_elections_fund_what_pabutools_funds(rule, completion):
+    for seed in range(40):
+        text = edge_election(seed)
+        ours = rules.compute(pabulib.read(text), rule, completion)
+        assert set(ours.selected) == pabutools_outcome(text, rule, completion), seed
+
+
 @pytest.mark.parametrize("cumulative", KINDS, ids=["approval", "cumulative"])
 @pytest.mark.parametrize("rule,completion", RUNS)
 def test_a_medium_election_funds_what_pabutools_funds(rule, completion, cumulative):
