@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "gti.portfolio",
     "gti.monitoring",
     "gti.opendata",
+    "gti.participation",
     "django_tasks_db",
 ]
 

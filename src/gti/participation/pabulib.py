@@ -1,0 +1,293 @@
+"""The pabulib `.pb` format of participatory budgeting elections (pabulib.org): read and write.
+
+A file has three sections in this order, each a line with its name and then a header line:
+META (`key;value`), PROJECTS (`project_id;cost;…`) and VOTES (`voter_id;vote;…`), all
+`;`-separated. An approval ballot lists the project ids it approves (`vote`, comma-separated); a
+cumulative ballot adds the points it gives each (`points`, in the same order). Amounts are read
+exactly (an integer, a decimal or `n/d`, never a float). A broken file raises `PabulibError`
+naming the line and the problem; nothing is half read.
+"""
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+from django.utils.translation import gettext as _
+
+VOTE_TYPES = ("approval", "cumulative")
+SECTIONS = ("meta", "projects", "votes")
+# columns each section's header must have
+REQUIRED = {"meta": ("key", "value"), "projects": ("project_id", "cost"), "votes": ("voter_id",)}
+Amount = int | Fraction
+
+
+class PabulibError(ValueError):
+    def __init__(self, line: int, problem: str):
+        self.line, self.problem = line, problem
+        super().__init__(_("line %(line)d: %(problem)s") % {"line": line, "problem": problem})
+
+
+@dataclass(frozen=True)
+class Project:
+    id: str
+    cost: Amount
+    name: str = ""
+    category: tuple[str, ...] = ()
+    target: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Ballot:
+    voter_id: str
+    vote: tuple[str, ...]
+    points: tuple[int, ...] | None = None  # cumulative ballots only, aligned with `vote`
+
+    def utilities(self) -> dict[str, int]:
+        """Points per project (a cumulative ballot), else 1 per approved project."""
+        if self.points is None:
+            return dict.fromkeys(self.vote, 1)
+        return dict(zip(self.vote, self.points, strict=True))
+
+
+@dataclass
+class Instance:
+    meta: dict[str, str]
+    projects: dict[str, Project]  # by id, in file order
+    ballots: list[Ballot]
+    budget: Amount
+    vote_type: str  # approval | cumulative
+    min_length: int | None = None
+    max_length: int | None = None
+    max_sum_points: int | None = None
+
+    @property
+    def description(self) -> str:
+        return self.meta.get("description", "")
+
+    @property
+    def cumulative(self) -> bool:
+        return self.vote_type == "cumulative"
+
+
+def amount(text: str) -> Amount:
+    """An exact non-negative amount: `12`, `12.50`, `12,50` or `25/2`; ValueError otherwise."""
+    value = Fraction(text.strip().replace(",", "."))
+    if value < 0:
+        raise ValueError(text)
+    return int(value) if value.denominator == 1 else value
+
+
+def format_amount(value: Amount) -> str:
+    """The exact text of an amount: an integer, a terminating decimal or `n/d`."""
+    value = Fraction(value)
+    if value.denominator == 1:
+        return str(value.numerator)
+    d, twos, fives = value.denominator, 0, 0
+    while d % 2 == 0:
+        d, twos = d // 2, twos + 1
+    while d % 5 == 0:
+        d, fives = d // 5, fives + 1
+    if d != 1:
+        return f"{value.numerator}/{value.denominator}"
+    places = max(twos, fives)
+    scaled = value.numerator * 10**places // value.denominator
+    sign, digits = ("-" if scaled < 0 else ""), str(abs(scaled)).rjust(places + 1, "0")
+    return f"{sign}{digits[:-places]}.{digits[-places:]}"
+
+
+def _none(text: str) -> str:
+    text = text.strip()
+    return "" if text.lower() == "none" else text
+
+
+def _list(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in _none(text).split(",") if part.strip())
+
+
+def _positive_int(line: int, key: str, text: str) -> int:
+    try:
+        value = int(text.strip())
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise PabulibError(line, _("%(key)s: %(value)r is not a whole number") % {
+            "key": key, "value": text})  # fmt: skip
+    return value
+
+
+def read(source: str | Path | Iterable[str]) -> Instance:
+    """Reads a .pb file (a path) or its text (an iterable of lines, or a str holding a newline)."""
+    if isinstance(source, Path) or (isinstance(source, str) and "\n" not in source):
+        with open(source, encoding="utf-8-sig", newline="") as f:
+            return _parse(f)
+    if isinstance(source, str):
+        return _parse(io.StringIO(source.removeprefix("\ufeff"), newline=""))
+    return _parse(source)
+
+
+def _parse(lines: Iterable[str]) -> Instance:  # noqa: C901 - one pass over the file's sections
+    reader = csv.reader(lines, delimiter=";")
+    section, header, seen = None, [], []
+    meta: dict[str, str] = {}
+    meta_lines: dict[str, int] = {}
+    projects: dict[str, Project] = {}
+    ballots: list[Ballot] = []
+    voters: set[str] = set()
+    section_line = {}
+    vote_type = budget = None
+    limits = {}
+    for row in reader:
+        line = reader.line_num
+        if not row or (len(row) == 1 and not row[0].strip()):
+            continue
+        first = row[0].strip().lower()
+        if len(row) == 1 and first in SECTIONS:
+            if first in seen:
+                raise PabulibError(line, _("section %(name)s appears twice") % {"name": first})
+            expected = SECTIONS[len(seen)]
+            if first != expected:
+                raise PabulibError(line, _("section %(name)s where %(expected)s was expected") % {
+                    "name": first.upper(), "expected": expected.upper()})  # fmt: skip
+            if first == "projects":
+                vote_type, budget, limits = _check_meta(meta, meta_lines, section_line["meta"])
+            seen.append(first)
+            section, section_line[first] = first, line
+            try:
+                header = [column.strip() for column in next(reader)]
+            except StopIteration:
+                raise PabulibError(line, _("section %(name)s has no header line") % {
+                    "name": first.upper()}) from None  # fmt: skip
+            required = REQUIRED[first]
+            if first == "votes":
+                required += ("vote", "points") if vote_type == "cumulative" else ("vote",)
+            missing = [column for column in required if column not in header]
+            if missing:
+                raise PabulibError(reader.line_num, _("the header lacks %(columns)s") % {
+                    "columns": ", ".join(missing)})  # fmt: skip
+            continue
+        if section is None:
+            raise PabulibError(line, _("%(text)r is not a section (META, PROJECTS or VOTES)") % {
+                "text": row[0].strip()})  # fmt: skip
+        if len(row) != len(header):
+            raise PabulibError(line, _("%(found)d columns where the header has %(expected)d") % {
+                "found": len(row), "expected": len(header)})  # fmt: skip
+        values = dict(zip(header, row, strict=True))
+        if section == "meta":
+            key = values["key"].strip()
+            meta[key], meta_lines[key] = values["value"].strip(), line
+        elif section == "projects":
+            pid = values["project_id"].strip()
+            if not pid:
+                raise PabulibError(line, _("a project without an id"))
+            if pid in projects:
+                raise PabulibError(line, _("project %(id)s appears twice") % {"id": pid})
+            try:
+                cost = amount(values["cost"])
+            except (ValueError, ZeroDivisionError):
+                raise PabulibError(line, _("cost %(cost)r is not a non-negative number") % {
+                    "cost": values["cost"]}) from None  # fmt: skip
+            projects[pid] = Project(
+                pid, cost, _none(values.get("name", "")),
+                _list(values.get("category", "")), _list(values.get("target", "")),
+            )  # fmt: skip
+        else:
+            ballots.append(_ballot(line, values, projects, voters, vote_type, limits))
+    if "votes" not in seen:
+        missing = [name.upper() for name in SECTIONS if name not in seen]
+        raise PabulibError(reader.line_num, _("the file ends without the section(s) %(names)s") % {
+            "names": ", ".join(missing)})  # fmt: skip
+    for key, count in (("num_projects", len(projects)), ("num_votes", len(ballots))):
+        if key in meta and _positive_int(meta_lines[key], key, meta[key]) != count:
+            problem = _("%(key)s says %(said)s, the file has %(count)d")
+            raise PabulibError(meta_lines[key], problem % {
+                "key": key, "said": meta[key], "count": count})  # fmt: skip
+    return Instance(meta, projects, ballots, budget, vote_type, **limits)
+
+
+def _check_meta(meta, meta_lines, line):
+    if "vote_type" not in meta:
+        raise PabulibError(line, _("META has no vote_type"))
+    vote_type = meta["vote_type"]
+    if vote_type not in VOTE_TYPES:
+        problem = _("vote_type %(type)r is not one of %(known)s")
+        raise PabulibError(meta_lines["vote_type"], problem % {
+            "type": vote_type, "known": ", ".join(VOTE_TYPES)})  # fmt: skip
+    if "budget" not in meta:
+        raise PabulibError(line, _("META has no budget"))
+    try:
+        budget = amount(meta["budget"])
+    except (ValueError, ZeroDivisionError):
+        problem = _("budget %(budget)r is not a non-negative number")
+        raise PabulibError(meta_lines["budget"], problem % {"budget": meta["budget"]}) from None
+    limits = {
+        key: _positive_int(meta_lines[key], key, meta[key])
+        for key in ("min_length", "max_length", "max_sum_points")
+        if _none(meta.get(key, ""))
+    }
+    return vote_type, budget, limits
+
+
+def _ballot(line, values, projects, voters, vote_type, limits) -> Ballot:
+    voter = values["voter_id"].strip()
+    if voter in voters:
+        raise PabulibError(line, _("voter %(id)s appears twice") % {"id": voter})
+    voters.add(voter)
+    vote = _list(values["vote"])
+    for pid in vote:
+        if pid not in projects:
+            raise PabulibError(line, _("the vote names project %(id)s, not in PROJECTS") % {
+                "id": pid})  # fmt: skip
+    if len(set(vote)) != len(vote):
+        raise PabulibError(line, _("the vote names a project twice"))
+    if "min_length" in limits and len(vote) < limits["min_length"]:
+        raise PabulibError(line, _("the vote names %(n)d projects, fewer than min_length") % {
+            "n": len(vote)})  # fmt: skip
+    if "max_length" in limits and len(vote) > limits["max_length"]:
+        raise PabulibError(line, _("the vote names %(n)d projects, more than max_length") % {
+            "n": len(vote)})  # fmt: skip
+    points = None
+    if vote_type == "cumulative":
+        texts = _list(values["points"])
+        if len(texts) != len(vote):
+            raise PabulibError(line, _("%(p)d points for %(v)d projects") % {
+                "p": len(texts), "v": len(vote)})  # fmt: skip
+        points = tuple(_positive_int(line, "points", text) for text in texts)
+        if "max_sum_points" in limits and sum(points) > limits["max_sum_points"]:
+            raise PabulibError(line, _("%(sum)d points in all, more than max_sum_points") % {
+                "sum": sum(points)})  # fmt: skip
+    return Ballot(voter, vote, points)
+
+
+def write(instance: Instance) -> str:
+    """The instance as .pb text; META's counts, budget and vote type are the instance's."""
+    out = io.StringIO()
+    w = csv.writer(out, delimiter=";", lineterminator="\n")
+    meta = dict(instance.meta)
+    meta.update(
+        num_projects=str(len(instance.projects)), num_votes=str(len(instance.ballots)),
+        budget=format_amount(instance.budget), vote_type=instance.vote_type,
+    )  # fmt: skip
+    for key in ("min_length", "max_length", "max_sum_points"):
+        if getattr(instance, key) is not None:
+            meta[key] = str(getattr(instance, key))
+    w.writerow(["META"])
+    w.writerow(["key", "value"])
+    w.writerows(meta.items())
+    projects = instance.projects.values()
+    optional = [c for c in ("category", "target") if any(getattr(p, c) for p in projects)]
+    w.writerow(["PROJECTS"])
+    w.writerow(["project_id", "cost", "name", *optional])
+    for p in projects:
+        w.writerow([p.id, format_amount(p.cost), p.name or "None",
+                    *(",".join(getattr(p, c)) or "None" for c in optional)])  # fmt: skip
+    w.writerow(["VOTES"])
+    w.writerow(["voter_id", "vote", "points"] if instance.cumulative else ["voter_id", "vote"])
+    for b in instance.ballots:
+        row = [b.voter_id, ",".join(b.vote)]
+        if instance.cumulative:
+            row.append(",".join(map(str, b.points or ())))
+        w.writerow(row)
+    return out.getvalue()
