@@ -280,6 +280,9 @@ class Proposal(models.Model):
         verbose_name = _("proposal")
         verbose_name_plural = _("proposals")
         ordering = ["-created_at"]
+        # The public lists read the approved ones by reference. Their word search has its own
+        # index on PostgreSQL only (migration 0007).
+        indexes = [models.Index(fields=["state", "reference"], name="proposal_state_reference")]
 
     def __str__(self):
         return f"{self.reference} {self.title}"
