@@ -1,8 +1,8 @@
 """The production set-up, served for real: gunicorn with deploy/gunicorn.conf.py and several
 workers on PostgreSQL (the production database; SQLite's test database lives in the test's
 process and no other process can reach it). A few hundred anonymous requests at once to the
-public pages, the public API, the static files and the health check: every one answered, none
-lost, none failing."""
+public pages (the portal among them), the public API (the list of operations among it), the
+static files and the health check: every one answered, none lost, none failing."""
 
 import os
 import secrets
@@ -23,6 +23,9 @@ AT_ONCE = 30
 PATHS = [
     "/health/",
     "/en/",
+    "/en/portal/",
+    "/portal/catalog.jsonld",
+    "/api/v1/operations",
     "/api/v1/programme",
     "/api/v1/indicators",
     "/api/v1/strategies",
