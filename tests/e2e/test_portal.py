@@ -75,3 +75,21 @@ def test_a_bad_filter_is_named_on_the_page(page, projects):
     expect(page.locator("#err-city")).to_contain_text("Stad: ")
     expect(page.locator("table.operations")).to_have_count(0)
     assert axe_violations(page) == []
+
+
+def test_the_gti_beside_another_region(page, projects):
+    from gti.opendata.models import ExternalOperation
+
+    ExternalOperation.objects.create(
+        source="NRW 2021-2027", imported_at="2026-11-01T10:00:00+01:00", operation_id="NRW-1",
+        operation_name="Stadtteilzentrum", total_cost_eur="1500000.00", country="DE",
+        specific_objective="RSO5.1",
+    )  # fmt: skip
+    page.goto("/en/portal/")
+    page.get_by_role("link", name="The GTI beside other regions").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("The GTI beside other regions")
+    table = page.locator("table.compare")
+    expect(table).to_contain_text("NRW 2021-2027")
+    expect(table).to_contain_text("RSO5.1")
+    expect(table.locator("tfoot")).to_contain_text("2")  # the GTI's two approved projects
+    assert axe_violations(page) == []

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.utils import translation
 
+from gti.opendata import compare as comparing
 from gti.opendata import operations, views_portal
 from gti.opendata.formats import FORMATS
 from gti.proposals.models import Proposal
@@ -274,3 +275,32 @@ def test_the_geojson_credits_the_cities_boundaries(client, demo):
     data = json.loads(b"".join(client.get("/en/portal/operations.geojson").streaming_content))
     assert data["type"] == "FeatureCollection" and data["features"]
     assert "City of Antwerp" in data["attribution"] and "City of Ghent" in data["attribution"]
+
+
+# --- beside other regions ----------------------------------------------------------------------
+
+
+def test_the_gti_beside_another_regions_list_by_objective_and_cost(client, demo, tmp_path):
+    from tests.opendata.test_import import row, run, write
+
+    empty = client.get("/en/portal/compare/").content.decode()
+    assert "No list of another region has been imported yet" in empty
+    rows = [row(operation_id="NRW-1", total_cost_eur="1000.00", eu_contribution_eur="400.00",
+                eligible_cost_eur="1000.00"),
+            row(operation_id="NRW-2", total_cost_eur="2000.00", eu_contribution_eur="800.00",
+                eligible_cost_eur="2000.00"),
+            row(operation_id="NRW-3", specific_objective="RSO2.7", total_cost_eur="500.00",
+                eligible_cost_eur="500.00", eu_contribution_eur="100.00")]  # fmt: skip
+    assert run(write(tmp_path / "nrw.csv", rows), "--source", "NRW 2021-2027")[0] == 0
+    found = comparing.comparison()
+    assert found.lists == ["GTI Antwerp and Ghent", "NRW 2021-2027"]
+    by_objective = dict(found.rows)
+    nrw = by_objective["RSO5.1"][1]
+    assert (nrw.count, nrw.total, nrw.average) == (2, Decimal("3000.00"), Decimal("1500.00"))
+    assert by_objective["RSO5.1"][0] is None  # the GTI names its objectives otherwise
+    gti_total = found.totals[0]
+    assert gti_total.count == len(demo)
+    assert gti_total.total == sum(Decimal(o.total_cost_eur) for o in operations.published())
+    page = client.get("/en/portal/compare/").content.decode()
+    assert "NRW 2021-2027" in page and "RSO2.7" in page and format_eur(Decimal("1500.00")) in page
+    assert 'href="/en/portal/compare/"' in client.get("/en/portal/").content.decode()

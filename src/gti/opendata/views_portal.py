@@ -18,6 +18,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from gti.opendata import catalog, formats, operations
+from gti.opendata import compare as comparing
 from gti.strategy import geo
 from gti.strategy.models import Area, City, SpecificObjective, Strategy
 from gti.strategy.sdgs import GOALS
@@ -157,3 +158,8 @@ def dcat(request):
         content_type="application/ld+json",
         json_dumps_params={"ensure_ascii": False, "indent": 1},
     )
+
+
+def compare(request):
+    """The GTI's operations beside other regions' imported lists, by objective and cost."""
+    return render(request, "opendata/compare.html", {"comparison": comparing.comparison()})
