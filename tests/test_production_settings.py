@@ -135,3 +135,8 @@ def test_the_health_check_answers_without_login_and_is_never_cached(client):
     assert answer.json() == {"status": "ok", "database": "ok"}
     assert "no-cache" in answer["Cache-Control"]
     assert client.post("/health/").status_code == 405
+
+
+@pytest.mark.django_db
+def test_a_load_balancer_may_ask_with_head(client):
+    assert client.head("/health/").status_code == 200

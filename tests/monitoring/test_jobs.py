@@ -202,3 +202,18 @@ def test_a_city_s_trail_shows_its_exports():
     assert seen.count() == 2
     assert not AuditEvent.objects.visible_to(person("secretariat_antwerpen")).filter(
         object_id=str(job.pk), action__startswith="monitoring.job").exists()  # fmt: skip
+
+
+def test_a_city_no_longer_read_takes_its_export_away():
+    from gti.strategy.models import City
+
+    secretariat = person("secretariat_gent")
+    job = jobs.start("excel", {"city": "gent"}, by=secretariat, language="en")
+    work()
+    client = Client()
+    client.force_login(secretariat)
+    assert client.get(f"/en/monitoring/exports/jobs/{job.pk}/file/").status_code == 200
+    # Moved to Antwerp's secretariat: the role stays, Ghent's figures go.
+    RoleGrant.objects.filter(user=secretariat).update(city=City.objects.get(code="antwerpen"))
+    forget(secretariat)
+    assert client.get(f"/en/monitoring/exports/jobs/{job.pk}/file/").status_code == 403

@@ -397,3 +397,30 @@ def test_who_sees_the_page_and_its_files(grant, name, status):
     client = signed_in(name)
     assert client.get(url).status_code == status
     assert client.get(f"{url}website/file/").status_code == status
+
+
+def test_a_claim_paid_and_a_report_accepted_may_still_be_marked_final(grant):
+    """A grant whose last claim was paid and last report accepted before either was marked
+    final can still be closed: the last of each is marked final afterwards."""
+    beneficiary, authority = person("applicant_gent"), person("managing_authority")
+    claim = claims.start_claim(grant, by=beneficiary)
+    claims.save_lines(claim, by=beneficiary, lines=CLAIM_1)
+    claims.submit_claim(claim, by=beneficiary)
+    claims.verify_claim(claim, by=authority, verdicts=VERDICTS_1)
+    claims.pay_claim(claim, by=person("managing_authority_2"), paid_on=TODAY)
+    first = reports.start_report(grant, by=beneficiary)
+    reports.save_report(first, by=beneficiary, **CONTENT)
+    reports.submit_report(first, by=beneficiary)
+    reports.review_report(first, by=authority, outcome="accept")
+    second = reports.start_report(grant, by=beneficiary)
+    before = snapshot()
+    with pytest.raises(Refused, match="comes after it: the final report is the last"):
+        obligations.mark_final_report(first, by=beneficiary)
+    assert snapshot() == before
+    ProgressReport.objects.filter(pk=second.pk).delete()  # as if it had never been started
+    obligations.mark_final_claim(claim, by=beneficiary)
+    obligations.mark_final_report(first, by=beneficiary)
+    obligations.mark_done(grant, "website", by=beneficiary, file=photo(b"screenshot", "s.png"))
+    obligations.mark_done(grant, "poster", by=beneficiary, file=photo())
+    assert obligations.unmet(grant) == []
+    obligations.close_grant(grant, by=authority, reason="Project afgerond")

@@ -294,3 +294,18 @@ def test_a_closed_grants_plan_does_not_count(paid):
     type(paid).objects.filter(pk=paid.pk).update(state="closed")
     figures = dashboard.n3_figures(Programme.objects.get(is_current=True), TODAY)
     assert {r["planned"] for r in figures["years"]} == {"0.00"}
+
+
+@pytest.mark.usefixtures("loaded")
+def test_a_late_plan_no_longer_takes_from_what_is_left(paid):
+    """The day-100 claim did not come and is now late: as in the forecast, it expects nothing,
+    so the day-300 one is no longer capped by it (16,000.00 of the 26,400.00 left)."""
+    from django.db import transaction
+
+    claims.save_plan(paid, by=person("applicant_gent"), planned=PLAN)
+    PlannedClaim.objects.filter(grant=paid, expected_on=days(100)).update(expected_on=days(-5))
+    with transaction.atomic():
+        claims.replan(services.lock_open(paid.pk))
+    assert planned_erdf(paid) == [(days(-5), Decimal("20000.00")),
+                                  (days(200), Decimal("12000.00")),
+                                  (days(300), Decimal("16000.00"))]  # fmt: skip

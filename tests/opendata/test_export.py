@@ -221,3 +221,19 @@ def test_a_failure_while_writing_leaves_no_file(loaded, tmp_path, monkeypatch):
                      stdout=io.StringIO(), stderr=io.StringIO())  # fmt: skip
     assert output.read_text() == "the previous list"
     assert [p.name for p in tmp_path.iterdir() if p.name != "var"] == ["out.csv"]
+
+
+def test_the_workbook_keeps_typed_text_as_text(loaded, tmp_path):
+    """A title that looks like a formula stays text, and a control character pasted from a word
+    processor (a vertical tab) is left out instead of breaking the file."""
+    from tests.factories import submitted
+
+    odd = submitted(title='=HYPERLINK("http://example.org","Klik")', summary="Groen\x0bplein")
+    Proposal.objects.filter(pk=odd.pk).update(state=Proposal.State.APPROVED)
+    book = load_workbook(io.BytesIO(export(tmp_path, "xlsx")))
+    rows = list(book.active.iter_rows(values_only=False))
+    header = [c.value for c in rows[0]]
+    mine = next(r for r in rows[1:] if r[0].value == odd.reference)
+    name = mine[header.index("operation_name")]
+    assert (name.value, name.data_type) == ('=HYPERLINK("http://example.org","Klik")', "s")
+    assert mine[header.index("purpose_and_achievements")].value.startswith("Groenplein")

@@ -339,7 +339,7 @@ def close_grant(request, reference: str, payload: CloseIn):
     "/claims/{pk}/final",
     response={200: ObligationsOut, **CHANGE},
     tags=OBLIGATIONS,
-    summary="Mark a draft or submitted claim as the grant's final claim (the beneficiary)",
+    summary="Mark the grant's last claim as its final claim (the beneficiary)",
 )
 def mark_final_claim(request, pk: int):
     claim = lookups.claim_for(request.user, pk)
@@ -351,7 +351,7 @@ def mark_final_claim(request, pk: int):
     "/reports/{pk}/final",
     response={200: ObligationsOut, **CHANGE},
     tags=OBLIGATIONS,
-    summary="Mark a draft or returned progress report as the final report (the beneficiary)",
+    summary="Mark the latest progress report as the final report (the beneficiary)",
 )
 def mark_final_report(request, pk: int):
     report = _report(request, pk)

@@ -73,7 +73,11 @@ def list_operations(request, filters: Query[OperationsQuery]):
         raise Invalid({name: [str(m) for m in messages] for name, messages in form.errors.items()})
     rows = operations.approved(**form.chosen(), sort=filters.sort).values_list("pk", flat=True)
     page: dict[int, operations.Operation] = {}
-    return Rows(rows, lambda pk: _out(page[pk]), lambda ids: page.update(operations.by_pk(ids)))
+
+    def out(pk):  # None: no longer approved since the page was cut, left out
+        return _out(page[pk]) if pk in page else None
+
+    return Rows(rows, out, lambda ids: page.update(operations.by_pk(ids)))
 
 
 @router.get(

@@ -44,7 +44,7 @@ def paged(view):
 class Rows:
     """A queryset whose rows become answers only once the page is cut, so that only the page's
     rows are read and turned into answers. `prepare` gets the page's rows first, to load what
-    they share in a fixed number of queries."""
+    they share in a fixed number of queries. A row `out` answers None for is left out."""
 
     def __init__(self, queryset, out: Callable, prepare: Callable[[list], object] | None = None):
         self.queryset, self.out, self.prepare = queryset, out, prepare
@@ -53,7 +53,7 @@ class Rows:
         rows = list(self.queryset[window])
         if self.prepare:
             self.prepare(rows)
-        return [self.out(row) for row in rows]
+        return [answer for answer in map(self.out, rows) if answer is not None]
 
     def all(self) -> Rows:  # how ninja reaches count()
         return self

@@ -299,8 +299,10 @@ def replan(grant: Grant) -> None:
     """Recompute what each planned claim of the (locked) grant expects in ERDF, from the
     conditions in force today and what the grant has left: called wherever either changes (a
     claim submitted or verified, a version approved), so the forecast never reads a stale sum."""
-    version = in_force(grant, timezone.localdate())
-    rows = list(grant.planned_claims.order_by("expected_on", "pk"))
+    today = timezone.localdate()
+    version = in_force(grant, today)
+    # A plan dated before today is late or declared: as in the forecast, it expects nothing.
+    rows = list(grant.planned_claims.filter(expected_on__gte=today).order_by("expected_on", "pk"))
     if version is None or not rows:
         return
     erdf = money.expected_erdf([(r.expected_on, r.amount) for r in rows], version.rate,
@@ -502,7 +504,7 @@ def prepare_payment_application(*, by, city, priority, accounting_year: int) -> 
     start, end = _year_span(accounting_year)
     with transaction.atomic():
         claims = list(
-            Claim.objects.select_for_update()
+            Claim.objects.select_for_update(of=("self",))
             .filter(state__in=SHARED, payment_application=None,
                     grant__proposal__city=city,
                     grant__proposal__specific_objective__priority=priority,

@@ -20,10 +20,10 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from pydantic import BaseModel, ConfigDict, field_validator
 
+from gti import spreadsheets
 from gti.accounts import permissions
 from gti.errors import Invalid
 from gti.monitoring import services
@@ -275,7 +275,7 @@ def write_excel(user, params: ExcelParameters, out: IO[bytes], progress) -> str:
 def _cell(ws, value, *, font=None, money=False):
     if isinstance(value, bool):
         value = _("yes") if value else _("no")
-    cell = WriteOnlyCell(ws, value=value)
+    cell = spreadsheets.cell(ws, value)
     if font:
         cell.font = font
     if money and value is not None:

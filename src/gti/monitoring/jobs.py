@@ -130,7 +130,13 @@ def result(job: Job, user):
     revoked since takes the file away with it (403); a job not done has none (404)."""
     if job.state != Job.State.DONE or not job.file:
         raise Http404
-    permissions.require(user, _kind(job.kind).action)
+    kind = _kind(job.kind)
+    permissions.require(user, kind.action)
+    if kind.check is not None:  # a city the person no longer reads takes its files away too
+        try:
+            kind.check(user, _parameters(kind, job.parameters))
+        except Invalid:
+            raise PermissionDenied from None
     return job.file
 
 

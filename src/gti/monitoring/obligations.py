@@ -197,16 +197,12 @@ def mark_done(
 
 
 def mark_final_claim(claim: Claim, *, by) -> Claim:
-    """Mark a draft or submitted claim as the grant's final one (the beneficiary)."""
+    """Mark the grant's last claim, in whatever state, as its final one (the beneficiary): a
+    claim already paid may be the last one too."""
     permissions.require(by, "claim.edit", claim)
     with transaction.atomic():
         grant = lock_open(claim.grant_id)
         claim = Claim.objects.select_for_update().get(pk=claim.pk)
-        if claim.state not in {Claim.State.DRAFT, Claim.State.SUBMITTED}:
-            raise Refused(
-                _("%(claim)s is %(state)s: only a draft or submitted claim is marked final.")
-                % {"claim": claim, "state": claim.get_state_display()}
-            )
         other = grant.claims.filter(final=True).exclude(pk=claim.pk).first()
         if other is not None:
             raise Refused(_("%(claim)s is already the final claim.") % {"claim": other})
@@ -224,17 +220,16 @@ def mark_final_claim(claim: Claim, *, by) -> Claim:
 
 
 def mark_final_report(report: ProgressReport, *, by) -> ProgressReport:
-    """Mark a draft or returned progress report as the project's final report (the
-    beneficiary); it is submitted and reviewed as any report."""
+    """Mark the project's latest progress report, in whatever state, as its final report (the
+    beneficiary); one not yet accepted is submitted and reviewed as any report."""
     permissions.require(by, "report.edit", report)
     with transaction.atomic():
         grant = lock_open(report.grant_id)
         report = ProgressReport.objects.select_for_update().get(pk=report.pk)
-        if report.state not in {ProgressReport.State.DRAFT, ProgressReport.State.RETURNED}:
-            raise Refused(
-                _("The report %(report)s is %(state)s: only a draft or returned report is "
-                  "marked final.") % {"report": report, "state": report.get_state_display()}
-            )  # fmt: skip
+        later = grant.reports.filter(period_start__gt=report.period_start).first()
+        if later is not None:
+            raise Refused(_("The report of %(start)s comes after it: the final report is the "
+                            "last.") % {"start": later.period_start})  # fmt: skip
         other = grant.reports.filter(final=True).exclude(pk=report.pk).first()
         if other is not None:
             raise Refused(_("The report %(report)s is already the final report.") % {

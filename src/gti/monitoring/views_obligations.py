@@ -86,12 +86,10 @@ def obligations_page(request, reference):
         "proposal": grant.proposal,
         "summary": summary,
         "can_mark": beneficiary,
-        "claims_to_mark": Claim.objects.visible_to(user).filter(
-            grant=grant, state__in=[Claim.State.DRAFT, Claim.State.SUBMITTED]
-        ) if beneficiary else [],
-        "reports_to_mark": grant.reports.filter(
-            state__in=[ProgressReport.State.DRAFT, ProgressReport.State.RETURNED]
-        ) if beneficiary else [],
+        # Only the last claim and the latest report can be the final ones.
+        "claims_to_mark": Claim.objects.visible_to(user).filter(grant=grant).order_by(
+            "-number")[:1] if beneficiary else [],
+        "reports_to_mark": grant.reports.order_by("-period_start")[:1] if beneficiary else [],
         "can_close": is_open and permissions.can(user, "grant.close", grant),
         "errors": errors,
         "typed": typed,

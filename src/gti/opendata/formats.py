@@ -13,6 +13,7 @@ from typing import IO
 from openpyxl import Workbook
 
 from gti.opendata.operations import COLUMNS, Operation, credit
+from gti.spreadsheets import cell
 
 FORMATS = ("csv", "json", "xlsx", "geojson")
 EVERY = 200  # rows between two progress updates
@@ -73,5 +74,5 @@ def _xlsx(operations, out):
     sheet = book.create_sheet("operations")
     sheet.append(list(COLUMNS))
     for operation in operations:
-        sheet.append(list(operation.row().values()))
+        sheet.append([cell(sheet, v) for v in operation.row().values()])
     book.save(out)

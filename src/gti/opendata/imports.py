@@ -114,6 +114,14 @@ class OperationRow(BaseModel):
             raise PydanticCustomError("order", "before start_date")
         return value
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value):
+        # No database keeps a NUL character in text (PostgreSQL's COPY refuses the whole file).
+        if isinstance(value, str) and "\x00" in value:
+            raise PydanticCustomError("nul", "holds a NUL character")
+        return value
+
     @field_validator("eligible_cost_eur")
     @classmethod
     def _eligible_within_total(cls, value, info: ValidationInfo):
@@ -160,6 +168,8 @@ def _message(err: dict) -> str:
         return _("not a date (YYYY-MM-DD)")
     if kind.startswith("date_"):
         return _("not a date (YYYY-MM-DD)")
+    if kind == "nul":
+        return _("holds a NUL character, which no field accepts")
     if kind == "order":
         return {
             "before start_date": _("before start_date"),

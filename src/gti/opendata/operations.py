@@ -241,8 +241,9 @@ def credit() -> str:
 
 
 def by_pk(ids: list[int], with_geometry: bool = False) -> dict[int, Operation]:
-    """The published operations of these approved proposals, by the proposal's id."""
-    rows = Proposal.objects.filter(pk__in=ids)
+    """The published operations of these proposals, by the proposal's id (approved ones only,
+    read again: a state changed since the ids were read leaves its row out)."""
+    rows = Proposal.objects.filter(pk__in=ids, state=Proposal.State.APPROVED)
     pks = dict(rows.values_list("reference", "pk"))
     return {pks[o.operation_id]: o for o in _read(rows, with_geometry)}
 
