@@ -70,6 +70,8 @@ def _create(model, rows):
 
 
 def build(progress=print):
+    if Proposal.objects.filter(reference__startswith="BENCH-").exists():  # another bench made it
+        return Claim.objects.filter(state="paid").first().verified_by
     if not Strategy.objects.current().exists():
         strategy.load_files()
     demo.run(progress=lambda line: None)

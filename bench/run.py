@@ -26,6 +26,7 @@ import dashboard  # noqa: E402
 import opendata  # noqa: E402
 import optimizer  # noqa: E402
 import pb  # noqa: E402
+import portal  # noqa: E402
 import strategy_load  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 
@@ -37,7 +38,7 @@ if POSTGRES_PART:
     sys.exit()
 call_command("migrate", verbosity=0)
 # the dashboard's RATIO line comes last
-for bench in [strategy_load, optimizer, opendata, pb, dashboard]:
+for bench in [strategy_load, optimizer, opendata, portal, pb, dashboard]:
     if os.environ.get("GTI_BENCH_ONLY", bench.__name__) != bench.__name__:
         continue
     print(f"== {bench.__name__} ==")
