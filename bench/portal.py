@@ -38,7 +38,7 @@ REQUESTS = [
     "/api/v1/operations",
     "/api/v1/operations?city=gent&page=2",
     "/api/v1/operations?sort=-total_cost_eur",
-    "/api/v1/operations?theme=groen&status=running",
+    "/api/v1/operations?theme=klimaatadaptatie&status=running",
     "/api/v1/operations?q=energie",
 ]
 DONE = "portal ratio on"
@@ -73,7 +73,7 @@ def start_gunicorn() -> tuple[subprocess.Popen, str]:
 def recorded(path: str) -> list[str]:
     """The SQL statements one request runs, values filled in as the database got them."""
     with CaptureQueriesContext(connection) as queries:
-        answer = Client().get(path)
+        answer = Client().get(path, HTTP_HOST="127.0.0.1")
     assert answer.status_code == 200, (path, answer.status_code)
     return [q["sql"] for q in queries.captured_queries]
 
