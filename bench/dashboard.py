@@ -400,6 +400,27 @@ def run() -> None:
     print(f"RATIO dashboard {max(ratios.values()):.2f}")
 
 
+def postgres_ratio(module: str, done: str, env: dict | None = None) -> float | None:
+    """Run `module`'s measure on PostgreSQL in a child process and read its ratio from the line
+    `<done> postgresql: <x>`; None when PostgreSQL is left out or cannot be reached."""
+    command = postgres_command()
+    if isinstance(command, str):
+        print(f"PostgreSQL not measured ({command}): the ratio is SQLite's only")
+        return None
+    env = {**command[1], "GTI_BENCH_MODULE": module, **(env or {})}
+    child = subprocess.run(command[0], env=env, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True, check=False)  # fmt: skip
+    print(child.stdout, end="", flush=True)
+    found = re.search(rf"{done} postgresql: ([\d.]+)", child.stdout)
+    if found:
+        return float(found.group(1))
+    if STARTED in child.stdout:  # the database was there and the bench failed on it
+        sys.exit(f"PostgreSQL part failed (exit {child.returncode})")
+    print(f"PostgreSQL could not be started or reached (exit {child.returncode}): "
+          "the ratio is SQLite's only")  # fmt: skip
+    return None
+
+
 def create_database(url: str) -> None:
     """Make the database `url` names when the server has none of that name yet (the cluster of
     `scripts/with-postgres` starts with only `postgres`)."""

@@ -20,10 +20,7 @@ import datetime
 import io
 import os
 import random
-import re
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -133,21 +130,8 @@ def run() -> None:
     print("-- sqlite", flush=True)
     ratios = {"sqlite": measure(path)}
     print("-- postgresql", flush=True)
-    command = dashboard.postgres_command()
-    if isinstance(command, str):
-        print(f"PostgreSQL not measured ({command}): the ratio is SQLite's only")
-    else:
-        env = {**command[1], "GTI_BENCH_MODULE": "opendata", FILE: str(path)}
-        child = subprocess.run(command[0], env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, check=False)  # fmt: skip
-        print(child.stdout, end="", flush=True)
-        found = re.search(rf"{DONE} postgresql: ([\d.]+)", child.stdout)
-        if found:
-            ratios["postgresql"] = float(found.group(1))
-        elif dashboard.STARTED in child.stdout:
-            sys.exit(f"PostgreSQL part failed (exit {child.returncode})")
-        else:
-            print(f"PostgreSQL could not be started or reached (exit {child.returncode}): "
-                  "the ratio is SQLite's only")  # fmt: skip
+    found = dashboard.postgres_ratio("opendata", DONE, {FILE: str(path)})
+    if found is not None:
+        ratios["postgresql"] = found
     shutil.rmtree(path.parent)
     print(f"RATIO import {max(ratios.values()):.2f}")

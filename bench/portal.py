@@ -11,7 +11,6 @@ connection. Per database: p50 and p95 of both and the ratio of the p95s; the las
 """
 
 import os
-import re
 import socket
 import statistics
 import subprocess
@@ -132,19 +131,7 @@ def run() -> None:
     print("-- sqlite", flush=True)
     ratios = {"sqlite": measure()}
     print("-- postgresql", flush=True)
-    command = dashboard.postgres_command()
-    if isinstance(command, str):
-        print(f"PostgreSQL not measured ({command}): the ratio is SQLite's only")
-    else:
-        env = {**command[1], "GTI_BENCH_MODULE": "portal"}
-        child = subprocess.run(command[0], env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, check=False)  # fmt: skip
-        print(child.stdout, end="", flush=True)
-        found = re.search(rf"{DONE} postgresql: ([\d.]+)", child.stdout)
-        if found:
-            ratios["postgresql"] = float(found.group(1))
-        elif dashboard.STARTED in child.stdout:
-            sys.exit(f"PostgreSQL part failed (exit {child.returncode})")
-        else:
-            print("PostgreSQL could not be started or reached: the ratio is SQLite's only")
+    found = dashboard.postgres_ratio("portal", DONE)
+    if found is not None:
+        ratios["postgresql"] = found
     print(f"RATIO portal-p95 {max(ratios.values()):.2f}")

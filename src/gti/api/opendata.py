@@ -6,6 +6,7 @@ from typing import Literal
 
 from django.http import Http404
 from ninja import Query, Router, Schema
+from pydantic import create_model
 
 from gti.api.pagination import Rows, listing, paged
 from gti.api.shapes import PUBLIC
@@ -32,28 +33,13 @@ class OperationsQuery(Schema):
     sort: SORT = "operation_id"
 
 
-class OperationOut(Schema):
-    operation_id: str
-    operation_name: str
-    beneficiary: str
-    purpose_and_achievements: str
-    start_date: str
-    expected_end_date: str
-    total_cost_eur: str
-    eligible_cost_eur: str
-    eu_contribution_eur: str
-    union_cofinancing_rate: str
-    fund: str
-    priority: str
-    specific_objective: str
-    category_of_intervention: str
-    city: str
-    theme: str
-    location: str
-    location_postcode: str
-    country: str
-    last_updated: str
-    status: str  # approved | running | closed
+# The published columns of `operations.Operation` and its status: one list of fields, there.
+OperationOut = create_model(
+    "OperationOut",
+    __base__=Schema,
+    **{column: (str, ...) for column in operations.COLUMNS},
+    status=(str, ...),  # approved | running | closed
+)
 
 
 def _out(operation: operations.Operation) -> dict:
