@@ -157,6 +157,27 @@ def test_an_approved_amendment_recomputes_the_plan(paid):
     assert planned_erdf(paid) == [(days(200), Decimal("10500.00"))]
 
 
+def test_a_plan_from_later_conditions_on_expects_under_them():
+    planned = [(D(2027, 3, 1), Decimal("50000.00")), (D(2027, 9, 1), Decimal("30000.00")),
+               (D(2028, 3, 1), Decimal("40000.00"))]  # fmt: skip
+    later = [(D(2027, 6, 1), Decimal("0.35"), Decimal("38400.00"))]
+    assert money.expected_erdf(planned, Decimal("0.40"), Decimal("38400.00"), later) == [
+        Decimal("20000.00"), Decimal("10500.00"), Decimal("7900.00")]  # fmt: skip
+
+
+@pytest.mark.usefixtures("loaded")
+def test_an_amendment_taking_force_later_counts_for_the_plans_from_that_day(paid):
+    """Approved today to take force in 150 days at 35%: the day-100 claim still expects 40%,
+    the later ones 35% of their amount, capped by what is left (38,400.00 − 20,000.00)."""
+    claims.save_plan(paid, by=person("applicant_gent"), planned=PLAN)
+    version = services.amend(paid, by=person("managing_authority"), reason="Lager percentage",
+                             rate="0.3500")  # fmt: skip
+    services.approve_version(version, by=person("managing_authority_2"), in_force_from=days(150))
+    assert sorted(planned_erdf(paid)) == [
+        (days(100), Decimal("20000.00")), (days(200), Decimal("10500.00")),
+        (days(300), Decimal("7900.00"))]  # fmt: skip
+
+
 @pytest.mark.usefixtures("loaded")
 def test_a_plan_dated_before_the_forecast_day_counts_no_more(paid):
     claims.save_plan(paid, by=person("applicant_gent"), planned=PLAN)

@@ -38,6 +38,7 @@ from gti.monitoring.models import (
     Claim,
     ClaimLine,
     Grant,
+    GrantVersion,
     Payment,
     PaymentApplication,
     PlannedClaim,
@@ -45,6 +46,7 @@ from gti.monitoring.models import (
 from gti.monitoring.services import conditions, in_force, lock_open, place
 
 C = Claim.State
+V = GrantVersion.State
 ZERO = Decimal("0.00")
 SHARED = (C.VERIFIED, C.PAID)  # claims whose ERDF the grant has given away
 
@@ -295,6 +297,18 @@ def left_to_claim(grant: Grant, version) -> Decimal:
     return version.erdf - given - asked
 
 
+def _expected(grant: Grant, version, today, planned: list) -> list[Decimal]:
+    """`money.expected_erdf` under the conditions in force today and those approved to take
+    force later (of two taking force the same day, the later version)."""
+    later = {
+        v.in_force_from: (v.in_force_from, v.rate, left_to_claim(grant, v))
+        for v in grant.versions.filter(state=V.APPROVED, in_force_from__gt=today).order_by(
+            "in_force_from", "number")
+    }  # fmt: skip
+    return money.expected_erdf(planned, version.rate, left_to_claim(grant, version),
+                               list(later.values()))  # fmt: skip
+
+
 def replan(grant: Grant) -> None:
     """Recompute what each planned claim of the (locked) grant expects in ERDF, from the
     conditions in force today and what the grant has left: called wherever either changes (a
@@ -305,8 +319,7 @@ def replan(grant: Grant) -> None:
     rows = list(grant.planned_claims.filter(expected_on__gte=today).order_by("expected_on", "pk"))
     if version is None or not rows:
         return
-    erdf = money.expected_erdf([(r.expected_on, r.amount) for r in rows], version.rate,
-                               left_to_claim(grant, version))  # fmt: skip
+    erdf = _expected(grant, version, today, [(r.expected_on, r.amount) for r in rows])
     changed = [r for r, e in zip(rows, erdf, strict=True) if r.erdf != e]
     for row, e in zip(rows, erdf, strict=True):
         row.erdf = e
@@ -338,10 +351,7 @@ def save_plan(grant: Grant, *, by, planned: list) -> list[PlannedClaim]:
                 ]
         if errors:
             raise Invalid(errors)
-        erdf = money.expected_erdf(
-            [(row.expected_on, row.amount) for row in parsed], version.rate,
-            left_to_claim(grant, version),
-        )  # fmt: skip
+        erdf = _expected(grant, version, today, [(row.expected_on, row.amount) for row in parsed])
         before = [(str(p.expected_on), str(p.amount)) for p in grant.planned_claims.all()]
         grant.planned_claims.all().delete()
         rows = PlannedClaim.objects.bulk_create(

@@ -360,16 +360,23 @@ def forecast(instance: N3Instance) -> dict:
 
 
 def expected_erdf(
-    planned: list[tuple[datetime.date, Decimal]], rate: Decimal, left: Decimal
+    planned: list[tuple[datetime.date, Decimal]],
+    rate: Decimal,
+    left: Decimal,
+    later: list[tuple[datetime.date, Decimal, Decimal]] = (),
 ) -> list[Decimal]:
     """The ERDF expected of each planned claim `(date, eligible amount)`, in the order given:
-    amount × rate to the cent, capped by what the grant has `left` after the earlier ones."""
-    order = sorted(range(len(planned)), key=lambda n: planned[n][0])
+    amount × rate to the cent, capped by what the grant has `left` after the earlier ones.
+    `later` are conditions `(in force from, rate, left)` approved to take force after today: a
+    plan dated from then on expects under them."""
+    terms = [(datetime.date.min, rate, left), *sorted(later)]
     out = [ZERO] * len(planned)
-    left = max(ZERO, left)
-    for n in order:
-        erdf = min(money(planned[n][1] * rate), left)
-        out[n], left = erdf, left - erdf
+    used = ZERO
+    for n in sorted(range(len(planned)), key=lambda n: planned[n][0]):
+        day, amount = planned[n]
+        _from, rate_then, left_then = [t for t in terms if t[0] <= day][-1]
+        out[n] = max(ZERO, min(money(amount * rate_then), left_then - used))
+        used += out[n]
     return out
 
 
