@@ -1,5 +1,10 @@
+import io
+
 import pytest
 from django.core.cache import cache
+from django.core.management import call_command
+from django.db import transaction
+from django.test import override_settings
 from django.utils import translation
 
 from gti.strategy import services
@@ -18,6 +23,25 @@ def loaded(db):
     """The shipped programme and the Antwerp and Ghent strategies (loaded through the service)."""
     if not Programme.objects.exists():  # a browser test before this one flushed the database
         services.load_files()
+
+
+@pytest.fixture(scope="module")
+def demo_made(django_db_setup, django_db_blocker):
+    """The full demo (`gti demo`), made once for the module that asks for it, inside a
+    transaction rolled back at the module's end: each test nests its own rolled-back transaction
+    inside it. The demo takes most of a minute; made per test, it weighed on the whole suite.
+    Returns what the command printed."""
+    with (
+        django_db_blocker.unblock(),
+        override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
+        transaction.atomic(),
+    ):
+        if not Programme.objects.exists():  # a browser test before this flushed the database
+            services.load_files()
+        out = io.StringIO()
+        call_command("demo", stdout=out, stderr=io.StringIO())
+        yield out.getvalue()
+        transaction.set_rollback(True)
 
 
 @pytest.fixture

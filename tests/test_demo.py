@@ -11,10 +11,9 @@ from gti.proposals.services import is_open
 
 
 @pytest.fixture
-def demo(loaded):
-    out = io.StringIO()
-    call_command("demo", stdout=out, stderr=io.StringIO())
-    return out.getvalue()
+def demo(demo_made, db):
+    """What `gti demo` printed; the demo is made once for the module (tests/conftest.py)."""
+    return demo_made
 
 
 def test_demo_covers_every_state_and_prints_the_users(demo):
@@ -49,33 +48,6 @@ def test_demo_runs_once(demo):
     count = Proposal.objects.count()
     call_command("demo", stdout=io.StringIO(), stderr=io.StringIO())
     assert Proposal.objects.count() == count
-
-
-def test_demo_refuses_a_database_with_other_data(loaded):
-    from django.core.management.base import CommandError
-
-    from gti.accounts.models import AuditEvent
-    from tests.factories import person
-
-    person("applicant_gent")
-    events = AuditEvent.objects.count()
-    with pytest.raises(
-        CommandError, match=r"data the demo did not make \(1 user\(s\) such as applicant_gent\)"
-    ):
-        call_command("demo", stdout=io.StringIO(), stderr=io.StringIO())
-    assert not Proposal.objects.exists() and AuditEvent.objects.count() == events
-
-
-def test_demo_runs_with_force_and_beside_an_administrator(loaded):
-    from django.contrib.auth import get_user_model
-
-    from tests.factories import person
-
-    get_user_model().objects.create_superuser("admin", password="x")
-    call_command("demo", stdout=io.StringIO(), stderr=io.StringIO())  # an admin is no data
-    person("applicant_gent")
-    call_command("demo", "--force", stdout=io.StringIO(), stderr=io.StringIO())
-    assert Proposal.objects.exists()
 
 
 def test_demo_grants_of_both_cities_show_two_versions(demo):

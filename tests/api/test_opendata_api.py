@@ -12,7 +12,7 @@ from django.test import Client
 from gti.proposals.models import Proposal
 from tests.api.test_proposals_api import Api
 from tests.opendata.test_export import unpublished
-from tests.opendata.test_portal import demo, demo_data  # noqa: F401 (fixtures)
+from tests.opendata.test_portal import demo  # noqa: F401 (fixture)
 
 
 class Anonymous(Api):

@@ -34,8 +34,8 @@ KEYS = [
 
 
 @pytest.fixture
-def demo(loaded):
-    call_command("demo", stdout=io.StringIO(), stderr=io.StringIO())
+def demo(demo_made, db):
+    """The demo, made once for the module (tests/conftest.py)."""
 
 
 def export(tmp_path, fmt, *args) -> bytes:

@@ -2,13 +2,10 @@
 open-data downloads, read only through `operations.published`; on the full demo data, nothing
 unpublished appears on any page or in any download."""
 
-import io
 import json
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
-from django.db import transaction
 from django.utils import translation
 
 from gti.opendata import compare as comparing
@@ -19,17 +16,9 @@ from gti.templatetags.money import format_eur
 from tests.opendata.test_export import _xlsx_text, parse, unpublished
 
 
-@pytest.fixture(scope="module")
-def demo_data(django_db_setup, django_db_blocker):
-    """The full demo, made once for this module and rolled back after it."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("demo", stdout=io.StringIO(), stderr=io.StringIO())
-        yield
-        transaction.set_rollback(True)
-
-
 @pytest.fixture
-def demo(demo_data, db):
+def demo(demo_made, db):
+    """The approved projects of the demo (made once for the module), by reference."""
     return {p.reference: p for p in Proposal.objects.filter(state="approved").order_by("reference")}
 
 
