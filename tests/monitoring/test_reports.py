@@ -323,9 +323,10 @@ def test_the_lifecycle_over_the_api(grant):
     listed = ask("secretariat_gent", "get", f"/grants/{ref}/reports").json()
     assert (listed["count"], listed["items"][0]["state"]) == (1, "returned")
     assert ask("secretariat_antwerpen", "get", f"/grants/{ref}/reports").status_code == 404
-    # The expert who assessed the proposal sees it, not how the operation runs.
-    assert ask("expert", "get", f"/grants/{ref}/reports").status_code == 404
-    assert ask("expert", "get", path).status_code == 404
+    # The expert who assessed the proposal sees it, not how the operation runs: a role that
+    # reads no grant is refused, as for the grant and its claims.
+    assert ask("expert", "get", f"/grants/{ref}/reports").status_code == 403
+    assert ask("expert", "get", path).status_code == 403
     # The list costs the same queries for one report and for two.
     reader = {"HTTP_AUTHORIZATION": f"Bearer {create_token(person('secretariat_gent'))}"}
 
@@ -436,7 +437,7 @@ def test_evidence_files_are_checked_replaced_and_served_only_to_who_may_see_the_
     page = f"/monitoring/reports/{report.pk}/evidence/RCO26/"
     for who, status in (("applicant_gent", 200), ("secretariat_gent", 200), ("auditor", 200),
                         ("applicant_gent_2", 404), ("secretariat_antwerpen", 404),
-                        ("expert", 404)):  # fmt: skip
+                        ("expert", 403)):  # fmt: skip
         client = Client()
         client.force_login(person(who))
         answer = client.get(page)

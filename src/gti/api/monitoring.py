@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from gti.accounts import permissions
 from gti.api.auth import TokenAuth
 from gti.api.pagination import Rows, listing, paged
 from gti.api.shapes import CHANGE, READ, Input
@@ -115,14 +114,12 @@ def _fresh(report: ProgressReport) -> dict:
 
 
 def _grant(request, reference: str) -> Grant:
-    grant = get_object_or_404(Grant.objects.visible_to(request.user), proposal__reference=reference)
     # An expert who assessed the proposal sees the proposal, not the grant's reports.
-    permissions.require_in_view(request.user, "grant.view", grant)
-    return grant
+    return lookups.grant_for(request.user, reference)
 
 
 def _report(request, pk: int) -> ProgressReport:
-    return get_object_or_404(ProgressReport.objects.visible_to(request.user), pk=pk)
+    return lookups.report_for(request.user, pk)
 
 
 @router.get(

@@ -1,10 +1,11 @@
-"""How pages and API routes find a grant or a claim for a person: a role that reads no grant
-anywhere is refused (403), a grant or claim outside the person's view is not found (404)."""
+"""How pages and API routes find a grant, a claim or a progress report for a person: a role
+that reads no grant anywhere is refused (403), one outside the person's view is not found
+(404)."""
 
 from django.shortcuts import get_object_or_404
 
 from gti.accounts import permissions
-from gti.monitoring.models import Claim, Grant
+from gti.monitoring.models import Claim, Grant, ProgressReport
 
 
 def grant_for(user, reference: str, *related: str) -> Grant:
@@ -22,3 +23,12 @@ def claim_for(user, pk: int, queryset=None) -> Claim:
     claim = get_object_or_404((queryset or Claim.objects).visible_to(user), pk=pk)
     permissions.require_in_view(user, "grant.view", claim)
     return claim
+
+
+def report_for(user, pk: int, *related: str) -> ProgressReport:
+    permissions.require(user, "grant.view")
+    report = get_object_or_404(
+        ProgressReport.objects.visible_to(user).select_related("grant__proposal", *related), pk=pk
+    )
+    permissions.require_in_view(user, "grant.view", report)
+    return report

@@ -13,8 +13,9 @@ from django.utils.translation import gettext as _
 
 from gti.accounts import permissions
 from gti.errors import Invalid, Refused
+from gti.monitoring import lookups
 from gti.monitoring import reports as service
-from gti.monitoring.models import Evidence, Grant, ProgressReport
+from gti.monitoring.models import Evidence, ProgressReport
 
 
 def _number(text: str) -> str:
@@ -25,11 +26,7 @@ def _number(text: str) -> str:
 @login_required
 def reports(request, reference):
     """The reports of a grant; its beneficiary starts the next one here."""
-    grant = get_object_or_404(
-        Grant.objects.visible_to(request.user).select_related("proposal"),
-        proposal__reference=reference,
-    )
-    permissions.require_in_view(request.user, "grant.view", grant)
+    grant = lookups.grant_for(request.user, reference)
     if request.method == "POST":
         try:
             report = service.start_report(grant, by=request.user)
@@ -81,12 +78,7 @@ def _errors(exc: Invalid, places: dict) -> dict[str, list[str]]:
 def report(request, pk):
     """The beneficiary's form while the report is a draft or returned, the managing authority's
     review while it is submitted, and the report as it stands for everyone who may see it."""
-    report = get_object_or_404(
-        ProgressReport.objects.visible_to(request.user).select_related(
-            "grant__proposal", "submitted_by", "reviewed_by"
-        ),
-        pk=pk,
-    )
+    report = lookups.report_for(request.user, pk, "submitted_by", "reviewed_by")
     user = request.user
     editable = report.state in service.EDITABLE and permissions.can(user, "report.edit", report)
     reviewable = report.state == ProgressReport.State.SUBMITTED and permissions.can(
@@ -157,7 +149,6 @@ def report(request, pk):
 @login_required
 def evidence(request, pk, code):
     """An evidence file, to whoever may see its report (and no one else: never a static file)."""
-    report = get_object_or_404(ProgressReport.objects.visible_to(request.user), pk=pk)
-    permissions.require_in_view(request.user, "grant.view", report)
+    report = lookups.report_for(request.user, pk)
     evidence = get_object_or_404(Evidence, report=report, code=code)
     return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.name)
