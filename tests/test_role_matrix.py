@@ -888,13 +888,13 @@ CASES = {
     "report_submit": Case(
         b_report, ("post", "/api/v1/reports/{pk}/submit", {}),
         ("/monitoring/reports/{pk}/", lambda: report_form(action="submit")),
-        {"applicant_gent"}, NOT_GHENT_VIEW, report_state,
+        {"applicant_gent"}, GRANT_HIDDEN, report_state,
     ),
     "report_review": Case(
         lambda: b_report(submit=True),
         ("post", "/api/v1/reports/{pk}/review", {"outcome": "return", "remarks": "Aanvullen"}),
         ("/monitoring/reports/{pk}/", {"action": "return", "remarks": "Aanvullen"}),
-        {"managing_authority", "managing_authority_2"}, NOT_GHENT_VIEW, report_state,
+        {"managing_authority", "managing_authority_2"}, GRANT_HIDDEN, report_state,
     ),
     "claim_submit": Case(
         b_claim, ("post", "/api/v1/claims/{pk}/submit", {}),
@@ -935,8 +935,7 @@ CASES = {
     "report_final": Case(
         b_report, ("post", "/api/v1/reports/{pk}/final", {}),
         ("/monitoring/grants/{ref}/obligations/", {"action": "final_report", "report": "{pk}"}),
-        {"applicant_gent"}, NOT_GHENT_VIEW, final_state,
-        page_refused={"assessor_gent": 403, "assessor_gent_3": 403, "expert": 403},
+        {"applicant_gent"}, GRANT_HIDDEN, final_state,
     ),
     "obligations_view": Case(
         b_grant_in_force, ("get", "/api/v1/grants/{ref}/obligations", None),
@@ -1118,7 +1117,8 @@ GHENT_OBJECTS = {
     "envelopes": (b_city, ["/api/v1/portfolio/{city}/envelopes"], ["/portfolio/{city}/"],
                   {"applicant_antwerpen", "assessor_antwerpen"}),
     "progress_report": (b_report, ["/api/v1/reports/{pk}", "/api/v1/grants/{ref}/reports"],
-                        ["/monitoring/reports/{pk}/", "/monitoring/grants/{ref}/reports/"], set()),
+                        ["/monitoring/reports/{pk}/", "/monitoring/grants/{ref}/reports/"],
+                        {"assessor_antwerpen"}),
     "grant": (b_grant_in_force, ["/api/v1/grants/{ref}"],
               ["/monitoring/grants/{ref}/", "/monitoring/grants/{ref}/amend/"],
               {"assessor_antwerpen"}),
