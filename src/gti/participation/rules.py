@@ -165,14 +165,14 @@ def _mes(e: _Election, endowment: Fraction) -> tuple[list[Funding], int]:
     cost, supporters, points, multiplier = e.cost, e.supporters, e.points, e.multiplier
     cumulative = e.cumulative
     ids, real_cost, scaling = e.ids, e.real_cost, e.scale
-    projects_of = e.projects_of
-    available = [len(s) * endowment.numerator for s in supporters]  # what supporters have left
 
     def price(p):
         """(price per unit of utility as numerator and denominator, what the rich pay in all,
         their utility) or None when the supporters cannot pay the project."""
         c = cost[p] * denominator
         own = [budgets[v] * up[era[v]] for v in supporters[p]]
+        if sum(own) < c:
+            return None
         k = len(own)
         if cumulative:
             mult, pts = multiplier[p], points[p]
@@ -198,7 +198,7 @@ def _mes(e: _Election, endowment: Fraction) -> tuple[list[Funding], int]:
         # a price computed earlier is a lower bound: look until it exceeds the best so far
         while heap and (best is None or heap[0][0] <= bound):
             _, pid, p = heappop(heap)
-            found = price(p) if available[p] >= cost[p] * denominator else None
+            found = price(p)
             if found is None:
                 continue  # its supporters can no longer pay it: never again
             item = (found[0] / found[1] * LOWER, pid, p, found)
@@ -221,7 +221,6 @@ def _mes(e: _Election, endowment: Fraction) -> tuple[list[Funding], int]:
         if factor > 1:
             denominator *= factor
             total *= factor
-            available = [a * factor for a in available]
             if len(up) < ERAS:
                 up = [u * factor for u in up]
                 up.append(1)
@@ -241,9 +240,6 @@ def _mes(e: _Election, endowment: Fraction) -> tuple[list[Funding], int]:
         for v, b, pay in zip(payers, own, paid, strict=True):
             budgets[v] = b - pay
             era[v] = now
-        for v, pay in zip(payers, paid, strict=True):
-            for q in projects_of[v]:
-                available[q] -= pay
         fundings.append(Funding(ids[p], "mes", real_cost[p], payers, paid, denominator * scaling,
                                 unit))  # fmt: skip
         spent += cost[p]
