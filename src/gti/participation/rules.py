@@ -19,7 +19,9 @@ lexicographic tie-breaking on the project id:
 Exact arithmetic without pabutools' cost: money is scaled to integers (every amount times the
 common denominator of the costs and the budget, each voter's budget over a common denominator
 that grows only when a price does not divide), prices are compared as fractions, and a project's
-price is only computed again while it could still be the cheapest (prices only rise).
+price is only computed again while it could still be the cheapest (prices only rise). add1 starts
+each run where the previous one first met a supporter who could not pay an equal share (`_Start`):
+until then every step is the same with a larger endowment, each voter holding the same more.
 """
 
 from bisect import bisect_left
@@ -156,8 +158,10 @@ ERAS = 32  # denominators kept before every budget is brought to the last one
 @dataclass
 class _Start:
     """A run of equal shares up to the first step in which some supporter could not pay an equal
-    share (or some project's supporters could not pay it): every run with a larger endowment
-    starts the same way, each voter then holding the same amount more."""
+    share (or some project's supporters could not pay it). Every run with a larger endowment
+    starts the same way: in those steps every price looked at was cost over utility, which every
+    supporter, now richer by the same amount, can still pay; so the same prices, choices and
+    payments, each voter then holding the same amount more."""
 
     endowment: Fraction
     denominator: int
