@@ -104,7 +104,10 @@ def _none(text: str) -> str:
 
 
 def _list(text: str) -> tuple[str, ...]:
-    return tuple(part.strip() for part in _none(text).split(",") if part.strip())
+    text = text.strip()
+    if text.lower() == "none":
+        return ()
+    return tuple([part for part in map(str.strip, text.split(",")) if part])
 
 
 def _positive_int(line: int, key: str, text: str) -> int:
@@ -129,13 +132,13 @@ def read(source: str | Path | Iterable[str]) -> Instance:
 
 
 def _parse(lines: Iterable[str]) -> Instance:  # noqa: C901 - one pass over the file's sections
+    lines = iter(lines)  # VOTES reads the rest of the lines itself
     reader = csv.reader(lines, delimiter=";")
     section, header, seen = None, [], []
     meta: dict[str, str] = {}
     meta_lines: dict[str, int] = {}
     projects: dict[str, Project] = {}
     ballots: list[Ballot] = []
-    voters: set[str] = set()
     section_line = {}
     vote_type = budget = None
     limits = {}
@@ -167,6 +170,9 @@ def _parse(lines: Iterable[str]) -> Instance:  # noqa: C901 - one pass over the 
             if missing:
                 raise PabulibError(reader.line_num, _("the header lacks %(columns)s") % {
                     "columns": ", ".join(missing)})  # fmt: skip
+            if first == "votes":  # the last section: the rest of the file
+                ballots = _votes(lines, reader.line_num, header, projects, vote_type, limits)
+                break
             continue
         if section is None:
             raise PabulibError(line, _("%(text)r is not a section (META, PROJECTS or VOTES)") % {
@@ -193,8 +199,6 @@ def _parse(lines: Iterable[str]) -> Instance:  # noqa: C901 - one pass over the 
                 pid, cost, _none(values.get("name", "")),
                 _list(values.get("category", "")), _list(values.get("target", "")),
             )  # fmt: skip
-        else:
-            ballots.append(_ballot(line, values, projects, voters, vote_type, limits))
     if "votes" not in seen:
         missing = [name.upper() for name in SECTIONS if name not in seen]
         raise PabulibError(reader.line_num, _("the file ends without the section(s) %(names)s") % {
@@ -228,6 +232,64 @@ def _check_meta(meta, meta_lines, line):
         if _none(meta.get(key, ""))
     }
     return vote_type, budget, limits
+
+
+def _rows(lines: Iterable[str], before: int):
+    """(line number, fields) of the lines after line `before`: split on `;` at once when no field
+    is quoted (the VOTES section of every file we know), else by the csv module."""
+    lines = list(lines)
+    if any('"' in text for text in lines):
+        reader = csv.reader(lines, delimiter=";")
+        for row in reader:
+            yield before + reader.line_num, row
+    else:
+        for number, text in enumerate(lines, before + 1):
+            yield number, text.rstrip("\r\n").split(";")
+
+
+def _votes(lines, before, header, projects, vote_type, limits) -> list[Ballot]:
+    """The ballots of the VOTES section: the checks of `_ballot`, done for a whole ballot at once
+    and one by one (for the error) only when the ballot fails them."""
+    column = {name: i for i, name in enumerate(header)}  # the last of a repeated name, as dict()
+    at_voter, at_vote = column["voter_id"], column["vote"]
+    at_points = column.get("points") if vote_type == "cumulative" else None
+    width, known = len(header), projects.keys()
+    least, most = limits.get("min_length", 0), limits.get("max_length")
+    most_points = limits.get("max_sum_points")
+    voters: set[str] = set()
+    ballots: list[Ballot] = []
+    for line, row in _rows(lines, before):
+        if len(row) == 1:
+            first = row[0].strip().lower()
+            if not first:
+                continue
+            if first in SECTIONS:
+                raise PabulibError(line, _("section %(name)s appears twice") % {"name": first})
+        elif not row:
+            continue
+        if len(row) != width:
+            raise PabulibError(line, _("%(found)d columns where the header has %(expected)d") % {
+                "found": len(row), "expected": width})  # fmt: skip
+        voter, vote = row[at_voter].strip(), _list(row[at_vote])
+        chosen = set(vote)
+        points = None
+        if at_points is not None:
+            texts = _list(row[at_points])
+            try:
+                points = tuple(map(int, texts))
+            except ValueError:
+                points = None
+        if (voter in voters or len(chosen) != len(vote) or not chosen <= known
+                or len(vote) < least or (most is not None and len(vote) > most)
+                or (at_points is not None and (points is None or len(points) != len(vote)
+                    or (points and min(points) < 0)
+                    or (most_points is not None and sum(points) > most_points)))):  # fmt: skip
+            values = dict(zip(header, row, strict=True))
+            ballots.append(_ballot(line, values, projects, voters, vote_type, limits))
+            continue  # _ballot raised unless the set-based checks were too strict
+        voters.add(voter)
+        ballots.append(Ballot(voter, vote, points))
+    return ballots
 
 
 def _ballot(line, values, projects, voters, vote_type, limits) -> Ballot:

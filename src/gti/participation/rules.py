@@ -19,15 +19,18 @@ lexicographic tie-breaking on the project id:
 Exact arithmetic without pabutools' cost: money is scaled to integers (every amount times the
 common denominator of the costs and the budget, each voter's budget over a common denominator
 that grows only when a price does not divide), prices are compared as fractions, and a project's
-price is only computed again while it could still be the cheapest (prices only rise).
+price is only computed again while it could still be the cheapest (prices only rise). add1 starts
+each run where the previous one first met a supporter who could not pay an equal share (`_Start`):
+until then every step is the same with a larger endowment, each voter holding the same more.
 """
 
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from fractions import Fraction
-from heapq import heapify, heappop, heappush
-from itertools import accumulate
+from heapq import heappop, heappush
+from itertools import accumulate, repeat
 from math import gcd, lcm
+from operator import add, mul, sub
 
 from gti.participation.pabulib import Instance
 
@@ -113,24 +116,22 @@ class _Election:
         self.supporters = [[] for _ in range(m)]
         self.points = [[] for _ in range(m)]
         self.multiplier = []
-        self.projects_of = [[] for _ in range(self.n)]  # the projects a voter supports
+        self.lowest = []  # cumulative: per project the least common multiple of its points
         for v, ballot in enumerate(instance.ballots):
             if self.cumulative:
                 for pid, pts in zip(ballot.vote, ballot.points, strict=True):
                     if pts > 0:
                         self.supporters[index[pid]].append(v)
                         self.points[index[pid]].append(pts)
-                        self.projects_of[v].append(index[pid])
             else:
                 for pid in ballot.vote:
                     self.supporters[index[pid]].append(v)
-                    self.projects_of[v].append(index[pid])
         if self.cumulative:
             votes = [sum(pts) for pts in self.points]
             self.utility = votes
             # a key that orders supporters by budget / points in integers
-            for pts in self.points:
-                common = lcm(*set(pts)) if pts else 1
+            self.lowest = [lcm(*set(pts)) if pts else 1 for pts in self.points]
+            for pts, common in zip(self.points, self.lowest, strict=True):
                 self.multiplier.append([common // u for u in pts])
         else:
             votes = [len(s) for s in self.supporters]
@@ -142,6 +143,9 @@ class _Election:
         self.free = sorted((p for p in range(m) if self.cost[p] == 0 and self.utility[p] > 0),
                            key=self.ids.__getitem__)  # fmt: skip
         self.candidates = [p for p in range(m) if self.cost[p] > 0 and self.utility[p] > 0]
+        # equal shares' first prices per unit of utility (a float just below), as a sorted heap
+        self.first_prices = sorted((self.cost[p] / self.utility[p] * LOWER, self.ids[p], p)
+                                   for p in self.candidates)  # fmt: skip
 
     def funding(self, p, phase, **kw) -> Funding:
         return Funding(self.ids[p], phase, self.real_cost[p], **kw)
@@ -151,54 +155,89 @@ LOWER, UPPER = 1 - 2.0**-40, 1 + 2.0**-40  # bounds around a float of a price, f
 ERAS = 32  # denominators kept before every budget is brought to the last one
 
 
-def _mes(e: _Election, endowment: Fraction) -> tuple[list[Funding], int]:
-    """One run of equal shares with each voter's budget `endowment` (in scaled money): the
-    fundings in order and their total cost (scaled)."""
-    fundings = [e.funding(p, "mes") for p in e.free]
-    spent = 0
+@dataclass
+class _Start:
+    """A run of equal shares up to the first step in which some supporter could not pay an equal
+    share (or some project's supporters could not pay it). Every run with a larger endowment
+    starts the same way: in those steps every price looked at was cost over utility, which every
+    supporter, now richer by the same amount, can still pay; so the same prices, choices and
+    payments, each voter then holding the same amount more."""
+
+    endowment: Fraction
+    denominator: int
+    heap: list
+    budgets: list[int]  # over denominator
+    funded: list[tuple]
+    spent: int
+
+
+def _mes(e: _Election, endowment: Fraction, start: _Start | None = None):
+    """One run of equal shares with each voter's budget `endowment` (in scaled money): what it
+    funds in order, each as (project, its supporters' payments, their denominator, the price),
+    the total cost (scaled), and the `_Start` a run with a larger endowment may begin from.
+    `_fundings` makes the `Funding`s."""
     # A voter's budget is budgets[v] * up[era[v]] / denominator, in which every amount is compared;
     # a price that does not divide grows the denominator: a new era, and only payers rewritten.
-    denominator = endowment.denominator
+    more = None if start is None else (endowment - start.endowment) * start.denominator
+    if more is not None and more >= 0 and more.denominator == 1:
+        denominator, spent = start.denominator, start.spent
+        budgets = list(map(add, start.budgets, repeat(more.numerator)))
+        heap, funded = list(start.heap), list(start.funded)
+    else:
+        denominator, spent = endowment.denominator, 0
+        budgets = [endowment.numerator] * e.n
+        heap, funded = list(e.first_prices), []  # sorted, so a heap
     up = [1]  # up[k]: the current denominator over that of era k
-    budgets = [endowment.numerator] * e.n
     era = [0] * e.n
     cost, supporters, points, multiplier = e.cost, e.supporters, e.points, e.multiplier
-    cumulative = e.cumulative
-    ids, real_cost, scaling = e.ids, e.real_cost, e.scale
-    projects_of = e.projects_of
-    available = [len(s) * endowment.numerator for s in supporters]  # what supporters have left
+    cumulative, lowest, utility = e.cumulative, e.lowest, e.utility
+    capped, later = False, None  # a step met someone who could not pay; the _Start before it
 
     def price(p):
         """(price per unit of utility as numerator and denominator, what the rich pay in all,
         their utility) or None when the supporters cannot pay the project."""
         c = cost[p] * denominator
         own = [budgets[v] * up[era[v]] for v in supporters[p]]
+        nonlocal capped
+        if sum(own) < c:
+            capped = True
+            return None
         k = len(own)
         if cumulative:
-            mult, pts = multiplier[p], points[p]
-            keys = [b * m for b, m in zip(own, mult, strict=True)]
+            keys = list(map(mul, own, multiplier[p]))  # budget / points, times lowest[p]
+            whole = utility[p]
+            if min(keys) * whole >= c * lowest[p]:  # everyone can pay their share
+                return c, whole * denominator, c, whole
+            capped = True
             order = sorted(range(k), key=keys.__getitem__)
             own = [own[i] for i in order]
-            pts = [pts[i] for i in order]
+            pts = [points[p][i] for i in order]
             paid = list(accumulate(own, initial=0))
             rest = list(accumulate(reversed(pts)))[::-1]  # utility of supporters i onwards
             j = bisect_left(range(k), True,
                             key=lambda i: (c - paid[i]) * pts[i] <= own[i] * rest[i])  # fmt: skip
             return c - paid[j], rest[j] * denominator, c - paid[j], rest[j]
-        own.sort()
+        if min(own) * k >= c:  # everyone can pay an equal share
+            return c, k * denominator * cost[p], c, k
+        capped = True
+        own = sorted(own)
         paid = list(accumulate(own, initial=0))
         j = bisect_left(range(k), True, key=lambda i: c - paid[i] <= own[i] * (k - i))
         return c - paid[j], (k - j) * denominator * cost[p], c - paid[j], k - j
 
+    def starting(heap):
+        held = list(map(mul, budgets, map(up.__getitem__, era)))
+        return _Start(endowment, denominator, heap, held, funded[:], spent)
+
     # prices are compared exactly; the heap orders by a float just below each (a lower bound)
-    heap = [(cost[p] / e.utility[p] * LOWER, e.ids[p], p) for p in e.candidates]
-    heapify(heap)
     while heap:
+        if later is None:
+            before = list(heap)
         best, bound, looked = None, 0.0, []
         # a price computed earlier is a lower bound: look until it exceeds the best so far
         while heap and (best is None or heap[0][0] <= bound):
             _, pid, p = heappop(heap)
-            found = price(p) if available[p] >= cost[p] * denominator else None
+            found = price(p)
             if found is None:
                 continue  # its supporters can no longer pay it: never again
             item = (found[0] / found[1] * LOWER, pid, p, found)
@@ -210,50 +249,56 @@ def _mes(e: _Election, endowment: Fraction) -> tuple[list[Funding], int]:
                 better = left < right or (left == right and pid < best[1])
             if better:
                 best, bound = item, found[0] / found[1] * UPPER
+        if capped and later is None:
+            later = starting(before)
         if best is None:
             break
         for item in looked:
             if item is not best:
                 heappush(heap, item[:3])
-        _, _, p, (_, _, total, utility) = best
-        # the rich pay total * (their utility / utility): rescale so that this is an integer
-        factor = utility // gcd(total, utility)
+        _, _, p, (_, _, total, share) = best
+        # the rich pay total * (their utility / share): rescale so that this is an integer
+        factor = share // gcd(total, share)
         if factor > 1:
             denominator *= factor
             total *= factor
-            available = [a * factor for a in available]
             if len(up) < ERAS:
                 up = [u * factor for u in up]
                 up.append(1)
             else:  # all budgets to the new denominator, once in a while
-                scaled = map(up.__getitem__, era)
-                budgets = [b * u * factor for b, u in zip(budgets, scaled, strict=True)]
+                budgets = list(map(mul, budgets, map(up.__getitem__, era)))
+                budgets = list(map(mul, budgets, repeat(factor)))
                 era, up = [0] * e.n, [1]
-        unit = total // utility
-        now, scale = len(up) - 1, up
-        payers = supporters[p]
-        own = [budgets[v] * scale[era[v]] for v in payers]
+        unit = total // share
+        now = len(up) - 1
+        own = [budgets[v] * up[era[v]] for v in supporters[p]]
         if cumulative:
-            shares = [unit * u for u in points[p]]
+            shares = map(mul, points[p], repeat(unit))
             paid = [b if b < share else share for b, share in zip(own, shares, strict=True)]
         else:
             paid = [b if b < unit else unit for b in own]
-        for v, b, pay in zip(payers, own, paid, strict=True):
-            budgets[v] = b - pay
+        for v, left in zip(supporters[p], map(sub, own, paid), strict=True):
+            budgets[v] = left
             era[v] = now
-        for v, pay in zip(payers, paid, strict=True):
-            for q in projects_of[v]:
-                available[q] -= pay
-        fundings.append(Funding(ids[p], "mes", real_cost[p], payers, paid, denominator * scaling,
-                                unit))  # fmt: skip
+        funded.append((p, paid, denominator, unit))
         spent += cost[p]
-    return fundings, spent
+    return funded, spent, later or starting([])
 
 
-def _exhaustive(e: _Election, fundings, spent, projects) -> bool:
-    chosen = {f.project for f in fundings}
+def _fundings(e: _Election, funded: list[tuple]) -> list[Funding]:
+    """The projects of cost 0 mes funds at once, then those of a run of `_mes`."""
+    fundings = [e.funding(p, "mes") for p in e.free]
+    for p, paid, denominator, unit in funded:
+        fundings.append(Funding(e.ids[p], "mes", e.real_cost[p], e.supporters[p], paid,
+                                denominator * e.scale, unit))  # fmt: skip
+    return fundings
+
+
+def _exhaustive(e: _Election, funded: list[tuple], spent: int) -> bool:
+    """Whether no project equal shares may fund and did not still fits in the budget left."""
+    chosen = {f[0] for f in funded}
     left = e.budget - spent
-    return not any(e.cost[p] <= left and e.ids[p] not in chosen for p in projects)
+    return not any(e.cost[p] <= left and p not in chosen for p in e.candidates)
 
 
 def _greedy(e: _Election, fundings: list[Funding], spent: int) -> list[Funding]:
@@ -295,15 +340,17 @@ def compute(
     elif completion in ("add1", "add1u"):
         endowment = Fraction(e.budget, e.n)
         step = increment * e.scale
-        fundings, spent = _mes(e, endowment)
-        while not _exhaustive(e, fundings, spent, e.candidates):
-            more = _mes(e, endowment + step)
+        funded, spent, start = _mes(e, endowment)
+        while not _exhaustive(e, funded, spent):
+            more = _mes(e, endowment + step, start)
             if more[1] > e.budget:
                 break
-            (fundings, spent), endowment = more, endowment + step
+            (funded, spent, start), endowment = more, endowment + step
+        fundings = _fundings(e, funded)
     else:
         endowment = Fraction(e.budget, e.n)
-        fundings, spent = _mes(e, endowment)
+        funded, spent, _ = _mes(e, endowment)
+        fundings = _fundings(e, funded)
     if completion in ("utilitarian", "add1u"):
         fundings = _greedy(e, fundings, spent)
     return outcome(fundings, endowment)
