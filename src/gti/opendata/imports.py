@@ -70,6 +70,25 @@ def _iso_day(value):
     return value
 
 
+# The rules between the values of a row: (lower, upper), the value of `lower` is not more than
+# the value of `upper` when both are given. The row's later column of the two is the one named.
+IN_ORDER = (
+    ("start_date", "expected_end_date"),
+    ("eligible_cost_eur", "total_cost_eur"),
+    ("eu_contribution_eur", "eligible_cost_eur"),
+    ("eu_contribution_eur", "total_cost_eur"),
+)
+
+
+def _checked(rule: tuple[str, str]) -> str:
+    return max(rule, key=COLUMNS.index)
+
+
+def _out_of_order(rule: tuple[str, str]) -> str:
+    lower, upper = rule
+    return f"before {lower}" if _checked(rule) == upper else f"more than {upper}"
+
+
 Text = Annotated[str, StringConstraints(strip_whitespace=True)]
 Day = Annotated[date | None, BeforeValidator(_iso_day)]
 Amount = Annotated[
@@ -106,14 +125,6 @@ class OperationRow(BaseModel):
     country: Annotated[str, StringConstraints(to_upper=True, pattern=r"^[A-Za-z]{2}$")]
     last_updated: Day
 
-    @field_validator("expected_end_date")
-    @classmethod
-    def _ends_after_start(cls, value, info: ValidationInfo):
-        start = info.data.get("start_date")
-        if value is not None and start is not None and value < start:
-            raise PydanticCustomError("order", "before start_date")
-        return value
-
     @field_validator("*", mode="before")
     @classmethod
     def _no_nul(cls, value):
@@ -122,25 +133,16 @@ class OperationRow(BaseModel):
             raise PydanticCustomError("nul", "holds a NUL character")
         return value
 
-    @field_validator("eligible_cost_eur")
+    @field_validator(*{_checked(rule) for rule in IN_ORDER})
     @classmethod
-    def _eligible_within_total(cls, value, info: ValidationInfo):
-        total = info.data.get("total_cost_eur")
-        if value is not None and total is not None and value > total:
-            raise PydanticCustomError("order", "more than total_cost_eur")
-        return value
-
-    @field_validator("eu_contribution_eur")
-    @classmethod
-    def _contribution_within_eligible(cls, value, info: ValidationInfo):
-        if value is None:
-            return value
-        eligible = info.data.get("eligible_cost_eur")
-        if eligible is not None and value > eligible:
-            raise PydanticCustomError("order", "more than eligible_cost_eur")
-        total = info.data.get("total_cost_eur")
-        if total is not None and value > total:
-            raise PydanticCustomError("order", "more than total_cost_eur")
+    def _in_order(cls, value, info: ValidationInfo):
+        for lower, upper in IN_ORDER:
+            if _checked((lower, upper)) != info.field_name:
+                continue
+            low, high = (info.data.get(lower), value) if lower != info.field_name else (
+                value, info.data.get(upper))  # fmt: skip
+            if low is not None and high is not None and low > high:
+                raise PydanticCustomError("order", _out_of_order((lower, upper)))
         return value
 
 
