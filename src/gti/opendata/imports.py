@@ -23,11 +23,13 @@ from __future__ import annotations
 
 import csv
 import io
+import operator
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from itertools import chain
 from pathlib import Path
 from typing import Annotated
 
@@ -240,44 +242,160 @@ def _header(reader) -> list[str]:
     return header
 
 
-def _rows(reader, header: list[str], done: Imported) -> Iterator[OperationRow]:
-    """Each good row, typed; each bad row counted in `done` with its problems."""
-    validate, width = OperationRow.model_validate, len(header)
-    seen: dict[str, int] = {}
+# The values the batch typing (`_fast`) vouches for without asking `OperationRow`, each a subset of
+# what the schema accepts, with the same typed value (tests/opendata/test_import.py checks it):
+# ISO days, plain amounts and shares, text without spaces at either end. Any other value, and any
+# row that breaks a rule of IN_ORDER, is left to the schema, which types it or names its problems.
+PLAIN_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+PLAIN_AMOUNT = re.compile(r"(?:0|[1-9][0-9]{0,11})(?:\.[0-9]{1,2})?")  # Amount: 14 digits, 2 after
+PLAIN_SHARE = re.compile(r"0(?:\.[0-9]{1,4})?|1(?:\.0{1,4})?")  # Share: 0 to 1, 4 decimals
+UNSURE = object()  # a value `_fast` leaves to the schema
 
-    def bad(problems: list[Problem]):
-        done.bad_rows += 1
-        done.problems.extend(problems[: max(0, SHOWN - len(done.problems))])
 
-    for values in reader:
-        line = reader.line_num
-        if len(values) != width:
-            if any(v.strip() for v in values):  # a blank line is no row
-                message = _("expected %(n)s values, found %(found)s")
-                bad([Problem(line, _("(row)"), message % {"n": width, "found": len(values)})])
-            continue
-        try:
-            row = validate(dict(zip(header, values, strict=True)))
-        except ValidationError as exc:
-            bad([Problem(line, str(e["loc"][0]) if e["loc"] else _("(row)"), _message(e))
-                 for e in exc.errors()])  # fmt: skip
-            continue
-        first = seen.setdefault(row.operation_id, line)
-        if first != line:
-            message = _("the same operation_id as line %(line)s") % {"line": first}
-            bad([Problem(line, "operation_id", message)])
-            continue
-        yield row
+def _plain_day(value: str):
+    if not value:
+        return None
+    if not PLAIN_DAY.fullmatch(value):
+        return UNSURE
+    try:
+        date.fromisoformat(value)  # a day of the calendar (2024-02-30 is not)
+    except ValueError:
+        return UNSURE
+    return value  # stored as the text it is: both databases read ISO days
+
+
+def _plain_share(value: str):
+    return None if not value else value if PLAIN_SHARE.fullmatch(value) else UNSURE
+
+
+def _plain_country(value: str):
+    return value.upper() if len(value) == 2 and value.isascii() and value.isalpha() else UNSURE
+
+
+def _by_distinct(values: tuple[str, ...], plain) -> tuple[list, set[int]]:
+    """A column of few distinct values (days, shares, codes): each distinct value typed once."""
+    typed = {v: plain(v) for v in set(values)}
+    unsure = {v for v, t in typed.items() if t is UNSURE}
+    typed |= dict.fromkeys(unsure)  # None: the schema types these rows
+    stored = list(map(typed.__getitem__, values))
+    return stored, {i for i, v in enumerate(values) if v in unsure} if unsure else set()
+
+
+def _amounts(values: tuple[str, ...], required: bool) -> tuple[list, list, set[int]]:
+    """A column of amounts: (the values stored, as their text; their Decimal for the rules; the
+    rows left to the schema)."""
+    if all(map(PLAIN_AMOUNT.fullmatch, values)):
+        return list(values), list(map(Decimal, values)), set()
+    unsure = {i for i, v in enumerate(values)
+              if not PLAIN_AMOUNT.fullmatch(v) and (required or v)}  # fmt: skip
+    stored = [None if i in unsure or not v else v for i, v in enumerate(values)]
+    return stored, [v if v is None else Decimal(v) for v in stored], unsure
+
+
+def _text(values: tuple[str, ...], shortest: int, longest: float) -> set[int]:
+    """The rows whose text is not stored as it is: spaces at either end (the schema strips them,
+    by its own idea of a space), a length out of bounds."""
+    lengths = list(map(len, values))
+    stripped = all(map(operator.is_, map(str.strip, values), values))
+    if stripped and min(lengths) >= shortest and max(lengths) <= longest:
+        return set()
+    return {i for i, v in enumerate(values)
+            if v.strip() != v or not shortest <= len(v) <= longest}  # fmt: skip
+
+
+def _bounds(column: str) -> tuple[int, float]:
+    """The schema's bounds of the length of a text column."""
+    limits = [m for m in OperationRow.model_fields[column].metadata
+              if isinstance(m, StringConstraints)]  # fmt: skip
+    shortest = max([m.min_length or 0 for m in limits], default=0)
+    return shortest, min([m.max_length or float("inf") for m in limits], default=float("inf"))
+
+
+DAYS = ("start_date", "expected_end_date", "last_updated")
+AMOUNTS = {"total_cost_eur": True, "eligible_cost_eur": False, "eu_contribution_eur": False}
+BY_DISTINCT = {"union_cofinancing_rate": _plain_share, "country": _plain_country}
+BY_DISTINCT |= dict.fromkeys(DAYS, _plain_day)
+TEXTS = {c: _bounds(c) for c in COLUMNS if c not in AMOUNTS and c not in BY_DISTINCT}
+
+
+def _fast(rows: list[tuple[str, ...]]) -> tuple[list[tuple], set[int]]:
+    """Type a batch of rows (values in the order of COLUMNS) column by column, some 20 times
+    faster than the schema row by row: (the rows' values as stored; the rows it does not vouch
+    for, whose values are to be typed by the schema)."""
+    columns = dict(zip(COLUMNS, zip(*rows, strict=True), strict=True))
+    unsure: set[int] = set()
+    stored, numbers = {}, {}
+    for column, values in columns.items():
+        if column in AMOUNTS:
+            stored[column], numbers[column], refused = _amounts(values, AMOUNTS[column])
+        elif column in BY_DISTINCT:
+            stored[column], refused = _by_distinct(values, BY_DISTINCT[column])
+            numbers[column] = stored[column]  # ISO days compare as text
+        else:
+            stored[column], refused = values, _text(values, *TEXTS[column])
+        unsure |= refused
+    if "\x00" in "".join(chain.from_iterable(columns.values())):
+        unsure |= {i for i, row in enumerate(rows) if "\x00" in "".join(row)}
+    for lower, upper in IN_ORDER:
+        pairs = enumerate(zip(numbers[lower], numbers[upper], strict=True))
+        unsure |= {i for i, (low, high) in pairs if None not in (low, high) and low > high}
+    return list(zip(*stored.values(), strict=True)), unsure
+
+
+class _Typist:
+    """Types the rows of a file batch by batch; counts each bad row in `done` with its
+    problems, in the order of the lines."""
+
+    def __init__(self, header: list[str], done: Imported):
+        self.header, self.done = header, done
+        self.in_order = operator.itemgetter(*(header.index(c) for c in COLUMNS))
+        self.seen: dict[str, int] = {}  # operation id: its line
+
+    def bad(self, problems: list[Problem]):
+        self.done.bad_rows += 1
+        self.done.problems.extend(problems[: max(0, SHOWN - len(self.done.problems))])
+
+    def good(self, rows: list[list[str]], lines: list[int], refused: list) -> list[tuple]:
+        """The good rows among `rows` (read at `lines`) as values in the order of COLUMNS;
+        `refused`: (line, problems) of the batch's lines that were no rows."""
+        typed, unsure = _fast([self.in_order(r) for r in rows]) if rows else ([], set())
+        ids = [values[0] for values in typed]
+        unique = len(set(ids)) == len(ids) and self.seen.keys().isdisjoint(ids)
+        if unique and not unsure and not refused:  # the usual batch
+            self.seen.update(zip(ids, lines, strict=True))
+            return typed
+        good, problems = [], dict(refused)
+        for i, (values, line) in enumerate(zip(typed, lines, strict=True)):
+            if i in unsure:
+                try:
+                    row = OperationRow.model_validate(dict(zip(self.header, rows[i], strict=True)))
+                except ValidationError as exc:
+                    problems[line] = [_problem(line, e) for e in exc.errors()]
+                    continue
+                values = tuple(row.__dict__.values())  # the fields' order
+            first = self.seen.setdefault(values[0], line)
+            if first != line:
+                message = _("the same operation_id as line %(line)s") % {"line": first}
+                problems[line] = [Problem(line, "operation_id", message)]
+                continue
+            good.append(values)
+        for line in sorted(problems):
+            self.bad(problems[line])
+        return good
+
+
+def _problem(line: int, error: dict) -> Problem:
+    return Problem(line, str(error["loc"][0]) if error["loc"] else _("(row)"), _message(error))
 
 
 STORED = ("source", "imported_at", *COLUMNS)  # the order of the values `_store` writes
 
 
-def _store(rows: list[tuple]) -> None:
-    """Write a batch of typed rows (values in the order of STORED) to the table: one COPY on
-    PostgreSQL, one prepared INSERT run over the batch on SQLite. Not `bulk_create`: it
-    prepares each value of each row field by field again (some 25 µs a row, most of an
-    import's time), where the schema has typed them already."""
+def _store(first: tuple, rows: list[tuple]) -> None:
+    """Write a batch of typed rows (values in the order of COLUMNS, after the `first` values of
+    STORED) to the table: one COPY on PostgreSQL, one prepared INSERT run over the batch on
+    SQLite. Not `bulk_create`: it prepares each value of each row field by field again (some
+    25 µs a row), where the batch is typed already."""
     if not rows:
         return
     quote, meta = connection.ops.quote_name, ExternalOperation._meta
@@ -287,10 +405,32 @@ def _store(rows: list[tuple]) -> None:
         if connection.vendor == "postgresql":
             with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                 for row in rows:
-                    copy.write_row(row)
+                    copy.write_row(first + row)
         else:
             marks = ", ".join(["%s"] * len(STORED))
-            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
+            insert = f"INSERT INTO {table} ({columns}) VALUES ({marks})"
+            cursor.executemany(insert, map(first.__add__, rows))
+
+
+def _batches(reader, width: int, size: int):
+    """The file's rows `size` at a time: (the rows of `width` values, their lines, the problems
+    of the other lines)."""
+    rows, lines, refused = [], [], []
+    for values in reader:
+        if len(values) == width:
+            rows.append(values)
+            lines.append(reader.line_num)
+        elif any(v.strip() for v in values):  # a blank line is no row
+            message = _("expected %(n)s values, found %(found)s")
+            message %= {"n": width, "found": len(values)}
+            refused.append((reader.line_num, [Problem(reader.line_num, _("(row)"), message)]))
+        else:
+            continue
+        if len(rows) + len(refused) >= size:
+            yield rows, lines, refused
+            rows, lines, refused = [], [], []
+    if rows or refused:
+        yield rows, lines, refused
 
 
 def import_file(
@@ -327,22 +467,19 @@ def import_file(
             with transaction.atomic():
                 done.replaced, _by_model = ExternalOperation.objects.filter(source=source).delete()
                 now = connection.ops.adapt_datetimefield_value(timezone.now())
-                batch: list[tuple] = []
-                for n, row in enumerate(_rows(reader, header, done), start=1):
-                    if done.bad_rows and not skip_bad:
-                        continue  # nothing will be stored: only look for more problems
-                    batch.append((source, now, *row.__dict__.values()))  # the fields' order
-                    if len(batch) >= batch_size:
-                        _store(batch)
-                        done.rows, batch = done.rows + len(batch), []
-                    if progress and n % batch_size == 0:
-                        progress(raw.tell(), size, n + done.bad_rows)
+                typist, read = _Typist(header, done), 0
+                for rows, lines, refused in _batches(reader, len(header), batch_size):
+                    good = typist.good(rows, lines, refused)
+                    read += len(rows) + len(refused)
+                    if skip_bad or not done.bad_rows:  # else only look for more problems
+                        _store((source, now), good)
+                        done.rows += len(good)
+                    if progress:
+                        progress(raw.tell(), size, read)
                 if done.bad_rows and not skip_bad:
                     raise ImportRefused(done.problems, done.bad_rows)
-                _store(batch)
-                done.rows += len(batch)
                 if progress:
-                    progress(size, size, done.rows + done.bad_rows)
+                    progress(size, size, read)
                 audit.record(
                     "opendata.list.imported",
                     ImportedList(source),
