@@ -299,7 +299,7 @@ def same_values(fast: tuple, schema: tuple) -> bool:
 
 def check_agreement(values: dict):
     raw = tuple(values[c] for c in operations.COLUMNS)
-    (fast,), unsure = imports._fast([raw])
+    (fast,), unsure = imports._fast([(v,) for v in raw])
     schema = typed_by_the_schema(values)
     if not unsure:
         assert schema is not None and same_values(fast, schema), values
@@ -319,7 +319,7 @@ def test_the_batch_typing_and_the_schema_agree_on_edge_values(value):
 @pytest.mark.parametrize(("column", "value"), PLAIN.items())
 def test_the_batch_typing_vouches_for_plain_values(column, value):
     raw = tuple((OPEN | {column: value})[c] for c in operations.COLUMNS)
-    assert imports._fast([raw])[1] == set()
+    assert imports._fast([(v,) for v in raw])[1] == set()
 
 
 @hypothesis.settings(max_examples=400, deadline=None)
