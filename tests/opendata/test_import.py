@@ -342,3 +342,12 @@ def test_the_batch_typing_and_the_schema_agree_on_the_rules_between_values(
 ):
     check_agreement(row(start_date=start, expected_end_date=end, total_cost_eur=total,
                         eligible_cost_eur=eligible, eu_contribution_eur=eu))  # fmt: skip
+
+
+def test_a_bad_row_after_values_of_more_lines_is_named_by_its_own_line(db, tmp_path):
+    rows = [row(purpose_and_achievements="Two\nlines"),
+            row(operation_id="X", purpose_and_achievements="A\r\nB\rC"),
+            row(operation_id="Y", total_cost_eur="x")]  # lines 2-3, 4-6, 7  # fmt: skip
+    code, out, _ = run(write(tmp_path / "lines.csv", rows))
+    assert (code, out.splitlines()[0]) == (2, "line 7: total_cost_eur: not a number (use a point "
+                                              "for decimals, e.g. 1250.50)")  # fmt: skip
