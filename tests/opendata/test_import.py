@@ -1,6 +1,7 @@
 """`gti opendata import`: another region's list of operations (CPR art. 49(3)) imported for
-comparison, typed row by row; a bad row named by line, column and problem; whole or with
---skip-bad; a source imported again replaced."""
+comparison, typed batch by batch (by the schema for the rows that are not plain); a bad row
+named by line, column and problem; whole or with --skip-bad; a source imported again
+replaced."""
 
 import csv
 import datetime

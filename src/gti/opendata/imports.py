@@ -13,7 +13,9 @@ A list is a UTF-8 CSV file with the columns of the list the platform publishes
 - union_cofinancing_rate is a share between 0 and 1 with at most four decimals (0.4 for 40%);
 - an operation id appears once in a file.
 
-The file is read as a stream and stored in batches. A file with a bad row imports nothing,
+The file is read as a stream, typed and stored in batches: a batch is typed column by column
+(`_fast`), and only the rows with a value that is not plain or that break a rule between values
+are typed by `OperationRow`, the definition of a good row, which names their problems. A file with a bad row imports nothing,
 unless bad rows are to be skipped: then every good row is imported. Either way each bad row is
 named by its line, column and problem. A list keeps the name of its source (the file's name by
 default); importing the same source again replaces its rows. One audit event records an import.
