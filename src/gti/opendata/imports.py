@@ -15,10 +15,11 @@ A list is a UTF-8 CSV file with the columns of the list the platform publishes
 
 The file is read as a stream, typed and stored in batches: a batch is typed column by column
 (`_fast`), and only the rows with a value that is not plain or that break a rule between values
-are typed by `OperationRow`, the definition of a good row, which names their problems. A file with a bad row imports nothing,
-unless bad rows are to be skipped: then every good row is imported. Either way each bad row is
-named by its line, column and problem. A list keeps the name of its source (the file's name by
-default); importing the same source again replaces its rows. One audit event records an import.
+are typed by `OperationRow`, the definition of a good row, which names their problems. A file
+with a bad row imports nothing, unless bad rows are to be skipped: then every good row is
+imported. Either way each bad row is named by its line, column and problem. A list keeps the
+name of its source (the file's name by default); importing the same source again replaces its
+rows. One audit event records an import.
 """
 
 from __future__ import annotations
