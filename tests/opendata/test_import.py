@@ -1,15 +1,18 @@
 """`gti opendata import`: another region's list of operations (CPR art. 49(3)) imported for
-comparison, typed row by row; a bad row named by line, column and problem; whole or with
---skip-bad; a source imported again replaced."""
+comparison, typed batch by batch (by the schema for the rows that are not plain); a bad row
+named by line, column and problem; whole or with --skip-bad; a source imported again
+replaced."""
 
 import csv
 import datetime
 import io
 from decimal import Decimal
 
+import hypothesis
 import pytest
 from django.core.management import call_command
 from django.utils import translation
+from hypothesis import strategies as st
 
 from gti.accounts.models import AuditEvent
 from gti.opendata import imports, operations
@@ -260,3 +263,92 @@ def test_an_empty_file_and_a_missing_file_import_nothing(db, tmp_path):
     assert run(tmp_path / "none.csv")[:2] == (2, "(file): file not found\n"
                                                   "nothing imported\n")  # fmt: skip
     assert not events().exists()
+
+
+# The batch typing (imports._fast) vouches for the plain values at once and leaves every other
+# value to the schema: a row it vouches for is one the schema accepts, with the same values.
+EDGES = ["", " ", "0", "12", " 12 ", "12\t", "\xa012", "12\x1f", "12,5", "12.5", "12.50", "12.505",
+         "1e3", "1E+3", "-1", "-0", "+5", ".5", "5.", "007", "0.00", "NaN", "Infinity", "1_000",
+         "\u0661\u0662", "999999999999.99", "1000000000000", "0.4", "1", "1.0000", "1.00001",
+         "0.12345", "2024-02-29", "2023-02-29", "2024-2-1", "0001-01-01", "0000-01-01",
+         " 2024-03-01", "20240301", "2024-W10-1", "2024-03-01T00:00", "BE", "be", " BE", "bé",
+         "B", "BEL", "x" * 101, "x" * 51, "Zentrum\x00Nord", "\x00"]  # fmt: skip
+PLAIN = {"start_date": "2024-02-29", "total_cost_eur": "0", "eligible_cost_eur": "12.5",
+         "eu_contribution_eur": "", "union_cofinancing_rate": "1.0", "country": "nl",
+         "operation_id": "x" * 100, "fund": "x" * 50, "beneficiary": ""}  # fmt: skip
+OPEN = row(start_date="", expected_end_date="", eligible_cost_eur="", eu_contribution_eur="")
+
+
+def typed_by_the_schema(values: dict):
+    try:
+        return tuple(imports.OperationRow.model_validate(values).__dict__.values())
+    except imports.ValidationError:
+        return None
+
+
+def same_values(fast: tuple, schema: tuple) -> bool:
+    """The values as the database keeps them: days and numbers may be stored as their text."""
+    numbers = {*imports.AMOUNTS, "union_cofinancing_rate"}
+
+    def kept(column, value):
+        if isinstance(value, datetime.date):
+            return value.isoformat()
+        return Decimal(value) if column in numbers and value is not None else value
+
+    return [*map(kept, operations.COLUMNS, fast)] == [*map(kept, operations.COLUMNS, schema)]
+
+
+def check_agreement(values: dict):
+    raw = tuple(values[c] for c in operations.COLUMNS)
+    (fast,), unsure = imports._fast([(v,) for v in raw])
+    schema = typed_by_the_schema(values)
+    if not unsure:
+        assert schema is not None and same_values(fast, schema), values
+    # and the import as a whole: the schema's verdict, the schema's values
+    done = imports.Imported("s")
+    good = imports._Typist(list(operations.COLUMNS), done).good([list(raw)], [2], [])
+    assert good == [] if schema is None else same_values(good[0], schema), values
+    assert bool(done.bad_rows) == (schema is None)
+
+
+@pytest.mark.parametrize("value", EDGES)
+def test_the_batch_typing_and_the_schema_agree_on_edge_values(value):
+    for column in operations.COLUMNS:
+        check_agreement(OPEN | {column: value})
+
+
+@pytest.mark.parametrize(("column", "value"), PLAIN.items())
+def test_the_batch_typing_vouches_for_plain_values(column, value):
+    raw = tuple((OPEN | {column: value})[c] for c in operations.COLUMNS)
+    assert imports._fast([(v,) for v in raw])[1] == set()
+
+
+@hypothesis.settings(max_examples=400, deadline=None)
+@hypothesis.given(
+    column=st.sampled_from(operations.COLUMNS),
+    value=st.text(st.sampled_from("0123456789.-+eE ,/T:\t\x00\xa0\x1fbB"), max_size=16),
+)
+def test_the_batch_typing_and_the_schema_agree_on_any_value(column, value):
+    check_agreement(OPEN | {column: value})
+
+
+days = st.dates(datetime.date(2020, 1, 1), datetime.date(2030, 12, 31)).map(str) | st.just("")
+amounts = st.integers(0, 10**6).map(lambda cents: f"{cents / 100:.2f}") | st.just("")
+
+
+@hypothesis.settings(max_examples=300, deadline=None)
+@hypothesis.given(start=days, end=days, total=amounts, eligible=amounts, eu=amounts)
+def test_the_batch_typing_and_the_schema_agree_on_the_rules_between_values(
+    start, end, total, eligible, eu
+):
+    check_agreement(row(start_date=start, expected_end_date=end, total_cost_eur=total,
+                        eligible_cost_eur=eligible, eu_contribution_eur=eu))  # fmt: skip
+
+
+def test_a_bad_row_after_values_of_more_lines_is_named_by_its_own_line(db, tmp_path):
+    rows = [row(purpose_and_achievements="Two\nlines"),
+            row(operation_id="X", purpose_and_achievements="A\r\nB\rC"),
+            row(operation_id="Y", total_cost_eur="x")]  # lines 2-3, 4-6, 7  # fmt: skip
+    code, out, _ = run(write(tmp_path / "lines.csv", rows))
+    assert (code, out.splitlines()[0]) == (2, "line 7: total_cost_eur: not a number (use a point "
+                                              "for decimals, e.g. 1250.50)")  # fmt: skip
