@@ -188,3 +188,15 @@ def test_the_strategy_page_sums_the_citys_moments(client):
     section = page.content.decode().split('id="involvement"')[1].split("</section>")[0]
     assert "142" in section and "participation platform" in section
     assert services.city_summary(City.objects.get(code="antwerpen"))["moments"] == 0
+
+
+def test_on_a_call_of_both_cities_a_citys_secretariat_records_for_its_own_city(client):
+    call = efro_call()
+    client.force_login(person("secretariat_gent"))
+    url = f"/en/calls/{call.reference}/involvement/"
+    assert "city" not in client.get(url).context["form"].fields
+    assert client.post(url, moment_data()).status_code == 302
+    assert InvolvementMoment.objects.get().city.code == "gent"
+    client.force_login(person("managing_authority"))
+    bad = client.post(url, moment_data())  # the managing authority names the city
+    assert "city" in bad.context["form"].errors and InvolvementMoment.objects.count() == 1

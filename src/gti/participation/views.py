@@ -100,12 +100,17 @@ def _moments_page(request, target, kind: str):
     user = request.user
     may_record = permissions.can(user, "involvement.record", target)
     cities = target.cities if isinstance(target, Call) else [target.city]
+    # a call of several cities: each records for the cities they act in
+    cities = [c for c in cities if permissions.can(user, "involvement.record", city=c)]
     form = MomentForm(request.POST or None, cities=cities) if may_record else None
     if request.method == "POST":
         permissions.require(user, "involvement.record", target)
         if form.is_valid():
             try:
-                services.record_moment(target, form.cleaned_data, by=user)
+                data = form.cleaned_data
+                if "city" not in data and cities:  # the one city this person acts in
+                    data = {**data, "city": cities[0].code}
+                services.record_moment(target, data, by=user)
             except Invalid as exc:
                 _show(form, exc.errors)
             else:
