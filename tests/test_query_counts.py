@@ -242,7 +242,7 @@ PAGE_QUERIES = {
     "/accounts/api-keys/": 6,
     "/": 14,
     "/programme/": 10,
-    "/strategies/gent/": 17,
+    "/strategies/gent/": 19,  # + the participation summary (totals, per channel)
     "/strategies/themes/": 13,
     "/monitoring/grants/": 8,
     "/monitoring/grants/<ref>/claims/": 8,  # + the plan of coming claims

@@ -577,6 +577,42 @@ def count(model):
     return lambda t: model.objects.count()
 
 
+# participation: a moment's form, a call's consultation, a resident's comment
+MOMENT_FORM = {"held_on": "2025-03-01", "channel": "info_stand", "target_group": "residents",
+               "participants": "12", "question": "Waar meer groen?", "outcome": "Langs de Schelde",
+               "feedback_on": "", "feedback_how": ""}  # fmt: skip
+THE_CITY = {"secretariat_gent", "managing_authority", "managing_authority_2"}
+
+
+def b_consultation():
+    from gti.participation import services as participation
+
+    call = open_call()
+    now = timezone.now()
+    participation.set_consultation(call, {"opens_at": now - datetime.timedelta(days=1),
+                                          "closes_at": now + datetime.timedelta(days=9)},
+                                   by=person("secretariat_gent"))  # fmt: skip
+    return _one(call)
+
+
+def b_comment():
+    from gti.participation import services as participation
+
+    call = b_consultation()["obj"]
+    proposal = submitted(call)
+    code = participation.make_letter_codes(call.consultation, 1, by=person("secretariat_gent"))
+    resident = participation.redeem_letter_code(call.consultation, code[0])
+    return _one(participation.comment(resident, proposal, {"text": "Te duur"}))
+
+
+def participation_state(t):
+    from gti.participation.models import Comment, Consultation, InvolvementMoment, LetterCode
+
+    return (InvolvementMoment.objects.count(), list(Consultation.objects.values_list(
+        "opens_at", "closes_at")), LetterCode.objects.count(),
+        Comment.objects.filter(hidden_at__isnull=False).count())  # fmt: skip
+
+
 def call_state(t):
     return Call.objects.get(pk=t["obj"].pk).state
 
@@ -980,6 +1016,32 @@ CASES = {
         ("/monitoring/exports/", {"kind": "annual_pdf", "year": "2026"}),
         ANNUAL_REPORT, set(), job_state, created=True,
     ),
+    # participation
+    "involvement_proposal": Case(
+        lambda: _one(submitted()), None, ("/proposals/{ref}/involvement/", MOMENT_FORM),
+        THE_CITY, NOT_GHENT_VIEW, participation_state,
+    ),
+    "involvement_draft": Case(
+        lambda: _one(draft()), None, ("/proposals/{ref}/involvement/", MOMENT_FORM),
+        {"applicant_gent"}, set(ROLES[1:-1]) - {"applicant_gent"}, participation_state,
+    ),
+    "involvement_call": Case(
+        b_open_call, None, ("/calls/{ref}/involvement/", MOMENT_FORM), THE_CITY, set(),
+        participation_state,
+    ),
+    "consultation_set": Case(
+        b_open_call, None, ("/calls/{ref}/consultation/", {
+            "opens_at": "2026-01-01 10:00", "closes_at": "2030-01-01 10:00", "reason": ""}),
+        THE_CITY, set(), participation_state,
+    ),
+    "consultation_codes": Case(
+        b_consultation, None, ("/calls/{ref}/consultation/codes/", {"count": "2"}), THE_CITY,
+        set(), participation_state,
+    ),
+    "consultation_hide": Case(
+        b_comment, None, ("/consultation/comments/{pk}/hide/", {"reason": "Beledigend"}),
+        {"secretariat_gent"}, {"secretariat_antwerpen"}, participation_state,
+    ),
 }  # fmt: skip
 
 
@@ -1125,6 +1187,8 @@ GHENT_OBJECTS = {
     "claim": (lambda: b_claim("submitted"), ["/api/v1/claims/{pk}", "/api/v1/grants/{ref}/claims"],
               ["/monitoring/claims/{pk}/", "/monitoring/grants/{ref}/claims/"],
               {"assessor_antwerpen"}),
+    "resident_comment": (b_comment, [], ["/consultation/comments/{pk}/hide/"],
+                         {"applicant_antwerpen", "assessor_antwerpen", "steering_antwerpen"}),
 }  # fmt: skip
 
 

@@ -541,4 +541,111 @@ def run(progress=print) -> dict:
     _grants(call, people, progress)
     _follow_up(call, people, progress)
     _performance(call.programme, progress)
+    _participation(call, people, progress)
     return people
+
+
+# Participation moments in the cities' own channels (strategy, section 5), per city:
+# (days ago, channel, target group, participants, question, outcome, feedback days later, how)
+MOMENTS = {
+    "antwerpen": [
+        (
+            90,
+            "online_survey",
+            "residents",
+            412,
+            "Welke noden ziet u in uw district?",
+            "Meer groen en veilige schoolroutes staan bovenaan.",
+            30,
+            "Resultaten op de website en in het districtsmagazine.",
+        ),
+        (
+            60,
+            "info_stand",
+            "visitors",
+            75,
+            "Wat mist u op dit plein?",
+            "Schaduw, zitbanken en drinkwater.",
+            None,
+            "",
+        ),
+        (
+            45,
+            "sounding_board",
+            "businesses",
+            14,
+            "Hoe houden we de winkelstraat bereikbaar?",
+            "Leveringen buiten de spits; fietsenstallingen.",
+            20,
+            "Verslag aan de leden.",
+        ),
+    ],
+    "gent": [
+        (
+            80,
+            "platform",
+            "residents",
+            230,
+            "Welke projecten wil je in je wijk?",
+            "Ontharding, speelruimte en fietsroutes.",
+            25,
+            "Bericht op het participatieplatform.",
+        ),
+        (
+            50,
+            "wijkbudget",
+            "civil_society",
+            38,
+            "Welke buurtinitiatieven steunen we mee?",
+            "Drie voorstellen rond groen en ontmoeting.",
+            None,
+            "",
+        ),
+    ],
+}
+
+
+def _participation(call: Call, people: dict, progress) -> None:
+    """Moments per city on the call and on approved projects; an open consultation on the call
+    with a few residents who took part by a letter code, one comment hidden by the city."""
+    from gti.participation import services as participation
+
+    today = timezone.localdate()
+    for city in call.cities:
+        by = people[f"demo-secretariaat-{city.code}"]
+        approved = list(call.proposals.filter(city=city, state=S.APPROVED).order_by("reference"))
+        for n, (ago, channel, group, people_n, asked, came_out, later, how) in enumerate(
+            MOMENTS[city.code]
+        ):
+            target = approved[n - 1] if n and len(approved) >= n else call
+            participation.record_moment(target, {
+                "city": city.code, "held_on": today - datetime.timedelta(days=ago),
+                "channel": channel, "target_group": group, "participants": people_n,
+                "question": asked, "outcome": came_out,
+                "feedback_on": today - datetime.timedelta(days=ago - later) if later else None,
+                "feedback_how": how,
+            }, by=by)  # fmt: skip
+    now = timezone.now()
+    consultation = participation.set_consultation(
+        call,
+        {
+            "opens_at": now - datetime.timedelta(days=7),
+            "closes_at": now + datetime.timedelta(days=21),
+        },
+        by=people["demo-beheersautoriteit-1"],
+    )
+    codes = participation.make_letter_codes(consultation, 3, by=people["demo-secretariaat-gent"])
+    residents = [participation.redeem_letter_code(consultation, c) for c in codes[:2]]
+    consulted = list(participation.consulted_proposals(call)[:3])
+    for n, proposal in enumerate(consulted):
+        for resident in residents[: n + 1]:
+            participation.support(resident, proposal)
+    if consulted:
+        participation.comment(residents[0], consulted[0], {"text": "Goed plan, graag snel."})
+        rude = participation.comment(residents[1], consulted[0], {"text": "Reclame: koop nu!"})
+        participation.hide_comment(
+            rude,
+            by=people[f"demo-secretariaat-{consulted[0].city.code}"],
+            reason="Reclame, niet over het voorstel.",
+        )
+    progress("participation moments and an open consultation")

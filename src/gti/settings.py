@@ -216,6 +216,8 @@ OTP_TOTP_ISSUER = "GTI Platform"
 GTI_API_KEY_DAYS = int(os.environ.get("GTI_API_KEY_DAYS", "90"))
 GTI_API_RATE_ANONYMOUS = os.environ.get("GTI_API_RATE_ANONYMOUS", "60/min")
 GTI_API_RATE_KEY = os.environ.get("GTI_API_RATE_KEY", "600/min")
+# The public consultation's posts (e-mail links, letter codes, supports, comments) per address.
+GTI_CONSULTATION_RATE = os.environ.get("GTI_CONSULTATION_RATE", "20/min")
 # The reverse proxies in front of the site (nginx: 1): the client's address is read from
 # X-Forwarded-For by `gti.middleware.ClientAddressMiddleware` only then; ninja never reads it.
 GTI_PROXIES = int(os.environ.get("GTI_PROXIES", "0"))

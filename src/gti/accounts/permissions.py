@@ -76,6 +76,10 @@ ACTIONS: dict[str, set[str]] = {
     "report.review": {MA},  # accept or return with remarks, never the submitter
     "grant.close": {MA},  # once the final claim is paid, the final report accepted, duties done
     "export.excel": {S, MA, AU},  # the secretariat: what it sees of its own city
+    # participation
+    "involvement.record": {S, MA, A},  # applicant: own draft proposal only (the city: not drafts)
+    "consultation.manage": {S, MA},  # a call's consultation dates and its letter codes
+    "consultation.moderate": {S},  # hide a resident's comment, with a reason
 }
 
 
@@ -168,6 +172,14 @@ def _role_allows(user, role: str, action: str, obj) -> bool:
     """Whether holding `role` lets `user` do `action` to `obj`: each role held is judged by its
     own rule, so a second role neither widens nor narrows the first."""
     proposal = getattr(obj, "proposal", obj)
+    if action == "involvement.record":
+        # A call's moments are the city's; a proposal's the applicant's while it is their draft,
+        # the city's once it is submitted (a draft is the applicant's own).
+        owned = obj if hasattr(obj, "applicant_id") else getattr(obj, "proposal", None)
+        if owned is None:
+            return role != A
+        is_draft = owned.state == "draft"
+        return (_owner(user, owned) and is_draft) if role == A else not is_draft
     if role == A and action in OWN_ONLY:
         return _owner(user, obj)
     if role == AS and action == "proposal.view":

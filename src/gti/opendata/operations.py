@@ -5,7 +5,8 @@ field that is not in `Operation` is never published.
 What is read: approved proposals only, their lead partner (the beneficiary), summary, dates,
 costs, the grant version in force (ERDF, rate, eligible cost and period), the strategy's names
 (priority, specific objective, theme, city), the areas' names and boundaries, and the indicator
-codes and values of the latest accepted progress report. What is never read: contact persons,
+codes and values of the latest accepted progress report, and the participation moments held
+about it (without who recorded them). What is never read: contact persons,
 applicants, screening, assessment, remarks and anything of a proposal that is not approved.
 """
 
@@ -37,6 +38,7 @@ from django.utils.translation import gettext_lazy
 
 from gti.monitoring import services
 from gti.monitoring.models import Grant, GrantVersion, IndicatorValue, ProgressReport
+from gti.participation.models import InvolvementMoment
 from gti.proposals.models import BudgetLine, Partner, Proposal
 from gti.strategy import geo
 from gti.strategy.models import Area, Strategy, Theme
@@ -261,6 +263,41 @@ def one(operation_id: str) -> Operation | None:
     """The published operation of this reference; None when there is none (or not approved)."""
     rows = Proposal.objects.filter(state=Proposal.State.APPROVED, reference=operation_id)
     return next(_read(rows, with_geometry=True), None)
+
+
+@dataclass(frozen=True)
+class Involvement:
+    """A participation moment as published with its operation: what was asked of whom, what
+    came out, how participants were told. Who recorded it is not published."""
+
+    held_on: str
+    channel: str
+    target_group: str
+    participants: int
+    question: str
+    outcome: str
+    feedback_on: str
+    feedback_how: str
+
+
+def involvement(operation_id: str) -> list[Involvement]:
+    """The participation moments of a published operation (approved ones only)."""
+    rows = InvolvementMoment.objects.filter(
+        proposal__reference=operation_id, proposal__state=Proposal.State.APPROVED
+    ).order_by("held_on", "pk")
+    return [
+        Involvement(
+            held_on=_date(m.held_on),
+            channel=m.channel_label,
+            target_group=m.get_target_group_display(),
+            participants=m.participants,
+            question=m.question,
+            outcome=m.outcome,
+            feedback_on=_date(m.feedback_on),
+            feedback_how=m.feedback_how,
+        )
+        for m in rows
+    ]
 
 
 def per_area(**filters) -> tuple[dict[tuple[str, str], int], dict[str, int]]:

@@ -131,7 +131,11 @@ def operation(request, operation_id):
     found = operations.one(operation_id)
     if found is None:
         raise Http404
-    return render(request, "opendata/operation.html", {"operation": found})
+    return render(
+        request,
+        "opendata/operation.html",
+        {"operation": found, "involvement": operations.involvement(operation_id)},
+    )
 
 
 def download(request, fmt):

@@ -4,4 +4,4 @@ from django.utils.translation import gettext_lazy as _
 
 class ParticipationConfig(AppConfig):
     name = "gti.participation"
-    verbose_name = _("Participatory budgeting")
+    verbose_name = _("Participation")

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from gti.accounts import permissions
 from gti.errors import Refused
+from gti.participation import services as participation
 from gti.portfolio.services import envelope_totals
 from gti.strategy import figures, geo, services
 from gti.strategy.models import Area, City
@@ -67,6 +68,7 @@ def strategy(request, city):
             "areas": [a for a in areas if a.admitted],
             "not_admitted": [a for a in areas if not a.admitted],
             "strategy_indicators": services.strategy_indicators(strategy),
+            "involvement": participation.city_summary(strategy.city),
             "map": {
                 "view_box": view_box,
                 "areas": [(a, paths[a.code]) for a in areas if a.code in paths],
