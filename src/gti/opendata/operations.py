@@ -335,10 +335,16 @@ def _read(rows: QuerySet, with_geometry: bool) -> Iterator[Operation]:
     accepted = ProgressReport.objects.filter(state=ProgressReport.State.ACCEPTED).order_by(
         "-period_end"
     )
+    # the values of a grant's latest accepted report only: the purpose cites no other
+    later = accepted.filter(
+        grant=OuterRef("report__grant"), period_end__gt=OuterRef("report__period_end")
+    )
+    areas = Area.all_areas.order_by("position").defer("decision_nl", "decision_en")
     rows = (
         rows.select_related(
             "city", "theme", "specific_objective__priority", "call__programme", "grant"
         )  # fmt: skip
+        .defer("description", "call__programme__source")  # never published, and large
         .annotate(
             total=_total(),
             eligible=Coalesce(
@@ -347,14 +353,16 @@ def _read(rows: QuerySet, with_geometry: bool) -> Iterator[Operation]:
         )
         .prefetch_related(
             Prefetch("partners", Partner.objects.filter(position=0), to_attr="lead_partners"),
-            Prefetch("areas", Area.all_areas.order_by("position")),
+            Prefetch("areas", areas if with_geometry else areas.defer("boundary")),
             Prefetch(
                 "grant__versions",
                 GrantVersion.objects.filter(state=GrantVersion.State.APPROVED),
             ),
             Prefetch(
                 "grant__reports",
-                accepted.prefetch_related(Prefetch("values", IndicatorValue.objects.all())),
+                accepted.defer("narrative", "risks", "milestones").prefetch_related(
+                    Prefetch("values", IndicatorValue.objects.exclude(Exists(later)))
+                ),
                 to_attr="accepted",
             ),
         )

@@ -21,13 +21,14 @@ def _projection(geometries: dict[str, dict], width: float):
     if not points:
         return width, None
     lons, lats = [p[0] for p in points], [p[1] for p in points]
-    kx = math.cos(math.radians((min(lats) + max(lats)) / 2))
-    span_x = (max(lons) - min(lons)) * kx or 1e-9
-    span_y = (max(lats) - min(lats)) or 1e-9
+    west, east, south, north = min(lons), max(lons), min(lats), max(lats)  # once, not per point
+    kx = math.cos(math.radians((south + north) / 2))
+    span_x = (east - west) * kx or 1e-9
+    span_y = (north - south) or 1e-9
     scale = width / span_x
 
     def xy(lon, lat):
-        return (lon - min(lons)) * kx * scale, (max(lats) - lat) * scale
+        return (lon - west) * kx * scale, (north - lat) * scale
 
     return round(span_y * scale, 1), xy
 

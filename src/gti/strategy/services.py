@@ -9,7 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.db import transaction
-from django.db.models import Prefetch, Q
+from django.db.models import CharField, Prefetch, Q, Value
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -420,6 +420,21 @@ def current_programme() -> Programme | None:
 NOT_ADMITTED = Prefetch(
     "areas", Area.all_areas.filter(admitted=False), to_attr="areas_not_admitted"
 )  # for `strategy_dict` of a list
+
+
+def in_force_key() -> str:
+    """A short key naming the programme and strategy versions in force (ids and content hashes,
+    one query). A version's names, areas and boundaries never change once loaded, so what is
+    derived from them alone may be kept under this key: a new version taking force (a load, a
+    steering committee's approval) changes the key and the kept value is not read again."""
+
+    def kind(name):
+        return Value(name, output_field=CharField())
+
+    programmes = Programme.objects.current().values_list(kind("p"), "pk", "content_hash")
+    strategies = Strategy.objects.current().values_list(kind("s"), "pk", "content_hash")
+    versions = sorted(programmes.order_by().union(strategies.order_by(), all=True).order_by())
+    return hashlib.sha256(repr(versions).encode()).hexdigest()[:16]
 
 
 def current_strategies(city: str | None = None):
