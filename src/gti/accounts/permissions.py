@@ -76,6 +76,10 @@ ACTIONS: dict[str, set[str]] = {
     "report.review": {MA},  # accept or return with remarks, never the submitter
     "grant.close": {MA},  # once the final claim is paid, the final report accepted, duties done
     "export.excel": {S, MA, AU},  # the secretariat: what it sees of its own city
+    # notifications
+    "notifications.read": {A, S, AS, SC, MA, AU},  # own messages only
+    "notifications.preferences": {A, S, AS, SC, MA, AU},  # own language and choices
+    "deadlines.view": {A, S, AS, SC, MA, AU},  # own list, calendar feed: what each may see
 }
 
 
