@@ -84,7 +84,9 @@ def _proposal_facts(event, obj) -> Facts:
     return {
         "ref": proposal.reference,
         "title": proposal.title,
-        "reason": event.reason,
+        # Why: the event's reason, else the reasons of the admissibility check.
+        "reason": event.reason
+        or "; ".join(r["message"] for r in proposal.screening_reasons if r.get("message")),
         "hash": event.after.get("content_hash", ""),
         "resubmit_by": event.after.get("resubmit_by", ""),
         # Lazy: the label is read in each recipient's language.

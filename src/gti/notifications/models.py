@@ -97,9 +97,12 @@ class Notification(models.Model):
     subject = models.CharField(_("subject"), max_length=300)
     body = models.TextField(_("message"))
     link = models.URLField(_("link"), max_length=500, blank=True)
+    # The event that made it. No database constraint: the audit trail guards itself (its hash
+    # chain names a removed event), and a message must never stand in the way of that check.
     event = models.ForeignKey(
-        "accounts.AuditEvent", models.PROTECT, null=True, blank=True, related_name="+"
-    )
+        "accounts.AuditEvent", models.DO_NOTHING, null=True, blank=True, related_name="+",
+        db_constraint=False,
+    )  # fmt: skip
     # A reminder: "<deadline key>@<days before>", once per person (`gti deadlines remind`).
     reminder = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
