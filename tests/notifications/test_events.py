@@ -113,9 +113,8 @@ def test_validation_round_waits_for_the_city_s_steering_committee_and_the_decisi
         person(name)
     envelopes("antwerpen")
     envelopes("gent")
-    call = efro_call()
     set_language("applicant_antwerpen", "nl")
-    proposal = approved(call, "antwerpen")
+    proposal = approved(efro_call(), "antwerpen")
     rounds = inbox(Kind.ROUND)
     # The validation round of Antwerp: its steering committee (all three), never Ghent's.
     assert set(rounds) == {"steering_antwerpen", "steering_antwerpen_2", "steering_antwerpen_3",
@@ -153,7 +152,8 @@ def test_progress_report_returned_and_accepted_reach_the_beneficiary():
 
 
 def test_claim_verified_and_payment_made_reach_the_beneficiary(call):  # noqa: F811
-    from gti.monitoring import claims, services as grants
+    from gti.monitoring import claims
+    from gti.monitoring import services as grants
     from tests.monitoring.test_claims import LINES, approved, verified
 
     proposal = approved(call, total=160_000, erdf=60_000, budget_lines=LINES)
