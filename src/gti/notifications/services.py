@@ -95,7 +95,11 @@ def enqueue(ids: list[int], run_after: datetime.datetime | None = None) -> None:
     """Hand the sending to the task worker; when even that fails the periodic sender
     (`gti notifications send`) finds the messages still waiting."""
     try:
-        runner = send_task.using(run_after=run_after) if run_after else send_task
+        runner = send_task
+        if run_after:
+            if not send_task.get_backend().supports_defer:
+                return  # the periodic sender retries it
+            runner = send_task.using(run_after=run_after)
         runner.enqueue(ids)
     except Exception:  # noqa: BLE001 - never let the queue break the action that succeeded
         logger.exception("could not queue the e-mail of notifications %s", ids)

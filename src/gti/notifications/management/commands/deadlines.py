@@ -1,5 +1,3 @@
-import sys
-
 from django.core.management.base import BaseCommand
 
 from gti.notifications import deadlines
@@ -16,8 +14,7 @@ class Command(BaseCommand):
         sub.add_parser("remind", help="write today's reminders (idempotent)")
 
     def handle(self, *args, action, **options):
-        def progress(done, total):
-            print(f"people: {done}/{total}", file=sys.stderr)
-
-        written = deadlines.remind(progress=progress)
+        written = deadlines.remind(
+            progress=lambda done, total: self.stderr.write(f"people: {done}/{total}")
+        )
         self.stdout.write(f"reminders written: {written}")

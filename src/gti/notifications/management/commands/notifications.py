@@ -1,15 +1,6 @@
-import sys
-
 from django.core.management.base import BaseCommand
 
 from gti.notifications import services
-
-
-def _progress(label):
-    def report(done, total):
-        print(f"{label}: {done}/{total}", file=sys.stderr)
-
-    return report
 
 
 class Command(BaseCommand):
@@ -24,10 +15,13 @@ class Command(BaseCommand):
         sub.add_parser("send", help="send the e-mail of the messages waiting; retries included")
         sub.add_parser("digest", help="send each person the digest of their waiting messages")
 
+    def progress(self, label):
+        return lambda done, total: self.stderr.write(f"{label}: {done}/{total}")
+
     def handle(self, *args, action, **options):
         if action == "send":
-            sent, failed = services.send(progress=_progress("messages"))
+            sent, failed = services.send(progress=self.progress("messages"))
             self.stdout.write(f"sent {sent}, failed {failed} (retried later)")
         else:
-            sent, failed = services.send_digests(progress=_progress("people"))
+            sent, failed = services.send_digests(progress=self.progress("people"))
             self.stdout.write(f"digests sent {sent}, failed {failed} (kept for the next run)")
