@@ -15,11 +15,15 @@ class PreferencesForm(forms.Form):
         for kind in Kind:
             if kind not in REQUIRED:
                 self.fields[kind.value] = forms.ChoiceField(
-                    label=kind.label, choices=Delivery.choices, initial=Delivery.IMMEDIATE
+                    label=kind.label,
+                    choices=Delivery.choices,
+                    initial=Delivery.IMMEDIATE,
+                    required=False,
                 )
 
     def choices(self) -> dict[str, str]:
-        return {k: v for k, v in self.cleaned_data.items() if k != "language"}
+        """The kinds given (a kind left out keeps its choice)."""
+        return {k: v for k, v in self.cleaned_data.items() if k != "language" and v}
 
 
 class MarkReadForm(forms.Form):
