@@ -90,3 +90,13 @@ def test_demo_fills_in_milestones_the_programme_file_leaves_empty(demo):
         row = rows[line["indicator"]]
         assert row["kind"] == "output" and row["milestone_2024"] < row["target_2029"]
         assert row["target_2029"] == (row["target"] * TARGET).quantize(CENT)
+
+
+def test_demo_people_have_messages_and_some_chose_how_they_arrive(demo):
+    from gti.notifications.models import Kind, Notification, Preference
+
+    kinds = set(Notification.objects.values_list("kind", flat=True))
+    assert {Kind.RECEIPT, Kind.ASSIGNED, Kind.ADMISSIBILITY, Kind.DECISION} <= kinds
+    assert Preference.objects.filter(user__username="demo-expert-1", kind="assigned").exists()
+    digest = Notification.objects.filter(user__username="demo-expert-1", kind=Kind.ASSIGNED)
+    assert digest.exists() and all(n.mail == "digest" for n in digest)

@@ -227,29 +227,30 @@ API_QUERIES = {
     "GET /operations (no key)": 9,  # the filters' choices kept: one query for their key
     "GET /operations?sort=-total_cost_eur (no key)": 9,
 }
+# Every page a signed-in person opens counts their unread notifications for the header: +1.
 PAGE_QUERIES = {
-    "/calls/": 8,
-    "/proposals/": 13,
-    "/preregistrations/": 7,
-    "/accounts/users/": 10,
-    "/accounts/users/ (secretariat)": 12,
-    "/accounts/audit/": 7,
-    "/calls/<ref>/scenarios/": 23,
-    "/portfolio/gent/": 14,
-    "/accounts/dashboard/": 10,
-    "/accounts/dashboard/ (secretariat)": 10,
-    "/accounts/dashboard/ (applicant)": 8,
-    "/accounts/api-keys/": 6,
-    "/": 14,
-    "/programme/": 10,
-    "/strategies/gent/": 19,  # + the participation summary (totals, per channel)
-    "/strategies/themes/": 13,
-    "/monitoring/grants/": 8,
-    "/monitoring/grants/<ref>/claims/": 8,  # + the plan of coming claims
-    "/monitoring/payment-applications/": 11,
-    "/monitoring/dashboard/": 27,  # + planned claims, results per SDG, map figures, own cities
-    "/monitoring/reports/annual/": 63,  # a section per city and one for the GTI
-    "/monitoring/reports/annual/ (secretariat)": 29,
+    "/calls/": 9,
+    "/proposals/": 14,
+    "/preregistrations/": 8,
+    "/accounts/users/": 11,
+    "/accounts/users/ (secretariat)": 13,
+    "/accounts/audit/": 8,
+    "/calls/<ref>/scenarios/": 24,
+    "/portfolio/gent/": 15,
+    "/accounts/dashboard/": 11,
+    "/accounts/dashboard/ (secretariat)": 11,
+    "/accounts/dashboard/ (applicant)": 9,
+    "/accounts/api-keys/": 7,
+    "/": 15,
+    "/programme/": 11,
+    "/strategies/gent/": 20,  # + the participation summary (totals, per channel)
+    "/strategies/themes/": 14,
+    "/monitoring/grants/": 9,
+    "/monitoring/grants/<ref>/claims/": 9,  # + the plan of coming claims
+    "/monitoring/payment-applications/": 12,
+    "/monitoring/dashboard/": 28,  # + planned claims, results per SDG, map figures, own cities
+    "/monitoring/reports/annual/": 64,  # a section per city and one for the GTI
+    "/monitoring/reports/annual/ (secretariat)": 30,
     "/portal/ (anyone)": 16,  # the key of the kept choices and map drawing, the page, its counts
 }
 

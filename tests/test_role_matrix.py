@@ -700,6 +700,34 @@ ANNUAL_REPORT = PORTFOLIO_VIEW | {"secretariat_antwerpen", "steering_antwerpen"}
 # Whoever holds a role that reads grants (the experts hold none: 403).
 GRANT_VIEW = SIGNED_IN - {"assessor_gent", "assessor_gent_3", "expert"}
 
+
+def b_unread():
+    """One unread message for every role (made before any is counted)."""
+    from gti.notifications.models import Kind, Notification
+
+    for name in filter(None, ROLES):
+        Notification.objects.create(user=person(name), kind=Kind.DEADLINE, subject="s", body="b")
+    return {"obj": None}
+
+
+def read_state(target):
+    from gti.notifications.models import Notification
+
+    return sorted(Notification.objects.filter(read_at=None).values_list("user_id", flat=True))
+
+
+def language_state(target):
+    from gti.notifications.models import Profile
+
+    return sorted(Profile.objects.values_list("user_id", "language"))
+
+
+def token_state(target):
+    from gti.notifications.models import Profile
+
+    return sorted(Profile.objects.values_list("user_id", "calendar_token"))
+
+
 CASES = {
     "declare_no_conflict": Case(
         b_assigned, ("post", "/api/v1/proposals/{ref}/declaration", {"conflict": False}),
@@ -1041,6 +1069,22 @@ CASES = {
     "consultation_hide": Case(
         b_comment, None, ("/consultation/comments/{pk}/hide/", {"reason": "Beledigend"}),
         {"secretariat_gent"}, {"secretariat_antwerpen"}, participation_state,
+    ),
+    # notifications: each person their own messages, preferences and deadlines
+    "notifications_view": Case(b_nothing, None, ("/notifications/", None), SIGNED_IN),
+    "notifications_read": Case(
+        b_unread, None, ("/notifications/", {}), SIGNED_IN, set(), read_state,
+    ),
+    "notifications_preferences": Case(
+        b_nothing, None, ("/notifications/preferences/", None), SIGNED_IN,
+    ),
+    "notifications_preferences_save": Case(
+        b_nothing, None, ("/notifications/preferences/", {"language": "en"}), SIGNED_IN, set(),
+        language_state,
+    ),
+    "deadlines_view": Case(b_nothing, None, ("/my-work/", None), SIGNED_IN),
+    "deadlines_renew_feed": Case(
+        b_nothing, None, ("/my-work/calendar/renew/", {}), SIGNED_IN, set(), token_state,
     ),
 }  # fmt: skip
 

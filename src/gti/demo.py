@@ -503,6 +503,22 @@ def _performance(programme: Programme, progress) -> None:
     progress(f"demo milestones 2024 and targets 2029 for {len(block['indicators'])} indicators")
 
 
+def _notification_preferences(people) -> None:
+    """A few people choose how their messages arrive (the rest: e-mail at once)."""
+    from gti.notifications import services as notifications
+
+    notifications.save_preferences(
+        people["demo-expert-1"], language="en", choices={"assigned": "digest"}
+    )
+    notifications.save_preferences(
+        people["demo-aanvrager-gent"], language="nl",
+        choices={"admissibility": "in_app", "deadline": "digest"},
+    )  # fmt: skip
+    notifications.save_preferences(
+        people["demo-beheersautoriteit-1"], language="en", choices={"round": "digest"}
+    )
+
+
 def run(progress=print) -> dict:
     """Make the demo data once; return the demo users."""
     people = users()
@@ -511,6 +527,7 @@ def run(progress=print) -> dict:
         progress("demo proposals already there")
         return people
     _envelopes(call, people)
+    _notification_preferences(people)
     for city in call.cities:
         rng = random.Random(f"gti-demo-{city.code}")
         strategy = services.strategy_in_force(city, call.programme)

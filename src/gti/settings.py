@@ -9,6 +9,9 @@ GTI_HTTPS      1 behind an HTTPS web server: HSTS, HTTPS redirect, secure cookie
 GTI_REQUIRE_2FA  0 to let the money roles in without a second factor (local demo only; default 1)
 GTI_API_KEY_DAYS days an API key lives (default 90)
 GTI_PROXIES    reverse proxies in front of the site whose X-Forwarded-For is trusted (nginx: 1)
+GTI_SITE_URL   the site's address, for links in e-mails and calendars (default: http://localhost:8000)
+GTI_REMINDER_DAYS  days before a deadline that a reminder goes out (default: 14,3)
+GTI_REPORT_DUE_DAYS  days after a report period's end that the report is due (default: 30)
 GTI_OPENDATA_LICENSE  the address of the open-data licence (default: Flemish free reuse v1.0)
 """
 
@@ -68,6 +71,7 @@ INSTALLED_APPS = [
     "gti.monitoring",
     "gti.opendata",
     "gti.participation",
+    "gti.notifications",
     "django_tasks_db",
 ]
 
@@ -110,6 +114,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "gti.context_processors.site",
+                "gti.notifications.context_processors.unread",
             ],
         },
     },
@@ -233,8 +238,17 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:dashboard"
 LOGOUT_REDIRECT_URL = "strategy:home"
 
-# E-mail (invitations): printed on the console unless GTI_EMAIL_HOST names an SMTP server
-# (GTI_EMAIL_PORT, GTI_EMAIL_USER, GTI_EMAIL_PASSWORD, GTI_EMAIL_TLS, GTI_EMAIL_FROM).
+# Notifications: links in e-mails and calendar feeds are absolute; reminders go out these many
+# days before each deadline (`gti deadlines remind`); a progress report is due this many days
+# after its period ends.
+GTI_SITE_URL = os.environ.get("GTI_SITE_URL", "http://localhost:8000")
+GTI_REMINDER_DAYS = sorted(
+    {int(d) for d in os.environ.get("GTI_REMINDER_DAYS", "14,3").split(",") if d.strip()}
+)
+GTI_REPORT_DUE_DAYS = int(os.environ.get("GTI_REPORT_DUE_DAYS", "30"))
+
+# E-mail (invitations, notifications): printed on the console unless GTI_EMAIL_HOST names an
+# SMTP server (GTI_EMAIL_PORT, GTI_EMAIL_USER, GTI_EMAIL_PASSWORD, GTI_EMAIL_TLS, GTI_EMAIL_FROM).
 from django import VERSION as DJANGO_VERSION  # noqa: E402
 
 _smtp = {

@@ -69,6 +69,10 @@ def record(
     event.save()
     head.last_hash = event.hash
     head.save(update_fields=["last_hash"])
+    # The messages of the event, in the same transaction (their e-mail goes after the commit).
+    from gti.notifications.events import from_event
+
+    from_event(event, obj)
     return event
 
 

@@ -80,6 +80,10 @@ ACTIONS: dict[str, set[str]] = {
     "involvement.record": {S, MA, A},  # applicant: own draft proposal only (the city: not drafts)
     "consultation.manage": {S, MA},  # a call's consultation dates and its letter codes
     "consultation.moderate": {S},  # hide a resident's comment, with a reason
+    # notifications
+    "notifications.read": {A, S, AS, SC, MA, AU},  # own messages only
+    "notifications.preferences": {A, S, AS, SC, MA, AU},  # own language and choices
+    "deadlines.view": {A, S, AS, SC, MA, AU},  # own list, calendar feed: what each may see
 }
 
 

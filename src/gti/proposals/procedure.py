@@ -86,6 +86,8 @@ class ProcedureFile(Strict):
     run_by: Literal["managing_authority", "secretariat"]  # calls, admissibility, experts
     pre_registration: bool = False
     admissibility_items: list[AdmissibilityItem] = []
+    # Days the applicant has to submit again a proposal returned for correction.
+    correction_days: Annotated[int, Field(ge=1, le=180)] = 14
     principles_at_admissibility: bool = False  # the city's principles checked item by item
     assessment: Assessment
     validation: Validation | None = None

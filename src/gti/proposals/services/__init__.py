@@ -26,6 +26,7 @@ from gti.proposals.services.preregistration import (  # noqa: F401
     preregister,
 )
 from gti.proposals.services.proposals import (  # noqa: F401
+    content_hash,
     context_for,
     draft_of,
     edit_mode,

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
+import hashlib
+import json
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -450,6 +454,13 @@ def transition(
     return proposal
 
 
+def content_hash(proposal: Proposal) -> str:
+    """SHA-256 of everything the applicant entered (`snapshot`, as canonical JSON)."""
+    content = json.dumps(audit.plain(snapshot(proposal)), sort_keys=True, ensure_ascii=False,
+                         separators=(",", ":"))  # fmt: skip
+    return hashlib.sha256(content.encode()).hexdigest()
+
+
 def submit_proposal(proposal: Proposal, *, by) -> Proposal:
     """Draft → submitted while the call is open and the proposal complete. A proposal that was
     submitted in time and returned for correction may be submitted again after the closing.
@@ -468,15 +479,20 @@ def submit_proposal(proposal: Proposal, *, by) -> Proposal:
             _write(p, parsed)
         return ["submitted_at", "strategy"]
 
+    # The fingerprint of what was submitted, kept in the audit event and sent in the receipt.
     return transition(
-        proposal, by=by, permission="proposal.submit", action="submitted", update=stamp
-    )
+        proposal, by=by, permission="proposal.submit", action="submitted", update=stamp,
+        extra_after={"content_hash": content_hash(proposal)},
+    )  # fmt: skip
 
 
 def return_for_correction(proposal: Proposal, *, by, reason: str) -> Proposal:
     """Back to the applicant as a draft, with the reason of the one checking admissibility."""
     if not reason.strip():
         raise Invalid.one("reason", _("say what must be corrected"))
+    days = proposal.call.rules.correction_days
+    resubmit_by = timezone.localdate() + datetime.timedelta(days=days)
     return transition(
-        proposal, by=by, permission="proposal.return", action="returned", reason=reason
-    )
+        proposal, by=by, permission="proposal.return", action="returned", reason=reason,
+        extra_after={"resubmit_by": resubmit_by.isoformat()},
+    )  # fmt: skip
