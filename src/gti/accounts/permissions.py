@@ -76,6 +76,10 @@ ACTIONS: dict[str, set[str]] = {
     "report.review": {MA},  # accept or return with remarks, never the submitter
     "grant.close": {MA},  # once the final claim is paid, the final report accepted, duties done
     "export.excel": {S, MA, AU},  # the secretariat: what it sees of its own city
+    # documents
+    "document.call": {RUN},  # call text, guidance, templates; the annexes the call asks
+    "document.annex": {A},  # own proposal's annexes while a draft: upload, replace, remove
+    "document.grant": {MA},  # decision documents on a grant
 }
 
 
@@ -116,6 +120,7 @@ OWN_ONLY = {
     "grant.view",
     "claim.edit",
     "report.edit",
+    "document.annex",
 }
 
 
