@@ -19,6 +19,7 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("gti.accounts.urls")),
     path("monitoring/", include("gti.monitoring.urls")),
     path("portal/", include("gti.opendata.urls")),
+    path("", include("gti.documents.urls")),
     path("", include("gti.portfolio.urls")),
     path("", include("gti.proposals.urls")),
     path("", include("gti.strategy.urls")),
