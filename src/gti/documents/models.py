@@ -76,8 +76,11 @@ class DocumentQuerySet(models.QuerySet):
         from gti.proposals.models import Proposal
         from gti.proposals.queries import calls_visible_to
 
+        calls = Q(call__in=calls_visible_to(user))
+        if not getattr(user, "is_authenticated", False):
+            return self.filter(calls)  # the public: published calls' documents only
         return self.filter(
-            Q(call__in=calls_visible_to(user))
+            calls
             | Q(proposal__in=Proposal.objects.visible_to(user))
             | Q(grant__in=Grant.objects.visible_to(user))
             | Q(report__in=ProgressReport.objects.visible_to(user))

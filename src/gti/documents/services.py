@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Sum
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from gti.accounts import audit, permissions
@@ -116,7 +117,7 @@ def _locked(dossier):
 
 
 def _mb(n: int) -> str:
-    return f"{n / (1024 * 1024):g}"
+    return filesizeformat(n)
 
 
 def _check_file(dossier, file, errors: dict) -> str | None:
@@ -128,15 +129,15 @@ def _check_file(dossier, file, errors: dict) -> str | None:
         errors["file"] = [_("the file is empty")]
     elif file.size > limit:
         errors["file"] = [
-            _("%(name)s is %(size)s MB, larger than the limit of %(mb)s MB per file")
+            _("%(name)s is %(size)s, larger than the limit of %(mb)s per file")
             % {"name": file.name, "size": _mb(file.size), "mb": _mb(limit)}
         ]
     else:
         held = documents_of(dossier).aggregate(total=Sum("size"))["total"] or 0
         if held + file.size > settings.GTI_DOSSIER_MAX_BYTES:
             errors["file"] = [
-                _("the dossier holds %(held)s MB; with this file it would pass its limit of "
-                  "%(mb)s MB") % {"held": _mb(held), "mb": _mb(settings.GTI_DOSSIER_MAX_BYTES)}
+                _("the dossier holds %(held)s; with this file it would pass its limit of "
+                  "%(mb)s") % {"held": _mb(held), "mb": _mb(settings.GTI_DOSSIER_MAX_BYTES)}
             ]  # fmt: skip
         else:
             try:
