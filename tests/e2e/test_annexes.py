@@ -29,6 +29,7 @@ def test_promoter_uploads_annexes_and_submits(site, page):
     kinds = {"letter_of_commitment": "required", "cost_quote": "optional"}
     documents.set_annex_kinds(call, by=person("secretariat_gent"), kinds=kinds)
     proposal = draft(call)
+    page.goto("/health/", timeout=60_000)  # the server's first answer builds its handler
     log_in(page, "applicant_gent")
     page.goto(f"/en/proposals/{proposal.reference}/")
     annexes = page.locator("#documents")
