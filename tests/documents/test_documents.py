@@ -4,6 +4,7 @@ import hashlib
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
 from django.test import Client
 
 from gti.accounts.models import AuditEvent
@@ -103,6 +104,15 @@ def test_a_kind_the_call_does_not_ask_is_refused(settings):
         annex(proposal, kind="permit")
     assert list(refused.value.errors) == ["kind"]
     annex(proposal, kind="other")  # always taken
+
+
+def test_a_document_belongs_to_exactly_one_dossier():
+    proposal = proposal_asking(plan="optional")
+    document = annex(proposal, kind="plan")
+    document.call = proposal.call
+    with pytest.raises(IntegrityError), transaction.atomic():
+        document.save()
+    assert Document.objects.get().call is None
 
 
 # --- versions ---------------------------------------------------------------------------------

@@ -6,7 +6,9 @@ the dossier's own permission check. Changed only through `services.py`.
 
 from __future__ import annotations
 
+import operator
 import uuid
+from functools import reduce
 
 from django.db import models
 from django.db.models import Q
@@ -98,10 +100,10 @@ def _document_path(instance, filename):
 
 
 def _one_dossier() -> Q:
-    either = Q(pk__in=[])
-    for name in DOSSIERS:
-        either |= Q(**{f"{n}__isnull": n != name for n in DOSSIERS})
-    return either
+    """Exactly one of the dossier keys is set."""
+    return reduce(
+        operator.or_, (Q(**{f"{n}__isnull": n != name for n in DOSSIERS}) for name in DOSSIERS)
+    )
 
 
 class Document(StoredFile):
