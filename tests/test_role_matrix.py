@@ -14,6 +14,8 @@ from django.utils import timezone
 from gti.accounts import services as accounts
 from gti.accounts.models import AuditEvent, Role, RoleGrant, RoleRequest
 from gti.accounts.services import create_token
+from gti.documents import services as documents
+from gti.documents.models import AnnexKind, Document
 from gti.errors import Invalid
 from gti.monitoring import jobs
 from gti.monitoring.models import Job
@@ -23,6 +25,7 @@ from gti.proposals import services as proposals
 from gti.proposals.models import Assignment, Call, PreRegistration, Proposal
 from gti.proposals.services import create_call, snapshot
 from gti.strategy.models import City
+from tests.documents.files import upload
 from tests.factories import (
     PASS_ALL,
     PASS_ITEMS,
@@ -728,6 +731,26 @@ def token_state(target):
     return sorted(Profile.objects.values_list("user_id", "calendar_token"))
 
 
+def document_state(t):
+    return list(Document.objects.values_list("pk", "version"))
+
+
+def b_annexed():
+    """A submitted Ghent proposal with one annex."""
+    proposal = draft()
+    document = documents.upload(proposal, by=person("applicant_gent"), kind="other",
+                                file=upload())  # fmt: skip
+    return _one(proposals.submit_proposal(proposal, by=person("applicant_gent")), doc=document.pk)
+
+
+def b_grant_document():
+    """A decision document on a Ghent grant."""
+    target = b_grant_in_force()
+    document = documents.upload(target["obj"], by=person("managing_authority"), kind="decision",
+                                file=upload("besluit.pdf"))  # fmt: skip
+    return {**target, "doc": document.pk}
+
+
 CASES = {
     "declare_no_conflict": Case(
         b_assigned, ("post", "/api/v1/proposals/{ref}/declaration", {"conflict": False}),
@@ -1086,6 +1109,26 @@ CASES = {
     "deadlines_renew_feed": Case(
         b_nothing, None, ("/my-work/calendar/renew/", {}), SIGNED_IN, set(), token_state,
     ),
+    # documents
+    "annex_upload": Case(
+        lambda: _one(draft()), None,
+        ("/documents/proposal/{ref}/", lambda: {"kind": "other", "file": upload()}),
+        {"applicant_gent"}, SIGNED_IN - {"applicant_gent"}, document_state,
+    ),
+    "annex_view": Case(
+        b_annexed, ("get", "/api/v1/proposals/{ref}/documents", None),
+        ("/documents/{doc}/", None), PROPOSAL_VIEW, OUT_OF_VIEW_SUBMITTED,
+        page_refused={None: 404},  # the download asks no login: a public call's files
+    ),
+    "grant_document_upload": Case(
+        b_grant_in_force, None,
+        ("/documents/grant/{ref}/", lambda: {"kind": "decision", "file": upload()}),
+        {"managing_authority", "managing_authority_2"}, GRANT_HIDDEN, document_state,
+    ),
+    "call_annex_kinds": Case(
+        b_open_call, None, ("/calls/{ref}/annexes/", {"annex_permit": "required"}),
+        {"secretariat_gent"}, set(), lambda t: list(AnnexKind.objects.values_list("kind")),
+    ),
 }  # fmt: skip
 
 
@@ -1228,6 +1271,10 @@ GHENT_OBJECTS = {
     "grant": (b_grant_in_force, ["/api/v1/grants/{ref}"],
               ["/monitoring/grants/{ref}/", "/monitoring/grants/{ref}/amend/"],
               {"assessor_antwerpen"}),
+    "annex": (b_annexed, ["/api/v1/proposals/{ref}/documents", "/api/v1/documents/{doc}/file"],
+              ["/documents/{doc}/"], set()),
+    "grant_document": (b_grant_document, ["/api/v1/documents/{doc}/file"], ["/documents/{doc}/"],
+                       set()),
     "claim": (lambda: b_claim("submitted"), ["/api/v1/claims/{pk}", "/api/v1/grants/{ref}/claims"],
               ["/monitoring/claims/{pk}/", "/monitoring/grants/{ref}/claims/"],
               {"assessor_antwerpen"}),

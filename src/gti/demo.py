@@ -16,6 +16,7 @@ import random
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -23,6 +24,7 @@ from django.utils import timezone
 from gti.accounts import audit
 from gti.accounts.models import Role
 from gti.accounts.services import create_user
+from gti.documents import services as documents
 from gti.errors import Refused
 from gti.monitoring import claims, money, reports
 from gti.monitoring import services as grants
@@ -117,7 +119,62 @@ def _call(people) -> Call:
         themes=[t.code for s in strategies for t in s.themes.all()],
         envelopes=CALL_ENVELOPES,
     )
+    # The annexes the call asks: every partner's letter of commitment is required.
+    documents.set_annex_kinds(call, by=by, kinds=CALL_ANNEXES)
+    documents.upload(call, by=by, kind="call_text",
+                     file=_pdf("oproeptekst.pdf", call.title, call.description))  # fmt: skip
+    documents.upload(call, by=by, kind="guidance",
+                     file=_pdf("handleiding.pdf", "Handleiding voor aanvragers",
+                               "Demo: zo dient u een projectvoorstel in."))  # fmt: skip
     return services.publish_call(call, by=by)
+
+
+CALL_ANNEXES = {
+    "letter_of_commitment": "required",
+    "cost_quote": "optional",
+    "plan": "optional",
+    "state_aid_declaration": "optional",
+}
+
+
+def _pdf(name: str, *lines: str) -> ContentFile:
+    """A small one-page PDF with the lines as text: real enough for any viewer."""
+
+    def literal(line: str) -> str:  # a PDF string: backslash and parentheses escaped
+        plain = line.encode("latin-1", "replace").decode("latin-1")
+        return plain.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+    text = " ".join(f"({literal(line)}) Tj 0 -18 Td" for line in lines)
+    stream = f"BT /F1 12 Tf 56 780 Td {text} ET".encode("latin-1")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for n, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % n + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1, xref)  # fmt: skip
+    return ContentFile(bytes(out), name=name)
+
+
+def _annexes(proposal, by, n: int) -> None:
+    """The partners' letters of commitment, and a cost quote for every other proposal."""
+    documents.upload(proposal, by=by, kind="letter_of_commitment",
+                     file=_pdf("engagementsverklaring.pdf", proposal.title,
+                               f"Demo: engagement van de partners van {proposal.promoter}.",
+                               ))  # fmt: skip
+    if n % 2 == 0:
+        documents.upload(proposal, by=by, kind="cost_quote",
+                         file=_pdf("offerte.pdf", proposal.title, "Demo: offerte."))  # fmt: skip
 
 
 def _enterprise_number(n: int) -> str:
@@ -538,6 +595,7 @@ def run(progress=print) -> dict:
             services.save_proposal(
                 call, data, by=people[f"demo-aanvrager-{city.code}"], proposal=proposal
             )
+            _annexes(proposal, people[f"demo-aanvrager-{city.code}"], n)
             _advance(proposal, target, people, city.code, rng)
             progress(f"{city.code}: proposal {n + 1}/{len(PLAN)}")
         # One pre-registration still waits for advice.

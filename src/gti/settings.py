@@ -23,6 +23,8 @@ from pathlib import Path
 import dj_database_url
 import plotly
 
+from gti.storage import storages
+
 
 def _flag(name: str, default: str = "") -> bool:
     return os.environ.get(name, default).lower() in {"1", "true", "yes", "on"}
@@ -69,6 +71,7 @@ INSTALLED_APPS = [
     "gti.proposals",
     "gti.portfolio",
     "gti.monitoring",
+    "gti.documents",
     "gti.opendata",
     "gti.participation",
     "gti.notifications",
@@ -157,6 +160,11 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 # Uploaded files (evidence of progress reports). Never served as static files: only through
 # the views that check who may read them; no MEDIA_URL on purpose.
 MEDIA_ROOT = DATA_DIR / "files"
+# The local file system by default; GTI_STORAGE=s3 an S3-compatible store (gti/storage.py).
+STORAGES = storages(os.environ)
+# Documents on dossiers (gti.documents): the largest file, and what one dossier holds in all.
+GTI_DOCUMENT_MAX_BYTES = int(os.environ.get("GTI_DOCUMENT_MAX_BYTES", 10 * 1024 * 1024))
+GTI_DOSSIER_MAX_BYTES = int(os.environ.get("GTI_DOSSIER_MAX_BYTES", 100 * 1024 * 1024))
 
 STATIC_URL = "static/"
 # plotly.js for the dashboards, served from the installed plotly package (no CDN).

@@ -24,6 +24,7 @@ urlpatterns += i18n_patterns(
     path("portal/", include("gti.opendata.urls")),
     path("", include("gti.participation.urls")),  # before proposals: calls/<ref>/<action>/
     path("", include("gti.notifications.urls")),
+    path("", include("gti.documents.urls")),
     path("", include("gti.portfolio.urls")),
     path("", include("gti.proposals.urls")),
     path("", include("gti.strategy.urls")),

@@ -411,6 +411,8 @@ def test_evidence_files_are_checked_replaced_and_served_only_to_who_may_see_the_
     for files, place in (
         ({"RCO99": photo}, "evidence.RCO99"),
         ({"RCO26": SimpleUploadedFile("leeg.pdf", b"")}, "evidence.RCO26"),
+        # An image named as a PDF: the content is checked as for every document.
+        ({"RCO26": SimpleUploadedFile("plan.pdf", b"\x89PNG\r\n\x1a\n")}, "evidence.RCO26"),
         ({"RCO26": photo, "RCR95": big}, "evidence.RCR95"),  # the good one is not stored either
     ):
         with pytest.raises(Invalid) as exc:

@@ -84,6 +84,10 @@ ACTIONS: dict[str, set[str]] = {
     "notifications.read": {A, S, AS, SC, MA, AU},  # own messages only
     "notifications.preferences": {A, S, AS, SC, MA, AU},  # own language and choices
     "deadlines.view": {A, S, AS, SC, MA, AU},  # own list, calendar feed: what each may see
+    # documents
+    "document.call": {RUN},  # call text, guidance, templates; the annexes the call asks
+    "document.annex": {A},  # own proposal's annexes while a draft: upload, replace, remove
+    "document.grant": {MA},  # decision documents on a grant
 }
 
 
@@ -124,6 +128,7 @@ OWN_ONLY = {
     "grant.view",
     "claim.edit",
     "report.edit",
+    "document.annex",
 }
 
 

@@ -9,6 +9,7 @@ from ninja import NinjaAPI
 from ninja.errors import HttpError, Throttled, ValidationError
 
 from gti.api.claims import router as claims_router
+from gti.api.documents import router as documents_router
 from gti.api.grants import router as grants_router
 from gti.api.jobs import router as jobs_router
 from gti.api.monitoring import router as monitoring_router
@@ -44,6 +45,7 @@ api.add_router("/", monitoring_router)
 api.add_router("/", grants_router)
 api.add_router("/", jobs_router)
 api.add_router("/", opendata_router)
+api.add_router("/", documents_router)
 
 
 @api.exception_handler(Invalid)

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from gti.accounts import audit, permissions
+from gti.documents.sniff import NotAccepted, sniff
 from gti.errors import Invalid, Refused, refuse_state
 from gti.monitoring import indicators, services
 from gti.monitoring.models import (
@@ -356,6 +357,11 @@ def attach_evidence(report: ProgressReport, *, by, files: dict) -> list[Evidence
             elif file.size > EVIDENCE_MAX_BYTES:
                 errors.setdefault(place, []).append(str(_("larger than %(mb)s MB") % {
                     "mb": EVIDENCE_MAX_BYTES // (1024 * 1024)}))  # fmt: skip
+            else:
+                try:  # the content must be what the name says, as for every document
+                    sniff(file.name or "", file)
+                except NotAccepted as exc:
+                    errors.setdefault(place, []).append(str(exc))
         if errors:
             raise Invalid(errors)
         stored: list[str] = []

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gti.accounts import permissions
+from gti.documents.views import section
 from gti.errors import Invalid, Refused
 from gti.monitoring import lookups
 from gti.monitoring import services as grant_services
@@ -98,6 +99,7 @@ def grant(request, reference):
             "shown": shown,
             "budget": [(labels.get(c, c), a) for c, a in shown.budget.items()] if shown else [],
             "history": history,
+            "documents": section(user, grant),
             "draft": draft,
             "can_amend": draft is None
             and bool(approved)

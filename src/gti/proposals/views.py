@@ -21,6 +21,8 @@ from django.views.decorators.http import require_POST
 
 from gti.accounts import permissions
 from gti.accounts.models import Role
+from gti.documents import services as documents
+from gti.documents.views import section
 from gti.errors import Invalid, Refused
 from gti.portfolio import services as portfolio
 from gti.proposals import excel, procedure, queries, rules, services
@@ -77,6 +79,7 @@ def call_detail(request, reference):
             "can_manage": permissions.can(request.user, "call.publish", call),
             "criteria": call.criteria.all(),
             "blocks": call.rules.assessment.blocks,
+            "documents": section(request.user, call),
         },
     )
 
@@ -390,6 +393,11 @@ def _review(request, proposal):
         validate(proposal.call, current, services.snapshot(proposal), rules.Stage.SUBMIT)
     except Invalid as exc:
         problems = [(field, ", ".join(msgs)) for field, msgs in exc.errors.items()]
+    # The submission service's rule on annexes, shown before submitting.
+    problems += [
+        ("annexes", _("required annex missing: %(kind)s") % {"kind": kind})
+        for kind in documents.missing_annexes(proposal)
+    ]
     return render(
         request,
         "proposals/proposal_review.html",
@@ -425,6 +433,7 @@ def proposal_detail(request, reference):
         ).first(),
         "checks": proposal.screening_checks.all(),
         "assignments": proposal.assignments.select_related("assessor"),
+        "documents": section(user, proposal),
     }
     # The grant of an approved proposal (monitoring): its link, or the managing authority's
     # button to open it.

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gti.accounts import audit, permissions
+from gti.documents.services import missing_annexes
 from gti.errors import Invalid, Refused, refuse_state
 from gti.proposals import procedure, rules
 from gti.proposals.inputs import ProposalInput, parse
@@ -471,6 +472,10 @@ def submit_proposal(proposal: Proposal, *, by) -> Proposal:
         raise Refused(_("The call %(call)s is not open.") % {"call": proposal.call})
     current = strategy_in_force(proposal.city, proposal.call.programme)
     parsed = validate(proposal.call, current, snapshot(proposal), rules.Stage.SUBMIT)
+    missing = missing_annexes(proposal)
+    if missing:
+        raise Invalid({"annexes": [str(_("required annex missing: %(kind)s") % {"kind": kind})
+                                   for kind in missing]})  # fmt: skip
 
     def stamp(p):
         p.submitted_at = timezone.now()
