@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "gti.monitoring",
     "gti.opendata",
     "gti.participation",
+    "gti.budgeting",
     "django_tasks_db",
 ]
 

@@ -76,6 +76,11 @@ ACTIONS: dict[str, set[str]] = {
     "report.review": {MA},  # accept or return with remarks, never the submitter
     "grant.close": {MA},  # once the final claim is paid, the final report accepted, duties done
     "export.excel": {S, MA, AU},  # the secretariat: what it sees of its own city
+    # participatory budgeting
+    "budgeting.manage": {S},  # rounds, their phases, code letters, the voter list, .pb import
+    "budgeting.review": {S},  # the feasibility review of ideas
+    "budgeting.paper_enter": {S},  # a paper ballot typed in at the booth
+    "budgeting.paper_confirm": {S},  # typed in again by a second official, never the first
 }
 
 
