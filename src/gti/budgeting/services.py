@@ -548,14 +548,26 @@ def results(round_: BudgetRound) -> dict:
             "voters": voters, "ideas": ideas}  # fmt: skip
 
 
+def _cents(value: Fraction | None) -> Decimal | None:
+    if value is None:
+        return None
+    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(Decimal("0.01"))
+
+
 def _width(value: Decimal, whole: Decimal) -> float:
     """A bar's width in percent of the chart (SVG only: the figures stay Decimal)."""
     return round(float(value / whole * 100), 1) if whole else 0.0
 
 
-def _bars(amounts: dict[str, Decimal], whole: Decimal) -> list[dict]:
-    return [{"label": k, "amount": v, "width": _width(v, whole)}
-            for k, v in sorted(amounts.items(), key=lambda kv: (-kv[1], kv[0]))]  # fmt: skip
+ROW = 28  # a bar's height with its gap, in SVG units
+
+
+def _bars(amounts: dict[str, Decimal], whole: Decimal) -> dict:
+    """A bar chart drawn on the page as SVG: each label with its amount, in order."""
+    rows = sorted(amounts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return {"height": ROW * len(rows), "rows": [
+        {"label": k, "amount": v, "width": _width(v, whole), "y": ROW * n, "text_y": ROW * n + 17}
+        for n, (k, v) in enumerate(rows)]}  # fmt: skip
 
 
 def my_spending(round_: BudgetRound, token: str) -> dict | None:
@@ -571,4 +583,4 @@ def my_spending(round_: BudgetRound, token: str) -> dict | None:
     return {"ballot": ballot, "chosen": [
         {"idea": i, "funded": str(i.pk) in data["rules"]["mes"]["chosen"],
          "share": spent.get(str(i.pk))} for i in chosen],
-        "endowment": mes.endowment, "total": sum(spent.values(), Fraction(0))}  # fmt: skip
+        "endowment": _cents(mes.endowment), "total": sum(spent.values(), Fraction(0))}  # fmt: skip
