@@ -174,8 +174,11 @@ def manage(request, pk):
 
 def vote(request, pk):
     round_ = _round(pk)
-    code_form = forms.CodeForm(request.POST if request.POST.get("how") == "code" else None)
-    email_form = forms.EmailForm(request.POST if request.POST.get("how") == "email" else None)
+    # two forms on one page: their own ids, the same field names
+    code_form = forms.CodeForm(request.POST if request.POST.get("how") == "code" else None,
+                               auto_id="code_%s")  # fmt: skip
+    email_form = forms.EmailForm(request.POST if request.POST.get("how") == "email" else None,
+                                 auto_id="email_%s")  # fmt: skip
     if round_.phase != BudgetRound.Phase.VOTING:
         messages.error(request, _("Voting is not open."))
         return redirect("budgeting:round", pk=pk)
