@@ -63,6 +63,9 @@ def rounds(request):
 @login_required
 def round_new(request):
     permissions.require(request.user, "budgeting.manage")
+    asked = City.objects.filter(code=request.POST.get("city", "")).first()
+    if asked is not None:  # another city's round is refused, not offered
+        permissions.require(request.user, "budgeting.manage", city=asked)
     allowed = permissions.cities(request.user, "secretariat")
     cities = City.objects.all() if allowed is None else City.objects.filter(pk__in=allowed)
     areas = Area.objects.filter(strategy__is_current=True, strategy__city__in=cities
