@@ -545,7 +545,8 @@ def results(round_: BudgetRound) -> dict:
         })  # fmt: skip
     projects.sort(key=lambda p: (-p["support"], p["idea"].pk))
     return {"instance": inst, "outcomes": found, "rules": per_rule, "projects": projects,
-            "voters": voters, "ideas": ideas}  # fmt: skip
+            "voters": voters, "ideas": ideas,
+            "increment": pabulib.format_amount(increment(inst))}  # fmt: skip
 
 
 def _cents(value: Fraction | None) -> Decimal | None:
