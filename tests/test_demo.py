@@ -118,3 +118,15 @@ def test_demo_fills_in_milestones_the_programme_file_leaves_empty(demo):
         row = rows[line["indicator"]]
         assert row["kind"] == "output" and row["milestone_2024"] < row["target_2029"]
         assert row["target_2029"] == (row["target"] * TARGET).quantize(CENT)
+
+
+def test_demo_has_a_participatory_budget_per_city_one_counted(demo):
+    from gti.budgeting import services
+    from gti.budgeting.models import BudgetRound
+
+    rounds = {r.city.code: r for r in BudgetRound.objects.select_related("city", "area")}
+    assert (rounds["gent"].phase, rounds["antwerpen"].phase) == ("results", "voting")
+    assert (rounds["gent"].area.code, rounds["antwerpen"].area.code) == ("dampoort", "borgerhout")
+    results = services.results(rounds["gent"])
+    assert results["voters"] == 60 and results["rules"]["mes"]["selected"]
+    assert rounds["antwerpen"].ballots.count() == 40

@@ -1053,6 +1053,7 @@ CASES |= {
     ),
 }  # fmt: skip
 
+
 def _first(action):
     make, method, path, body, page, form = ACTIONS[action]
     return Case(

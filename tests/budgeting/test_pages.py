@@ -27,8 +27,10 @@ def test_the_secretariat_creates_a_round_and_residents_send_ideas():
         "title": "Speeltuin", "description": "Een speeltuin", "estimated_cost": "abc"})  # fmt: skip
     assert response.status_code == 200 and b"Enter a number" in response.content
     assert not Idea.objects.exists()
-    public.post(f"/en/budgeting/{round_.pk}/ideas/", {
-        "title": "Speeltuin", "description": "Een speeltuin", "estimated_cost": "25000"})  # fmt: skip
+    public.post(
+        f"/en/budgeting/{round_.pk}/ideas/",
+        {"title": "Speeltuin", "description": "Een speeltuin", "estimated_cost": "25000"},
+    )
     assert Idea.objects.get().estimated_cost == 25000
     assert b"Speeltuin" in public.get(f"/en/budgeting/{round_.pk}/").content
 
@@ -79,8 +81,10 @@ def test_the_paper_booth_refuses_the_same_official_twice():
     first = Client()
     first.force_login(person("secretariat_gent"))
     choice = list(ids(round_, "Bomen"))
-    first.post(f"/en/budgeting/{round_.pk}/paper/",
-               {"action": "enter", "code": code, "birth_year": "1960", "choice": choice})  # fmt: skip
+    first.post(
+        f"/en/budgeting/{round_.pk}/paper/",
+        {"action": "enter", "code": code, "birth_year": "1960", "choice": choice},
+    )
     ballot = Ballot.objects.get()
     response = first.post(f"/en/budgeting/{round_.pk}/paper/",
                           {"action": "confirm", "ballot": str(ballot.pk), "choice": choice},

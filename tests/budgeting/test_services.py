@@ -219,8 +219,8 @@ def test_the_email_link_carries_the_hash_not_the_address():
 
 
 def second_official():
-    return create_user("secretariat_gent_2", password="a-long-demo-pass-2026", role=Role.SECRETARIAT,
-                       city=gent(), email="s2@example.org")  # fmt: skip
+    return create_user("secretariat_gent_2", password="a-long-demo-pass-2026",
+                       role=Role.SECRETARIAT, city=gent(), email="s2@example.org")  # fmt: skip
 
 
 def test_paper_ballots_need_a_second_official_whose_entry_matches():
@@ -278,3 +278,24 @@ def test_refused_round_input_names_the_fields_and_writes_nothing():
                               ballot_kind="cumulative")  # fmt: skip
     assert {"name", "budget", "points_per_voter"} <= set(exc.value.errors)
     assert not BudgetRound.objects.exists()
+
+
+def test_an_exported_round_imports_into_a_new_round_with_the_same_results():
+    round_ = voting_round()
+    for chosen in [("Speelplein",), ("Speelplein", "Bomen"), ("Bankjes", "Fietsenstalling")]:
+        _, voter = code_voter(round_)
+        services.cast_ballot(round_, voter, ids(round_, *chosen))
+    round_ = services.advance(round_, by=person("secretariat_gent"))
+    text = services.export_pb(round_)
+    copy = make_round()
+    with pytest.raises(Invalid, match="line"):
+        services.import_pb(copy, "META\nkey;value\n", by=person("secretariat_gent"))
+    with pytest.raises(PermissionDenied):
+        services.import_pb(copy, text, by=person("secretariat_antwerpen"))
+    assert not copy.ideas.exists()
+    services.import_pb(copy, text, by=person("secretariat_gent"))
+    copy.refresh_from_db()
+    titles = lambda r: [i.title for i in services.results(r)["rules"]["mes"]["selected"]]  # noqa: E731
+    assert copy.phase == "results" and titles(copy) == titles(round_) and titles(copy)
+    with pytest.raises(Refused, match="new round"):
+        services.import_pb(copy, text, by=person("secretariat_gent"))

@@ -52,8 +52,9 @@ class IdeaForm(forms.Form):
 
 class ReviewForm(forms.Form):
     idea = forms.IntegerField(widget=forms.HiddenInput)
-    feasible = forms.ChoiceField(label=_("Feasible"), choices=[("yes", _("feasible")),
-                                                               ("no", _("not feasible"))])  # fmt: skip
+    feasible = forms.ChoiceField(
+        label=_("Feasible"), choices=[("yes", _("feasible")), ("no", _("not feasible"))]
+    )
     final_cost = forms.DecimalField(label=_("Final cost (EUR)"), max_digits=14, decimal_places=2,
                                     required=False)  # fmt: skip
     reason = forms.CharField(label=_("Reason"), required=False, max_length=2000)
@@ -65,6 +66,10 @@ class CodesForm(forms.Form):
 
 class VoterListForm(forms.Form):
     file = forms.FileField(label=_("Voter list (CSV: identifier, area, birth_year)"))
+
+
+class PbForm(forms.Form):
+    file = forms.FileField(label=_("Election in the pabulib format (.pb)"))
 
 
 class CodeForm(forms.Form):

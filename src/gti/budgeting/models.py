@@ -45,7 +45,9 @@ class BudgetRound(models.Model):
     max_projects = models.PositiveSmallIntegerField(
         _("maximum number of projects"), null=True, blank=True
     )
-    points_per_voter = models.PositiveSmallIntegerField(_("points per voter"), null=True, blank=True)
+    points_per_voter = models.PositiveSmallIntegerField(
+        _("points per voter"), null=True, blank=True
+    )
     max_points_per_project = models.PositiveSmallIntegerField(
         _("maximum points per project"), null=True, blank=True
     )
@@ -129,6 +131,7 @@ class Ballot(models.Model):
     class Source(models.TextChoices):
         ONLINE = "online", _("online")
         PAPER = "paper", _("paper")
+        IMPORTED = "import", _("imported from a .pb file")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     round = models.ForeignKey(BudgetRound, models.CASCADE, related_name="ballots")

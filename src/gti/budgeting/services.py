@@ -62,9 +62,22 @@ def _money(field: str, text) -> Decimal:
 # --- the round and its phases (the city's secretariat) ---------------------------------------
 
 
-def create_round(*, by, city, name: str, budget, ballot_kind: str, area=None, min_projects=1,
-                 max_projects=None, points_per_voter=None, max_points_per_project=None,
-                 completion="add1u", minimum_age=16, uses_voter_list=False) -> BudgetRound:  # fmt: skip
+def create_round(
+    *,
+    by,
+    city,
+    name: str,
+    budget,
+    ballot_kind: str,
+    area=None,
+    min_projects=1,
+    max_projects=None,
+    points_per_voter=None,
+    max_points_per_project=None,
+    completion="add1u",
+    minimum_age=16,
+    uses_voter_list=False,
+) -> BudgetRound:
     permissions.require(by, "budgeting.manage", city=city)
     errors: dict[str, list[str]] = {}
     if not name.strip():
@@ -85,7 +98,9 @@ def create_round(*, by, city, name: str, budget, ballot_kind: str, area=None, mi
         if not points_per_voter:
             errors["points_per_voter"] = [_("a cumulative ballot needs points per voter")]
         if not max_points_per_project:
-            errors["max_points_per_project"] = [_("a cumulative ballot needs a maximum per project")]
+            errors["max_points_per_project"] = [
+                _("a cumulative ballot needs a maximum per project")
+            ]
     if errors:
         raise Invalid(errors)
     with transaction.atomic():
@@ -224,7 +239,11 @@ def import_voter_list(round_: BudgetRound, text: str, *, by) -> int:
     rows, errors, seen = [], {}, set()
     for n, row in enumerate(reader, start=2):
         row = {(k or "").strip(): (v or "").strip() for k, v in row.items()}
-        ident, code, year = row.get("identifier", ""), row.get("area", ""), row.get("birth_year", "")
+        ident, code, year = (
+            row.get("identifier", ""),
+            row.get("area", ""),
+            row.get("birth_year", ""),
+        )
         problems = []
         if not ident:
             problems.append(_("no identifier"))
@@ -429,6 +448,50 @@ def confirm_paper_ballot(ballot: Ballot, *, by, choices: dict) -> Ballot:
     return ballot
 
 
+def import_pb(round_: BudgetRound, text: str, *, by) -> BudgetRound:
+    """An election held elsewhere, from its .pb file, into a new round (ideas phase, no ideas
+    yet): its projects become feasible ideas, its ballots count, and the round shows results."""
+    permissions.require(by, "budgeting.manage", round_)
+    try:
+        inst = pabulib.read(text if "\n" in text else text + "\n")
+    except pabulib.PabulibError as exc:
+        raise Invalid.one("file", str(exc)) from None
+    if round_.phase != P.IDEAS or round_.ideas.exists():
+        raise Refused(_("A .pb file is imported into a new round without ideas."))
+    if inst.cumulative != round_.cumulative:
+        raise Invalid.one("file", _("the file's vote type %(type)s is not the round's ballot") % {
+            "type": inst.vote_type})  # fmt: skip
+    costs = {}
+    for p in [*inst.projects.values(), pabulib.Project("budget", inst.budget)]:
+        cents = Fraction(p.cost) * 100
+        if cents.denominator != 1 or not 0 < cents < MONEY_MAX * 100:
+            raise Invalid.one("file", _("project %(id)s: its cost is not a positive amount in "
+                                        "cents") % {"id": p.id})  # fmt: skip
+        costs[p.id] = Decimal(cents.numerator) / 100
+    with transaction.atomic():
+        ids = {}
+        for p in inst.projects.values():
+            cost = costs[p.id]
+            ids[p.id] = Idea.objects.create(
+                round=round_, title=(p.name or p.id)[:200], description=p.name or p.id,
+                estimated_cost=cost, final_cost=cost, feasible=True, reviewed_by=by,
+            ).pk  # fmt: skip
+        Ballot.objects.bulk_create([
+            Ballot(round=round_, source=Ballot.Source.IMPORTED, choices={
+                str(ids[pid]): u for pid, u in b.utilities().items() if u})
+            for b in inst.ballots])  # fmt: skip
+        round_.budget, round_.phase = costs["budget"], P.RESULTS
+        round_.save(update_fields=["budget", "phase"])
+        audit.record(
+            "budgeting.round.import",
+            round_,
+            by=by,
+            city=_city(round_),
+            after={"projects": len(ids), "ballots": len(inst.ballots), "budget": round_.budget},
+        )
+    return round_
+
+
 # --- results ---------------------------------------------------------------------------------
 
 
@@ -466,8 +529,14 @@ def instance(round_: BudgetRound) -> pabulib.Instance:
         vote = tuple(k for k in projects if k in b.choices)
         points = tuple(b.choices[k] for k in vote) if round_.cumulative else None
         ballots.append(pabulib.Ballot(b.pk.hex, vote, points))
-    return pabulib.Instance(meta, projects, ballots, _amount(round_.budget),
-                            "cumulative" if round_.cumulative else "approval", **limits)  # fmt: skip
+    return pabulib.Instance(
+        meta,
+        projects,
+        ballots,
+        _amount(round_.budget),
+        "cumulative" if round_.cumulative else "approval",
+        **limits,
+    )
 
 
 def _amount(value: Decimal) -> pabulib.Amount:

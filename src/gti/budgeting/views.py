@@ -116,7 +116,9 @@ def idea_new(request, pk):
             messages.error(request, str(exc))
             return redirect("budgeting:round", pk=pk)
         else:
-            messages.success(request, _("Thank you: your idea goes to the city's feasibility review."))
+            messages.success(
+                request, _("Thank you: your idea goes to the city's feasibility review.")
+            )
             return redirect("budgeting:round", pk=pk)
     return render(request, "budgeting/idea_new.html", {"round": round_, "form": form})
 
@@ -138,8 +140,13 @@ def manage(request, pk):
                     raise Invalid({k: list(v) for k, v in form.errors.items()})
                 data = form.cleaned_data
                 idea = get_object_or_404(round_.ideas, pk=data["idea"])
-                services.review_idea(idea, by=user, feasible=data["feasible"] == "yes",
-                                     final_cost=data["final_cost"], reason=data["reason"])  # fmt: skip
+                services.review_idea(
+                    idea,
+                    by=user,
+                    feasible=data["feasible"] == "yes",
+                    final_cost=data["final_cost"],
+                    reason=data["reason"],
+                )
                 messages.success(request, _("Review saved."))
             elif action == "codes":
                 form = forms.CodesForm(request.POST)
@@ -158,6 +165,13 @@ def manage(request, pk):
                 text = form.cleaned_data["file"].read().decode("utf-8", errors="replace")
                 n = services.import_voter_list(round_, text, by=user)
                 messages.success(request, _("%(n)d voters added to the list.") % {"n": n})
+            elif action == "import_pb":
+                form = forms.PbForm(request.POST, request.FILES)
+                if not form.is_valid():
+                    raise Invalid({k: list(v) for k, v in form.errors.items()})
+                text = form.cleaned_data["file"].read().decode("utf-8-sig", errors="replace")
+                services.import_pb(round_, text, by=user)
+                messages.success(request, _("Election imported: the results are shown."))
             else:
                 raise Invalid.one("action", _("not an action of this page"))
         except Invalid as exc:
@@ -244,7 +258,9 @@ def ballot(request, pk):
                 _cookie(pk), token, salt="gti.budgeting.ballot", max_age=COOKIE_AGE,
                 httponly=True, samesite="Lax", secure=settings.SESSION_COOKIE_SECURE,
             )  # fmt: skip
-            messages.success(request, _("Your ballot is saved. You may change it until the vote closes."))
+            messages.success(
+                request, _("Your ballot is saved. You may change it until the vote closes.")
+            )
             return response
     ideas = list(services.on_ballot(round_).select_related("area", "theme"))
     for idea in ideas:
@@ -278,9 +294,13 @@ def paper(request, pk):
             if action == "enter":
                 if not form.is_valid():
                     raise Invalid({k: list(v) for k, v in form.errors.items()})
-                services.enter_paper_ballot(round_, by=user, code=form.cleaned_data["code"],
-                                            birth_year=form.cleaned_data["birth_year"],
-                                            choices=forms.choices_from(request.POST, round_))  # fmt: skip
+                services.enter_paper_ballot(
+                    round_,
+                    by=user,
+                    code=form.cleaned_data["code"],
+                    birth_year=form.cleaned_data["birth_year"],
+                    choices=forms.choices_from(request.POST, round_),
+                )
                 messages.success(request, _("Paper ballot entered: a second official confirms it."))
             elif action == "confirm":
                 entered = round_.ballots.filter(source=Ballot.Source.PAPER, confirmed=False)
@@ -289,8 +309,9 @@ def paper(request, pk):
                 if target is None:
                     raise Invalid.one("ballot", _("choose a paper ballot waiting for confirmation"))
                 permissions.require(user, "budgeting.paper_confirm", round_)
-                services.confirm_paper_ballot(target, by=user,
-                                              choices=forms.choices_from(request.POST, round_))  # fmt: skip
+                services.confirm_paper_ballot(
+                    target, by=user, choices=forms.choices_from(request.POST, round_)
+                )
                 messages.success(request, _("Paper ballot confirmed: it counts."))
             else:
                 raise Invalid.one("action", _("not an action of this page"))
