@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib import messages
@@ -264,9 +265,9 @@ def ballot(request, pk):
             return response
     ideas = list(services.on_ballot(round_).select_related("area", "theme"))
     for idea in ideas:
-        idea.points = int(chosen.get(str(idea.pk), 0) or 0) if str(
-            chosen.get(str(idea.pk), "0")).isdigit() else 0  # fmt: skip
-    used_money = sum((i.final_cost for i in ideas if i.points), start=round_.budget * 0)
+        typed = str(chosen.get(str(idea.pk), "0")).strip()  # as typed, shown back when refused
+        idea.points = int(typed) if typed.isdigit() else 0
+    used_money = sum((i.final_cost for i in ideas if i.points), start=Decimal(0))
     used_points = sum(i.points for i in ideas)
     return render(request, "budgeting/ballot.html", {
         "round": round_, "ideas": ideas, "errors": errors, "changing": current is not None,
