@@ -98,3 +98,30 @@ def test_the_paper_booth_refuses_the_same_official_twice():
                 {"action": "confirm", "ballot": str(ballot.pk), "choice": choice})  # fmt: skip
     ballot.refresh_from_db()
     assert ballot.confirmed and ballot.confirmed_by.username == "secretariat_gent_2"
+
+
+def test_a_cumulative_ballot_counts_points_and_names_the_project_over_its_maximum():
+    round_ = voting_round("cumulative")
+    (code,) = services.generate_codes(round_, 1, by=person("secretariat_gent"))
+    client = Client()
+    client.post(f"/en/budgeting/{round_.pk}/vote/",
+                {"how": "code", "code": code, "birth_year": "2000"})  # fmt: skip
+    assert b"Points left: 10" in client.get(f"/en/budgeting/{round_.pk}/ballot/").content
+    bomen = next(iter(ids(round_, "Bomen")))
+    response = client.post(f"/en/budgeting/{round_.pk}/ballot/", {f"points_{bomen}": "6"})
+    assert response.status_code == 422
+    assert b"Bomen: 6 points, more than the 5 a project may get" in response.content
+    assert b'value="6"' in response.content and not Ballot.objects.exists()
+    client.post(f"/en/budgeting/{round_.pk}/ballot/", {f"points_{bomen}": "4"})
+    assert Ballot.objects.get().choices == {bomen: 4}
+
+
+def test_the_manage_page_shows_the_review_and_the_voters():
+    round_ = voting_round()
+    services.generate_codes(round_, 5, by=person("secretariat_gent"))
+    client = Client()
+    client.force_login(person("secretariat_gent"))
+    page = client.get(f"/en/budgeting/{round_.pk}/manage/")
+    assert b"5 voters known, 0 voted" in page.content and b"Zwembad" in page.content
+    response = client.post(f"/en/budgeting/{round_.pk}/manage/", {"action": "codes", "count": "2"})
+    assert response["Content-Type"] == "text/csv" and len(response.content.splitlines()) == 3
