@@ -541,7 +541,7 @@ def _budgets(people, progress) -> None:
         for n, (title, text, cost) in enumerate(BUDGET_IDEAS):
             budgeting.propose_idea(round_, title=title, description=text, estimated_cost=cost,
                                    theme=themes[n % len(themes)])  # fmt: skip
-        budgeting.advance(round_, by=secretariat)
+        round_ = budgeting.advance(round_, by=secretariat)
         for n, idea in enumerate(round_.ideas.all()):
             if n == 5:
                 budgeting.review_idea(idea, by=secretariat, feasible=False,
@@ -549,7 +549,7 @@ def _budgets(people, progress) -> None:
             else:
                 final = (idea.estimated_cost * Decimal("1.1")).quantize(CENT)
                 budgeting.review_idea(idea, by=secretariat, feasible=True, final_cost=final)
-        budgeting.advance(round_, by=secretariat)
+        round_ = budgeting.advance(round_, by=secretariat)
         rng = random.Random(f"gti-demo-budget-{code}")
         ideas = [str(i.pk) for i in budgeting.on_ballot(round_)]
         popular = ideas[:3]  # some ideas draw more support, as in every neighbourhood
