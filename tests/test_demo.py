@@ -100,3 +100,15 @@ def test_demo_people_have_messages_and_some_chose_how_they_arrive(demo):
     assert Preference.objects.filter(user__username="demo-expert-1", kind="assigned").exists()
     digest = Notification.objects.filter(user__username="demo-expert-1", kind=Kind.ASSIGNED)
     assert digest.exists() and all(n.mail == "digest" for n in digest)
+
+
+def test_demo_has_a_participatory_budget_per_city_one_counted(demo):
+    from gti.budgeting import services
+    from gti.budgeting.models import BudgetRound
+
+    rounds = {r.city.code: r for r in BudgetRound.objects.select_related("city", "area")}
+    assert (rounds["gent"].phase, rounds["antwerpen"].phase) == ("results", "voting")
+    assert (rounds["gent"].area.code, rounds["antwerpen"].area.code) == ("dampoort", "borgerhout")
+    results = services.results(rounds["gent"])
+    assert results["voters"] == 60 and results["rules"]["mes"]["selected"]
+    assert rounds["antwerpen"].ballots.count() == 40

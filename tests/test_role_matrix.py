@@ -14,6 +14,7 @@ from django.utils import timezone
 from gti.accounts import services as accounts
 from gti.accounts.models import AuditEvent, Role, RoleGrant, RoleRequest
 from gti.accounts.services import create_token
+from gti.budgeting import services as budgeting
 from gti.documents import services as documents
 from gti.documents.models import AnnexKind, Document
 from gti.errors import Invalid
@@ -1128,6 +1129,75 @@ CASES = {
     "call_annex_kinds": Case(
         b_open_call, None, ("/calls/{ref}/annexes/", {"annex_permit": "required"}),
         {"secretariat_gent"}, set(), lambda t: list(AnnexKind.objects.values_list("kind")),
+    ),
+}  # fmt: skip
+
+
+# --- participatory budgeting: the city's secretariat runs its rounds ------------------------
+
+
+def b_budget_round(phase="ideas"):
+    from tests.budgeting.test_services import make_round
+
+    round_ = make_round()
+    if phase == "review":
+        idea = budgeting.propose_idea(round_, title="Bankjes", description="…",
+                                      estimated_cost="1000")  # fmt: skip
+        budgeting.advance(round_, by=person("secretariat_gent"))
+        return {"obj": round_, "pk": round_.pk, "idea": idea.pk}
+    return {"obj": round_, "pk": round_.pk}
+
+
+def b_budget_voting(entered=False):
+    from tests.budgeting.test_services import second_official, voting_round
+
+    round_ = voting_round()
+    (code,) = budgeting.generate_codes(round_, 1, by=person("secretariat_gent"))
+    choice = str(budgeting.on_ballot(round_).first().pk)
+    keys = {"obj": round_, "pk": round_.pk, "code": code, "choice": choice}
+    if entered:
+        official = (get_user_model().objects.filter(username="secretariat_gent_2").first()
+                    or second_official())  # fmt: skip
+        ballot = budgeting.enter_paper_ballot(round_, by=official, code=code, birth_year=1970,
+                                              choices={choice: 1})  # fmt: skip
+        keys["ballot"] = str(ballot.pk)
+    return keys
+
+
+def budget_state(t):
+    from gti.budgeting.models import Ballot, BudgetRound, Idea
+
+    return (list(BudgetRound.objects.values_list("pk", "phase")),
+            list(Idea.objects.values_list("pk", "feasible", "final_cost")),
+            list(Ballot.objects.values_list("pk", "confirmed")))  # fmt: skip
+
+
+BUDGET_ROUND = {"city": "gent", "area": "", "name": "Wijkbudget", "budget": "100000",
+                "ballot_kind": "approval", "min_projects": "1", "completion": "add1u",
+                "minimum_age": "16"}  # fmt: skip
+CASES |= {
+    "budget_round_create": Case(
+        b_nothing, None, ("/budgeting/new/", BUDGET_ROUND), {"secretariat_gent"}, set(),
+        budget_state,
+    ),
+    "budget_round_advance": Case(
+        b_budget_round, None, ("/budgeting/{pk}/manage/", {"action": "advance"}),
+        {"secretariat_gent"}, {"secretariat_antwerpen"}, budget_state,
+    ),
+    "budget_idea_review": Case(
+        lambda: b_budget_round("review"), None, ("/budgeting/{pk}/manage/", {
+            "action": "review", "idea": "{idea}", "feasible": "yes", "final_cost": "900"}),
+        {"secretariat_gent"}, {"secretariat_antwerpen"}, budget_state,
+    ),
+    "budget_paper_enter": Case(
+        b_budget_voting, None, ("/budgeting/{pk}/paper/", {
+            "action": "enter", "code": "{code}", "birth_year": "1970", "choice": ["{choice}"]}),
+        {"secretariat_gent"}, {"secretariat_antwerpen"}, budget_state,
+    ),
+    "budget_paper_confirm": Case(
+        lambda: b_budget_voting(entered=True), None, ("/budgeting/{pk}/paper/", {
+            "action": "confirm", "ballot": "{ballot}", "choice": ["{choice}"]}),
+        {"secretariat_gent"}, {"secretariat_antwerpen"}, budget_state,
     ),
 }  # fmt: skip
 

@@ -3,7 +3,8 @@ default procedure, about forty proposals drawn from the strategies' example acti
 every step (pre-registration, admissibility, the Technical Working Group, the steering committees'
 validation, the managing authority's decision), the grants of the approved proposals with an
 amendment each, their first progress reports and claims (verified, paid, in payment
-applications) and the claims their beneficiaries plan, and demo users for every role.
+applications) and the claims their beneficiaries plan, a participatory budget per city (Ghent's
+wijkbudget counted, Antwerp's burgerbudget still voting), and demo users for every role.
 
 Everything goes through the real services, so the demo also exercises the rules and the audit
 trail. Running it again changes nothing. The demo users' passwords are printed: demo only.
@@ -576,6 +577,71 @@ def _notification_preferences(people) -> None:
     )
 
 
+# Participatory budgets: Ghent's wijkbudget in Dampoort, counted (approval ballots), and
+# Antwerp's burgerbudget in Borgerhout, still voting (points, as at its district meetings).
+BUDGETS = {
+    "gent": {"area": "dampoort", "name": "Wijkbudget Dampoort 2026", "budget": "150000",
+             "ballot_kind": "approval", "min_projects": 1, "max_projects": 3,
+             "voters": 60, "results": True},
+    "antwerpen": {"area": "borgerhout", "name": "Burgerbudget Borgerhout 2026",
+                  "budget": "200000", "ballot_kind": "cumulative", "points_per_voter": 10,
+                  "max_points_per_project": 5, "voters": 40, "results": False},
+}  # fmt: skip
+BUDGET_IDEAS = [
+    ("Speelplein met schaduwbomen", "Een speelplein met bomen en een waterpunt.", "45000"),
+    ("Geveltuinen in elke straat", "Geveltuinen aanleggen met de bewoners.", "20000"),
+    ("Overdekte fietsenstalling", "Een buurtfietsenstalling bij het plein.", "60000"),
+    ("Buurtmoestuin", "Een moestuin op een braakliggend perceel.", "30000"),
+    ("Zitbanken langs de wandelroute", "Rustpunten voor ouderen.", "15000"),
+    ("Ontmoetingsruimte voor jongeren", "Een lokaal met een vaste begeleider.", "80000"),
+    ("Kunst in de onderdoorgang", "Een muurschildering met kinderen van de buurt.", "12000"),
+]
+
+
+def _budgets(people, progress) -> None:
+    from gti.budgeting import services as budgeting
+
+    for code, plan in BUDGETS.items():
+        city = City.objects.get(code=code)
+        secretariat = people[f"demo-secretariaat-{code}"]
+        strategy = city.strategies.current().get()
+        themes = list(strategy.themes.all())
+        plan = dict(plan)
+        voters, counted = plan.pop("voters"), plan.pop("results")
+        round_ = budgeting.create_round(
+            by=secretariat, city=city, area=strategy.areas.get(code=plan.pop("area")), **plan
+        )
+        for n, (title, text, cost) in enumerate(BUDGET_IDEAS):
+            budgeting.propose_idea(round_, title=title, description=text, estimated_cost=cost,
+                                   theme=themes[n % len(themes)])  # fmt: skip
+        round_ = budgeting.advance(round_, by=secretariat)
+        for n, idea in enumerate(round_.ideas.all()):
+            if n == 5:
+                budgeting.review_idea(idea, by=secretariat, feasible=False,
+                                      reason="Geen vaste begeleider binnen dit budget")  # fmt: skip
+            else:
+                final = (idea.estimated_cost * Decimal("1.1")).quantize(CENT)
+                budgeting.review_idea(idea, by=secretariat, feasible=True, final_cost=final)
+        round_ = budgeting.advance(round_, by=secretariat)
+        rng = random.Random(f"gti-demo-budget-{code}")
+        ideas = [str(i.pk) for i in budgeting.on_ballot(round_)]
+        popular = ideas[:3]  # some ideas draw more support, as in every neighbourhood
+        for letter in budgeting.generate_codes(round_, voters, by=secretariat):
+            voter = budgeting.identify(round_, kind="code", identity=letter,
+                                       birth_year=rng.randint(1940, 2008))  # fmt: skip
+            chosen = rng.sample(popular, 1) + rng.sample(ideas, rng.randint(0, 2))
+            if round_.cumulative:
+                choices = {k: 0 for k in chosen}
+                for k in rng.choices(chosen, k=rng.randint(4, 10)):
+                    choices[k] = min(choices[k] + 1, 5)
+            else:
+                choices = dict.fromkeys(chosen, 1)
+            budgeting.cast_ballot(round_, voter, choices)
+        if counted:
+            budgeting.advance(round_, by=secretariat, reason="stemming afgesloten")
+        progress(f"{code}: participatory budget {round_.name} ({round_.get_phase_display()})")
+
+
 def run(progress=print) -> dict:
     """Make the demo data once; return the demo users."""
     people = users()
@@ -617,6 +683,7 @@ def run(progress=print) -> dict:
     _follow_up(call, people, progress)
     _performance(call.programme, progress)
     _participation(call, people, progress)
+    _budgets(people, progress)
     return people
 
 

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "gti.opendata",
     "gti.participation",
     "gti.notifications",
+    "gti.budgeting",
     "django_tasks_db",
 ]
 

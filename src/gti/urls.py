@@ -20,6 +20,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     path("accounts/", include("gti.accounts.urls")),
+    path("budgeting/", include("gti.budgeting.urls")),
     path("monitoring/", include("gti.monitoring.urls")),
     path("portal/", include("gti.opendata.urls")),
     path("", include("gti.participation.urls")),  # before proposals: calls/<ref>/<action>/

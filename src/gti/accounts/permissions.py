@@ -88,6 +88,11 @@ ACTIONS: dict[str, set[str]] = {
     "document.call": {RUN},  # call text, guidance, templates; the annexes the call asks
     "document.annex": {A},  # own proposal's annexes while a draft: upload, replace, remove
     "document.grant": {MA},  # decision documents on a grant
+    # participatory budgeting
+    "budgeting.manage": {S},  # rounds, their phases, code letters, the voter list, .pb import
+    "budgeting.review": {S},  # the feasibility review of ideas
+    "budgeting.paper_enter": {S},  # a paper ballot typed in at the booth
+    "budgeting.paper_confirm": {S},  # typed in again by a second official, never the first
 }
 
 
