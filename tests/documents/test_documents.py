@@ -317,3 +317,27 @@ def test_the_api_lists_and_uploads_annexes():
         response = Client().post(path, wrong, **headers)
         assert response.status_code == 422, (wrong, response.content)
     assert Document.objects.count() == 2
+
+
+def test_a_claims_invoices_are_added_on_its_page_and_read_as_the_claim():
+    from gti.monitoring import claims
+    from tests.test_role_matrix import b_claim
+
+    claim = b_claim()["obj"]  # a draft of Ghent's beneficiary
+    client = signed_in("applicant_gent")
+    response = client.post(f"/documents/claim/{claim.pk}/",
+                           {"kind": "invoice", "file": upload("factuur.pdf")})  # fmt: skip
+    assert response.status_code == 302 and response["Location"].endswith("#documents")
+    document = Document.objects.get(claim=claim)
+    page = client.get(f"/en/monitoring/claims/{claim.pk}/").content.decode()
+    assert "factuur.pdf" in page and document.sha256 in page
+    # A draft is the beneficiary's own; submitted, the managing authority reads its files.
+    assert signed_in("managing_authority").get(f"/documents/{document.pk}/").status_code == 404
+    claims.submit_claim(claim, by=person("applicant_gent"))
+    assert signed_in("managing_authority").get(f"/documents/{document.pk}/").status_code == 200
+    for name in ("secretariat_antwerpen", "applicant_gent_2"):
+        assert signed_in(name).get(f"/documents/{document.pk}/").status_code == 404, name
+        refused = signed_in(name).post(f"/documents/claim/{claim.pk}/",
+                                       {"kind": "invoice", "file": upload("x.pdf")})  # fmt: skip
+        assert refused.status_code == 404, name
+    assert Document.objects.filter(claim=claim).count() == 1

@@ -68,7 +68,6 @@ def section(user, dossier) -> dict:
 
 def _dossier(user, field: str, key: str):
     from gti.monitoring import lookups
-    from gti.monitoring.models import ProgressReport
     from gti.proposals.models import Proposal
     from gti.proposals.queries import calls_visible_to
 
@@ -81,7 +80,7 @@ def _dossier(user, field: str, key: str):
     if field == "grant":
         return lookups.grant_for(user, key)
     if field == "report" and key.isdigit():
-        return get_object_or_404(ProgressReport.objects.visible_to(user), pk=int(key))
+        return lookups.report_for(user, int(key))
     if field == "claim" and key.isdigit():
         return lookups.claim_for(user, int(key))
     raise Http404

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gti.accounts import permissions
+from gti.documents.views import section
 from gti.errors import Invalid, Refused
 from gti.monitoring import claims, lookups, money
 from gti.monitoring.models import Claim, ClaimLine, Grant, PaymentApplication
@@ -210,6 +211,7 @@ def claim(request, pk):
     terms = claims.terms_of(claim)
     return render(request, "monitoring/claim.html", {
         "claim": claim, "grant": claim.grant, "city": claim.grant.proposal.city, "lines": lines,
+        "documents": section(request.user, claim),
         "can_edit": can_edit, "can_verify": can_verify, "can_pay": can_pay,
         "rows": _line_rows(claim, typed) if can_edit else [],
         "row_errors": row_errors, "form_errors": form_errors,

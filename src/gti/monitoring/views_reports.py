@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from gti.accounts import permissions
+from gti.documents.views import section
 from gti.errors import Invalid, Refused
 from gti.monitoring import lookups
 from gti.monitoring import reports as service
@@ -134,6 +135,7 @@ def report(request, pk):
     return render(request, "monitoring/report.html", {
         "report": report,
         "grant": report.grant,
+        "documents": section(user, report),
         "editable": editable,
         "reviewable": reviewable,
         "indicators": indicator_rows,
