@@ -96,9 +96,12 @@ ACTIONS: dict[str, set[str]] = {
 }
 
 
-def procedure_for(obj=None):
-    """The procedure that decides who takes a step: the call's, else the programme's default."""
-    for path in ("rules", "call.rules", "proposal.call.rules", "meeting.call.rules"):
+MISSING = object()
+
+
+def follow(obj, *paths: str):
+    """The value at the first dotted path `obj` has (`"call.city_id"`), else `MISSING`."""
+    for path in paths:
         value = obj
         try:
             for part in path.split("."):
@@ -106,6 +109,14 @@ def procedure_for(obj=None):
         except AttributeError:
             continue
         return value
+    return MISSING
+
+
+def procedure_for(obj=None):
+    """The procedure that decides who takes a step: the call's, else the programme's default."""
+    found = follow(obj, "rules", "call.rules", "proposal.call.rules", "meeting.call.rules")
+    if found is not MISSING:
+        return found
     from gti.proposals.services.calls import default_procedure
 
     return default_procedure()
@@ -164,16 +175,10 @@ def forget(user) -> None:
 
 
 def city_of(obj):
-    paths = ("city_id", "call.city_id", "proposal.city_id", "assignment.proposal.city_id")
-    for path in paths:
-        value = obj
-        try:
-            for part in path.split("."):
-                value = getattr(value, part)
-        except AttributeError:
-            continue
-        return value
-    return None
+    found = follow(
+        obj, "city_id", "call.city_id", "proposal.city_id", "assignment.proposal.city_id"
+    )
+    return None if found is MISSING else found
 
 
 def _owner(user, obj) -> bool:

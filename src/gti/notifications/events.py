@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from gti.accounts import permissions
 from gti.notifications.models import Kind
 
 Facts = dict[str, object]
@@ -36,15 +37,8 @@ class Rule:
 
 
 def proposal_of(obj):
-    for path in ("grant.proposal", "proposal"):
-        value = obj
-        try:
-            for part in path.split("."):
-                value = getattr(value, part)
-        except AttributeError:
-            continue
-        return value
-    return obj
+    found = permissions.follow(obj, "grant.proposal", "proposal")
+    return obj if found is permissions.MISSING else found
 
 
 def applicant(obj):
