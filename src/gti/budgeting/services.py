@@ -17,18 +17,16 @@ from fractions import Fraction
 from django.core import signing
 from django.db import transaction
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from gti.accounts import audit, permissions
 from gti.budgeting.models import Ballot, BudgetRound, Idea, Voter
 from gti.errors import Invalid, Refused
-from gti.participation import pabulib, rules
+from gti.participation import pabulib, residents, rules
 
 P = BudgetRound.Phase
 K = BudgetRound.BallotKind
 NEXT = {P.IDEAS: P.REVIEW, P.REVIEW: P.VOTING, P.VOTING: P.RESULTS}
-CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read off a printed letter
 MONEY_MAX = Decimal("999999999999.99")
 
 
@@ -37,10 +35,10 @@ def _city(round_: BudgetRound) -> str:
 
 
 def identity_hash(kind: str, value: str) -> str:
-    """A keyed hash (HMAC with the site's secret) of a code or e-mail address: the only trace
-    of who someone is. Without the key a list of addresses cannot be matched against it."""
-    value = value.strip().upper() if kind == "code" else value.strip().lower()
-    return salted_hmac("gti.budgeting.identity", f"{kind}:{value}", algorithm="sha256").hexdigest()
+    """The keyed hash of a code or e-mail address (`residents.keyed`): the only trace of who
+    someone is. Without the key a list of addresses cannot be matched against it."""
+    value = residents.normalise(value) if kind == "code" else value.strip().lower()
+    return residents.keyed(f"voter.{kind}", value)
 
 
 def token_hash(token: str) -> str:
@@ -209,10 +207,7 @@ def generate_codes(round_: BudgetRound, count: int, *, by, area=None) -> list[st
         raise Invalid.one("count", _("between 1 and 100000 codes"))
     if round_.phase == P.RESULTS:
         raise Refused(_("The vote is closed."))
-    codes = [
-        "-".join("".join(secrets.choice(CODE_ALPHABET) for _ in range(4)) for _ in range(3))
-        for _ in range(count)
-    ]
+    codes = residents.new_codes(count)
     with transaction.atomic():
         Voter.objects.bulk_create([
             Voter(round=round_, identity_hash=identity_hash("code", c), kind=Voter.Kind.CODE,

@@ -17,11 +17,9 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import hmac
 import secrets
 from typing import Annotated
 
-from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
@@ -33,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from gti.accounts import audit, permissions
 from gti.errors import Invalid, Refused
+from gti.participation import residents
 from gti.participation.models import (
     Channel,
     Comment,
@@ -44,6 +43,7 @@ from gti.participation.models import (
     Support,
     TargetGroup,
 )
+from gti.participation.residents import keyed, normalise
 from gti.proposals.inputs import messages
 from gti.proposals.models import Call, Proposal
 
@@ -61,8 +61,6 @@ CONSULTED_STATES = (
     Proposal.State.ASSESSED,
 )
 EMAIL_LINK_HOURS = 24
-LETTER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read from paper
-LETTER_LENGTH = 12  # 60 bits: not guessed within the rate limit
 
 
 # --- participation moments ---------------------------------------------------------------------
@@ -266,29 +264,17 @@ def consulted_proposals(call: Call):
     )
 
 
-def _keyed(purpose: str, value: str) -> str:
-    """A keyed hash (HMAC-SHA256 with SECRET_KEY): the same value gives the same hash, and
-    without the key nobody can test a guess against it."""
-    message = f"{purpose}:{value}".encode()
-    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
-
-
-def _normalise_code(code: str) -> str:
-    return "".join(ch for ch in code.upper() if ch.isalnum())
-
-
 def make_letter_codes(consultation: Consultation, count: int, *, by) -> list[str]:
     """A batch of one-time codes to print on letters. They are returned once, to be printed;
     only their hashes are kept."""
     permissions.require(by, "consultation.manage", consultation.call)
     if not isinstance(count, int) or not 1 <= count <= 5000:
         raise Invalid.one("count", _("between 1 and 5000 codes"))
-    codes = [
-        "".join(secrets.choice(LETTER_ALPHABET) for _ in range(LETTER_LENGTH)) for _ in range(count)
-    ]
+    codes = residents.new_codes(count)
     with transaction.atomic():
         LetterCode.objects.bulk_create(
-            LetterCode(consultation=consultation, code_hash=_keyed("letter", c)) for c in codes
+            LetterCode(consultation=consultation, code_hash=keyed("letter", normalise(c)))
+            for c in codes
         )
         audit.record(
             "participation.letter_codes.made",
@@ -297,7 +283,7 @@ def make_letter_codes(consultation: Consultation, count: int, *, by) -> list[str
             after={"count": count},
             city=_city_code(consultation.call),
         )
-    return ["-".join(c[i : i + 4] for i in range(0, LETTER_LENGTH, 4)) for c in codes]
+    return codes
 
 
 def _city_code(call: Call) -> str:
@@ -305,7 +291,7 @@ def _city_code(call: Call) -> str:
 
 
 def _pseudonym(key: str) -> str:
-    return _keyed("pseudonym", key)[:6].upper()
+    return keyed("pseudonym", key)[:6].upper()
 
 
 def _resident(consultation: Consultation, key: str, via: str) -> Resident:
@@ -336,7 +322,7 @@ def send_email_link(consultation: Consultation, email: str, *, link) -> None:
         verification = EmailVerification.objects.create(
             consultation=consultation,
             token_hash=hashlib.sha256(token.encode()).hexdigest(),
-            email_key=_keyed("email", email),
+            email_key=keyed("email", email),
             expires_at=timezone.now() + datetime.timedelta(hours=EMAIL_LINK_HOURS),
         )
         audit.record(
@@ -391,13 +377,15 @@ def verify_email(consultation: Consultation, token: str) -> Resident:
 def redeem_letter_code(consultation: Consultation, code: str) -> Resident:
     """A code from a letter, used once, makes its holder a resident of the consultation."""
     _require_open(consultation)
-    normalised = _normalise_code(code or "")
-    if len(normalised) != LETTER_LENGTH:
-        raise Invalid.one("code", _("a code has %(n)s letters and digits") % {"n": LETTER_LENGTH})
+    normalised = normalise(code or "")
+    if len(normalised) != residents.LENGTH:
+        raise Invalid.one(
+            "code", _("a code has %(n)s letters and digits") % {"n": residents.LENGTH}
+        )
     with transaction.atomic():
         letter = (
             LetterCode.objects.select_for_update()
-            .filter(consultation=consultation, code_hash=_keyed("letter", normalised))
+            .filter(consultation=consultation, code_hash=keyed("letter", normalised))
             .first()
         )
         if letter is None or letter.used_at is not None:
