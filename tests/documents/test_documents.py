@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.test import Client
+from django.utils import translation
 
 from gti.accounts.models import AuditEvent
 from gti.accounts.services import create_token
@@ -132,7 +133,8 @@ def test_a_replaced_annex_keeps_the_old_version_and_both_hashes_are_audited(sett
     assert event.after["sha256"] == hashlib.sha256(newer).hexdigest() == new.sha256
     client = signed_in("applicant_gent")
     assert b"".join(client.get(f"/documents/{old.pk}/").streaming_content) == PDF
-    with pytest.raises(Invalid, match="newer version"):
+    # The request above made Dutch (the default) the active language: read the refusal in English.
+    with translation.override("en"), pytest.raises(Invalid, match="newer version"):
         services.upload(proposal, by=person("applicant_gent"), file=upload(), replaces=old)
 
 
@@ -293,7 +295,7 @@ def test_the_proposal_page_uploads_lists_and_replaces():
     refused = client.post(f"/documents/proposal/{proposal.reference}/",
                           {"kind": "cost_quote", "file": upload("offerte.pdf", PNG)},
                           follow=True)  # fmt: skip
-    assert "the content is not a PDF file" in refused.content.decode()
+    assert "de inhoud is geen PDF-bestand" in refused.content.decode()  # the Dutch page
     assert Document.objects.count() == 2
 
 

@@ -90,7 +90,7 @@ def test_a_reminder_goes_once_per_deadline_and_offset(settings):
         ("applicant_gent", f"{key}@14"), ("secretariat_gent", f"{key}@14"),
         ("applicant_gent", f"{key}@3"), ("secretariat_gent", f"{key}@3")])  # fmt: skip
     message = Notification.objects.get(user__username="applicant_gent", reminder=f"{key}@3")
-    assert closes.isoformat() in message.subject and "submission deadline" in message.subject
+    assert closes.isoformat() in message.subject and "uiterste indieningsdatum" in message.subject
     assert message.link == f"https://gti.example.org/calls/{call.reference}/"
 
 
@@ -125,7 +125,7 @@ def test_the_calendar_feed_parses_and_is_personal():
     assert b"\n" not in body.replace(b"\r\n", b"")  # CRLF only
     calendar = Calendar.from_ical(body)
     [event] = calendar.walk("VEVENT")
-    assert str(event["SUMMARY"]) == f"submission deadline: {call.reference} {title}"
+    assert str(event["SUMMARY"]) == f"uiterste indieningsdatum: {call.reference} {title}"
     assert event.decoded("DTSTART") == timezone.localdate(call.closes_at)
     assert str(event["URL"]) == f"https://gti.example.org/calls/{call.reference}/"
     assert str(event["UID"]) == f"call-{call.pk}-closes@gti.example.org"

@@ -79,7 +79,7 @@ def test_returned_for_correction_with_the_reasons_and_the_date(django_capture_on
 def test_admissible_and_not_admissible_reach_the_applicant_only():
     proposal = admissible()
     assert set(inbox(Kind.ADMISSIBILITY)) == {"applicant_gent"}
-    assert "is admissible" in inbox(Kind.ADMISSIBILITY)["applicant_gent"].subject
+    assert "is ontvankelijk" in inbox(Kind.ADMISSIBILITY)["applicant_gent"].subject
 
     other = submitted(title="Tweede voorstel")
     secretariat = person("secretariat_gent")
@@ -87,7 +87,7 @@ def test_admissible_and_not_admissible_reach_the_applicant_only():
     failing = PASS_ALL | {"legal-personality": ("fail", "Buurtwerk heeft geen rechtspersoon.")}
     services.screen_proposal(other, by=secretariat, checklist=failing)
     message = inbox(Kind.ADMISSIBILITY)["applicant_gent"]
-    assert "not admissible" in message.subject and other.reference in message.subject
+    assert "niet ontvankelijk" in message.subject and other.reference in message.subject
     assert "Buurtwerk heeft geen rechtspersoon." in message.body
     assert proposal.reference not in message.subject
 
@@ -143,12 +143,12 @@ def test_progress_report_returned_and_accepted_reach_the_beneficiary():
     reports.review_report(report, by=authority, outcome="return", remarks="Oppervlakte per zone.")
     returned = inbox(Kind.REPORT)
     assert set(returned) == {"applicant_gent"}
-    assert "returned" in returned["applicant_gent"].subject
+    assert "teruggestuurd" in returned["applicant_gent"].subject
     assert "Oppervlakte per zone." in returned["applicant_gent"].body
     assert returned["applicant_gent"].link == f"{SITE}/monitoring/reports/{report.pk}/"
     reports.submit_report(report, by=beneficiary)
     reports.review_report(report, by=person("managing_authority_2"), outcome="accept")
-    assert "accepted" in inbox(Kind.REPORT)["applicant_gent"].subject
+    assert "aanvaard" in inbox(Kind.REPORT)["applicant_gent"].subject
 
 
 def test_claim_verified_and_payment_made_reach_the_beneficiary(call):  # noqa: F811

@@ -22,7 +22,7 @@ def test_the_list_marks_read_and_the_header_counts_unread():
     proposal = submitted()
     client = signed_in("applicant_gent")
     page = client.get("/en/notifications/").content.decode()
-    assert f"Receipt: proposal {proposal.reference} submitted" in page
+    assert f"Ontvangstbevestiging: projectvoorstel {proposal.reference} ingediend" in page
     assert 'data-unread="1"' in page
     receipt = Notification.objects.get(user__username="applicant_gent", kind=Kind.RECEIPT)
 
