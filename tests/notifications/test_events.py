@@ -120,9 +120,11 @@ def test_validation_round_waits_for_the_city_s_steering_committee_and_the_decisi
     assert set(rounds) == {"steering_antwerpen", "steering_antwerpen_2", "steering_antwerpen_3",
                            "managing_authority_2"}  # fmt: skip
     validation = rounds["steering_antwerpen"]
-    assert "validation" in validation.subject and validation.link.startswith(f"{SITE}/rounds/")
+    # Each reads the round's purpose in their own language (Dutch unless they chose English).
+    assert "strategische validering" in validation.subject
+    assert validation.link.startswith(f"{SITE}/rounds/")
     # The decision round: the managing authority's other member (who prepared it knows).
-    assert "decision" in rounds["managing_authority_2"].subject
+    assert "beslissing" in rounds["managing_authority_2"].subject
     decision = inbox(Kind.DECISION)
     assert set(decision) == {"applicant_antwerpen"}
     message = decision["applicant_antwerpen"]

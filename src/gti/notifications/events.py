@@ -99,7 +99,7 @@ def _monitoring_facts(event, obj) -> Facts:
 def _round_facts(event, obj) -> Facts:
     return {
         "call": obj.call.reference,
-        "purpose": obj.get_purpose_display(),
+        "purpose": dict(type(obj).Purpose.choices)[obj.purpose],  # lazy, as the state above
         "date": obj.date.isoformat(),
         "count": len(event.after.get("proposals", [])) if "proposals" in event.after else "",
     }
