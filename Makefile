@@ -5,9 +5,10 @@ BIN := $(VENV)/bin
 # Django 6 needs Python 3.12+; take the newest interpreter found, 3.11 works too (Django 5.2 LTS).
 PYTHON ?= $(shell scripts/find-python)
 export GTI_DATA_DIR ?= $(CURDIR)/var
-# The suite runs on every core (tests marked xdist_group share one worker: the API fuzz run makes
-# the demo once); PYTEST_ARGS="-k audit" etc. narrows it.
-PYTEST_ARGS ?= -n auto --dist loadgroup
+# The suite runs on every core, a test module to a worker (its module-scoped fixtures, such as
+# the demo the open-data and API fuzz tests read, are made once); PYTEST_ARGS="-k audit" etc.
+# narrows it.
+PYTEST_ARGS ?= -n auto --dist loadscope
 HOST ?= 127.0.0.1
 PORT ?= 8000
 

@@ -203,7 +203,6 @@ schema = schemathesis.openapi.from_wsgi(
 )
 
 
-@pytest.mark.xdist_group("fuzz")  # one worker makes the demo, once
 @schema.parametrize()
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])  # each case rolls back
 # One parameter set, so each operation's test has its own node id (pytest 9.2 builds it from the
