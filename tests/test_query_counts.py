@@ -237,9 +237,9 @@ PAGE_QUERIES = {
     "/accounts/audit/": 8,
     "/calls/<ref>/scenarios/": 24,
     "/portfolio/gent/": 15,
-    "/accounts/dashboard/": 11,
-    "/accounts/dashboard/ (secretariat)": 11,
-    "/accounts/dashboard/ (applicant)": 9,
+    "/accounts/dashboard/": 17,  # + the coming deadlines: calls, returns, reports, plans, rounds
+    "/accounts/dashboard/ (secretariat)": 17,
+    "/accounts/dashboard/ (applicant)": 14,
     "/accounts/api-keys/": 7,
     "/": 15,
     "/programme/": 11,

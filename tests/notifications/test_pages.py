@@ -79,3 +79,24 @@ def test_my_deadlines_lists_in_date_order_with_the_calendar_address():
     token = services.profile(person("applicant_gent")).calendar_token
     assert f"https://gti.example.org/deadlines/{token}.ics" in page
     assert Client().get("/en/my-work/").status_code == 302  # sign in first
+
+
+def test_my_work_shows_the_first_coming_deadlines_and_links_to_all():
+    from django.utils import timezone
+
+    from gti.accounts.views import DEADLINES_SHOWN
+    from gti.notifications import deadlines
+
+    proposal = submitted()
+    client = signed_in("applicant_gent")
+    page = client.get("/en/accounts/dashboard/").content.decode()
+    mine = deadlines.for_person(person("applicant_gent"), timezone.localdate())
+    assert 0 < len(mine) <= DEADLINES_SHOWN
+    assert "Coming deadlines" in page and proposal.call.reference in page
+    assert all(f'data-deadline="{d.key}"' in page for d in mine)
+    assert 'href="/en/my-work/"' in page
+    # Someone with no dated work sees no such section.
+    assert (
+        "Coming deadlines"
+        not in signed_in("auditor").get("/en/accounts/dashboard/").content.decode()
+    )

@@ -35,13 +35,19 @@ from gti.accounts.queries import managed_cities
 from gti.errors import Invalid, Refused
 from gti.proposals import queries as proposal_queries
 
+DEADLINES_SHOWN = 5
+
 
 @login_required
 def dashboard(request):
-    """What waits for this person, per role they hold. Role: any signed-in person."""
-    return render(
-        request, "accounts/dashboard.html", {"panels": proposal_queries.dashboard(request.user)}
-    )
+    """What waits for this person, per role they hold, and their first coming deadlines (all of
+    them on My deadlines). Role: any signed-in person."""
+    from gti.notifications import deadlines
+
+    return render(request, "accounts/dashboard.html", {
+        "panels": proposal_queries.dashboard(request.user),
+        "deadlines": deadlines.for_person(request.user)[:DEADLINES_SHOWN],
+    })  # fmt: skip
 
 
 def _require_user_manager(user):
