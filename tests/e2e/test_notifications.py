@@ -82,7 +82,7 @@ def test_receipt_return_with_reasons_deadline_and_resubmission(site, page, setti
     notice = page.locator("[data-notification=returned]")
     expect(notice).to_contain_text("Add the quotations for the works.")
     reminder = page.locator("[data-notification=deadline]")
-    expect(reminder).to_contain_text("submit the corrected proposal")
+    expect(reminder).to_contain_text(ref)  # in the promoter's language (Dutch): the reference
     expect(reminder).to_contain_text(due.isoformat())
     accessible(page)
     notice.get_by_role("button").click()
