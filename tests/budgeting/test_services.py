@@ -244,6 +244,27 @@ def test_paper_ballots_need_a_second_official_whose_entry_matches():
     assert AuditEvent.objects.filter(action__startswith="budgeting.paper").count() == 2
 
 
+def test_no_paper_ballot_is_entered_or_confirmed_once_the_vote_is_closed():
+    round_ = voting_round()
+    codes = services.generate_codes(round_, 2, by=person("secretariat_gent"))
+    first, second = person("secretariat_gent"), second_official()
+    ballot = services.enter_paper_ballot(round_, by=first, code=codes[0], birth_year=1970,
+                                         choices=ids(round_, "Bomen"))  # fmt: skip
+    services.advance(round_, by=first, reason="stemming afgesloten")
+    with pytest.raises(Refused, match="Voting is not open"):
+        services.enter_paper_ballot(round_, by=first, code=codes[1], birth_year=1970,
+                                    choices=ids(round_, "Bomen"))  # fmt: skip
+    with pytest.raises(Refused, match="Voting is not open"):
+        services.confirm_paper_ballot(ballot, by=second, choices=ids(round_, "Bomen"))
+    ballot.refresh_from_db()
+    assert not ballot.confirmed and round_.ballots.count() == 1
+    assert (
+        not Voter.objects.filter(round=round_, has_voted=True)
+        .exclude(identity_hash=services.identity_hash("code", codes[0]))
+        .exists()
+    )
+
+
 def test_results_wait_for_the_results_phase_and_equal_rules_compute_on_the_exported_pb():
     round_ = voting_round()
     votes = [("Speelplein",), ("Speelplein", "Bomen"), ("Bomen", "Bankjes"),

@@ -372,9 +372,7 @@ def cast_ballot(round_: BudgetRound, voter: Voter, choices: dict, *, token: str 
     ballot's token). Returns the ballot and its token, which only the resident keeps."""
     clean = check_choices(round_, choices)
     with transaction.atomic():
-        round_ = BudgetRound.objects.select_for_update().get(pk=round_.pk)
-        if round_.phase != P.VOTING:
-            raise Refused(_("Voting is not open."))
+        round_ = _voting(round_)
         voter = Voter.objects.select_for_update().get(pk=voter.pk, round=round_)
         if voter.has_voted:
             ballot = round_.ballots.filter(token_hash=token_hash(token)).first() if token else None
@@ -400,6 +398,15 @@ def ballot_of(round_: BudgetRound, token: str) -> Ballot | None:
     return round_.ballots.filter(token_hash=token_hash(token), source=Ballot.Source.ONLINE).first()
 
 
+def _voting(round_: BudgetRound) -> BudgetRound:
+    """The round locked (as `advance` locks it, so the vote cannot close halfway through a
+    ballot) and read again: refused unless voting is open."""
+    round_ = BudgetRound.objects.select_for_update().get(pk=round_.pk)
+    if round_.phase != P.VOTING:
+        raise Refused(_("Voting is not open."))
+    return round_
+
+
 def enter_paper_ballot(round_: BudgetRound, *, by, code: str, birth_year, choices: dict) -> Ballot:
     """A paper ballot typed in at the booth: the resident's letter code counts them as voted,
     the ballot waits for a second official to type it in again."""
@@ -407,6 +414,7 @@ def enter_paper_ballot(round_: BudgetRound, *, by, code: str, birth_year, choice
     clean = check_choices(round_, choices)
     voter = identify(round_, kind=Voter.Kind.CODE, identity=code, birth_year=birth_year)
     with transaction.atomic():
+        _voting(round_)
         voter = Voter.objects.select_for_update().get(pk=voter.pk)
         if voter.has_voted:
             raise Refused(_("This code has voted already."))
@@ -428,11 +436,10 @@ def confirm_paper_ballot(ballot: Ballot, *, by, choices: dict) -> Ballot:
         raise Refused(_("A second official confirms a paper ballot, not the one who entered it."))
     clean = check_choices(round_, choices)
     with transaction.atomic():
+        _voting(round_)
         ballot = Ballot.objects.select_for_update().get(pk=ballot.pk)
         if ballot.confirmed:
             raise Refused(_("This paper ballot is confirmed already."))
-        if BudgetRound.objects.get(pk=round_.pk).phase != P.VOTING:
-            raise Refused(_("Voting is not open."))
         if clean != ballot.choices:
             raise Invalid.one("choices", _("the second entry differs from the first: check the "
                                            "paper ballot and type it in again"))  # fmt: skip
