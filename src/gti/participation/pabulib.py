@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from django.utils.translation import gettext as _
+from gti.participation.texts import gettext as _
 
 VOTE_TYPES = ("approval", "cumulative")
 SECTIONS = ("meta", "projects", "votes")
