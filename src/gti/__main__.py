@@ -5,6 +5,12 @@ import sys
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["pb"]:
+        # A pure computation that researchers run on many files needs no site: without Django's
+        # start-up and system checks it starts in a tenth of a second instead of seconds.
+        from gti.participation import cli
+
+        sys.exit(cli.main(sys.argv[2:]))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gti.settings")
     from django.core.management import execute_from_command_line
 

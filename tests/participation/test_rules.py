@@ -1,7 +1,11 @@
 import itertools
 import json
+import os
 import random
+import subprocess
+import sys
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -9,7 +13,7 @@ from django.core.management.base import CommandError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gti.participation import pabulib, rules
+from gti.participation import pabulib, rules, texts
 from tests.participation.reference import generate, pabutools_outcome
 
 RUNS = [
@@ -362,6 +366,84 @@ def test_the_command_exits_2_on_a_broken_file_or_option(tmp_path, text, args, me
     assert error.value.returncode == 2
     assert message in str(error.value)
     assert not target.exists()
+
+
+# -- the command as researchers run it: `gti` in a new process, without the site ------------------
+
+SRC = Path(__file__).resolve().parents[2] / "src"
+
+
+def gti(*args: str) -> subprocess.CompletedProcess:
+    """The real `gti` executable on this checkout's code; no language chosen."""
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    return subprocess.run([str(Path(sys.executable).parent / "gti"), *args], env=env,
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+
+
+def test_gti_pb_writes_json_in_a_new_process(tmp_path):
+    source = tmp_path / "gent.pb"
+    source.write_text(DECIMALS, encoding="utf-8")
+    done = gti("pb", "compute", str(source), "--rule", "mes", "--completion", "add1u")
+    assert (done.returncode, done.stderr) == (0, "")
+    result = json.loads(done.stdout)
+    outcome = rules.compute(pabulib.read(DECIMALS), "mes", "add1u")
+    assert result["selected"] == outcome.selected
+    assert Fraction(result["total_cost"]) == outcome.total_cost
+    assert (result["rule"], result["completion"]) == ("mes", "add1u")
+    assert Fraction(result["endowment"]) == outcome.endowment
+
+
+def test_gti_pb_writes_text_in_dutch_when_no_language_is_chosen(tmp_path):
+    source, target = tmp_path / "gent.pb", tmp_path / "out.txt"
+    source.write_text(DECIMALS, encoding="utf-8")
+    done = gti("pb", "compute", str(source), "--rule", "mes", "--format", "text",
+               "--output", str(target))  # fmt: skip
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+    text = target.read_text(encoding="utf-8")
+    assert "budget van elke stemmer: 20.1" in text
+    assert "gelijke delen van" in text
+
+
+def test_gti_pb_names_the_broken_line_and_writes_nothing(tmp_path):
+    source, target = tmp_path / "gent.pb", tmp_path / "out.json"
+    source.write_text(broken(15, "b;lots;Trees"), encoding="utf-8")
+    done = gti("pb", "compute", str(source), "--rule", "mes", "--output", str(target))
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr == f"gti pb: {source}: regel 15: kost 'lots' is geen niet-negatief getal\n"
+    assert not target.exists()
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--rule", "median"], "argument --rule: invalid choice: 'median'"),
+        (["--rule", "greedy", "--completion", "add1"], "--completion: greedy neemt er geen"),
+        (["--rule", "mes", "--increment", "-2"], "--increment: '-2' is geen positief getal"),
+    ],
+)
+def test_gti_pb_refuses_a_bad_option_and_writes_nothing(tmp_path, args, message):
+    source, target = tmp_path / "gent.pb", tmp_path / "out.json"
+    source.write_text(DECIMALS, encoding="utf-8")
+    done = gti("pb", "compute", str(source), *args, "--output", str(target))
+    assert done.returncode == 2
+    assert message in done.stderr
+    assert done.stdout == ""
+    assert not target.exists()
+
+
+def test_the_command_module_loads_neither_the_settings_nor_django_translation():
+    code = "import sys, gti.participation.cli; print(sorted(sys.modules))"
+    done = subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONPATH": str(SRC)},
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    loaded = set(json.loads(done.stdout.replace("'", '"')))
+    assert "gti.participation.cli" in loaded
+    assert not loaded & {"gti.settings", "django.utils.translation", "django.conf"}
+
+
+def test_the_command_speaks_the_sites_default_language_without_the_site(settings):
+    assert texts.LANGUAGE_CODE == settings.LANGUAGE_CODE
+    assert texts._catalogue().gettext("%(file)s: no such file") == "%(file)s: bestand bestaat niet"
 
 
 def test_random_ids_sort_as_strings():
