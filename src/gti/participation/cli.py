@@ -83,8 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     add_arguments(parser)
     try:
         options = vars(parser.parse_args(argv))
-    except SystemExit as exit:  # --help (0) or a bad option (2), argparse has said why
-        return exit.code
+    except SystemExit as stop:  # --help (0) or a bad option (2), argparse has said why
+        return stop.code
     try:
         text = run(**options)
     except Refused as error:
