@@ -251,7 +251,7 @@ PAGE_QUERIES = {
     "/monitoring/dashboard/": 28,  # + planned claims, results per SDG, map figures, own cities
     "/monitoring/reports/annual/": 64,  # a section per city and one for the GTI
     "/monitoring/reports/annual/ (secretariat)": 30,
-    "/portal/ (anyone)": 16,  # the key of the kept choices and map drawing, the page, its counts
+    "/portal/ (anyone)": 14,  # the key of the kept choices and map drawing, the page, its counts
 }
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, fields
 from decimal import Decimal
+from itertools import batched
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
@@ -29,9 +30,11 @@ from django.db.models import (
     Subquery,
     Sum,
     TextChoices,
+    TextField,
     Value,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -119,9 +122,10 @@ def beneficiary(proposal: Proposal) -> str:
     return lead.name if lead is not None and lead.legal_personality else ""
 
 
-def _achievements(proposal: Proposal, version: GrantVersion | None) -> str:
+def _achievements(proposal: Proposal, version: GrantVersion | None, achieved) -> str:
     """The purpose (the proposal's summary), the targets of the grant in force and the values
-    of the latest accepted progress report, by indicator code."""
+    of the latest accepted progress report (`achieved`: its end date and (code, value) pairs,
+    or None), by indicator code."""
     purpose = proposal.summary.strip()
     parts = [purpose if purpose.endswith((".", "!", "?")) else f"{purpose}."] if purpose else []
     if version is not None and version.indicators:
@@ -129,22 +133,54 @@ def _achievements(proposal: Proposal, version: GrantVersion | None) -> str:
             f"{t['code']} {Decimal(t['target']).normalize():f}" for t in version.indicators
         )
         parts.append(_("Targets: %(targets)s.") % {"targets": targets})
-    grant = getattr(proposal, "grant", None)
-    reports = grant.accepted if grant is not None else []
-    if reports and reports[0].values.all():
-        last = reports[0]
-        values = "; ".join(f"{v.code} {v.value.normalize():f}" for v in last.values.all())
+    if achieved is not None and achieved[1]:
+        period_end, pairs = achieved
+        values = "; ".join(f"{code} {value.normalize():f}" for code, value in pairs)
         parts.append(
             _("Achieved by %(date)s: %(values)s.")
-            % {"date": last.period_end.isoformat(), "values": values}
+            % {"date": period_end.isoformat(), "values": values}
         )
     return " ".join(parts)
+
+
+@dataclass
+class _Reports:
+    """What a grant's accepted progress reports publish: when each was accepted, and the end
+    date and indicator values of the latest."""
+
+    reviewed: list = field(default_factory=list)
+    latest: tuple | None = None  # (period end, [(code, value)])
+
+
+def _reports(grant_ids: list[int]) -> dict[int, _Reports]:
+    """The accepted reports of these grants, read as plain values in two queries (a page reads
+    some fifty values a grant: as model instances they cost more than the queries)."""
+    found: dict[int, _Reports] = {}
+    latest: dict[int, int] = {}  # report id: its grant
+    rows = (
+        ProgressReport.objects.filter(grant__in=grant_ids, state=ProgressReport.State.ACCEPTED)
+        .order_by("grant", "-period_end", "-pk")
+        .values_list("grant", "pk", "period_end", "reviewed_at")
+    )
+    for grant, report, period_end, reviewed_at in rows:
+        if grant not in found:
+            found[grant] = _Reports(latest=(period_end, []))
+            latest[report] = grant
+        if reviewed_at:
+            found[grant].reviewed.append(reviewed_at)
+    values = IndicatorValue.objects.filter(report__in=latest).order_by("report", "pk")
+    # the value as the database writes it: Decimal() of a text is cheaper than the field's own
+    # conversion (a float on SQLite), and gives the same number
+    as_text = Cast("value", TextField())
+    for report, code, value in values.values_list("report", "code", as_text):
+        found[latest[report]].latest[1].append((code, Decimal(value)))
+    return found
 
 
 def _geometry(proposal: Proposal, with_geometry: bool) -> dict | None:
     if not with_geometry:
         return None
-    areas = proposal.strategy.areas.all() if proposal.whole_city else proposal.areas.all()
+    areas = proposal.strategy.areas.all() if proposal.whole_city else proposal.listed_areas
     return geo.multipolygon([a.boundary for a in areas if a.boundary])
 
 
@@ -174,6 +210,16 @@ def matching(rows: QuerySet, q: str) -> QuerySet:
             words=SearchQuery(q, config="dutch", search_type="websearch")
         )
     return rows.filter(Q(title__icontains=q) | Q(summary__icontains=q))
+
+
+def _serving(rows: QuerySet, goal: int) -> list[int]:
+    """The ids of the rows whose own goals (a JSON list of numbers) hold `goal`, looked up once
+    by the database (PostgreSQL's containment, SQLite's json_each), not in each query of a page."""
+    if connection.vendor == "postgresql":
+        return list(rows.filter(sdgs__contains=[goal]).values_list("pk", flat=True))
+    table = connection.ops.quote_name(Proposal._meta.db_table)
+    within = f"SELECT p.id FROM {table} p, json_each(p.sdgs) g WHERE g.value = %s"
+    return list(rows.filter(pk__in=RawSQL(within, (goal,))).values_list("pk", flat=True))
 
 
 # The orders a list may take (a leading "-": descending), each on a published value itself.
@@ -217,9 +263,7 @@ def approved(
         rows = rows.annotate(has_version=_has_version()).filter(STATUS_FILTERS[status])
     if sdg:
         themes = [t.pk for t in Theme.objects.only("sdgs") if sdg in t.sdgs]
-        # the proposal's own goals: a JSON list, read here as SQLite cannot look into it
-        own = [pk for pk, goals in rows.exclude(sdgs=[]).values_list("pk", "sdgs") if sdg in goals]
-        rows = rows.filter(Q(theme__in=themes) | Q(pk__in=own))
+        rows = rows.filter(Q(theme__in=themes) | Q(pk__in=_serving(rows, sdg)))
     if q:
         rows = matching(rows, q)
     key = SORTS[sort.removeprefix("-")]
@@ -251,10 +295,10 @@ def by_pk(ids: list[int], with_geometry: bool = False) -> dict[int, Operation]:
 
 
 def page(number, size: int = 25, **filters) -> Page:
-    """One page of the published operations (with their geometry) the filters select."""
+    """One page of the published operations the filters select."""
     pages = Paginator(approved(**filters).values_list("pk", flat=True), size)
     found = pages.get_page(number)
-    read = by_pk(list(found.object_list), with_geometry=True)
+    read = by_pk(list(found.object_list))
     found.object_list = [read[pk] for pk in found.object_list if pk in read]
     return found
 
@@ -262,7 +306,7 @@ def page(number, size: int = 25, **filters) -> Page:
 def one(operation_id: str) -> Operation | None:
     """The published operation of this reference; None when there is none (or not approved)."""
     rows = Proposal.objects.filter(state=Proposal.State.APPROVED, reference=operation_id)
-    return next(_read(rows, with_geometry=True), None)
+    return next(_read(rows, with_geometry=False), None)
 
 
 @dataclass(frozen=True)
@@ -329,22 +373,25 @@ def _status(grant, versions) -> str:
     return Status.RUNNING if versions else Status.APPROVED
 
 
+# What a proposal holds that is never published, not even read here: the contact persons, the
+# assessment, the texts only the selection reads; and the large values of its call.
+UNREAD = (
+    "description", "promoter", "contact_name", "contact_email", "contact_phone", "urban_angle",
+    "additionality", "screening_reasons", "block_scores", "consolidated_score",
+    "call__procedure", "call__description", "call__programme__source",
+)  # fmt: skip
+
+
 def _read(rows: QuerySet, with_geometry: bool) -> Iterator[Operation]:
     zero = Value(Decimal("0.00"), output_field=DecimalField(max_digits=14, decimal_places=2))
     costs = BudgetLine.objects.filter(proposal=OuterRef("pk")).values("proposal")
-    accepted = ProgressReport.objects.filter(state=ProgressReport.State.ACCEPTED).order_by(
-        "-period_end"
-    )
-    # the values of a grant's latest accepted report only: the purpose cites no other
-    later = accepted.filter(
-        grant=OuterRef("report__grant"), period_end__gt=OuterRef("report__period_end")
-    )
     areas = Area.all_areas.order_by("position").defer("decision_nl", "decision_en")
+    # (lists, `to_attr`: a prefetch into a manager filters its queryset again for every row)
     rows = (
         rows.select_related(
             "city", "theme", "specific_objective__priority", "call__programme", "grant"
         )  # fmt: skip
-        .defer("description", "call__programme__source")  # never published, and large
+        .defer(*UNREAD)
         .annotate(
             total=_total(),
             eligible=Coalesce(
@@ -353,62 +400,66 @@ def _read(rows: QuerySet, with_geometry: bool) -> Iterator[Operation]:
         )
         .prefetch_related(
             Prefetch("partners", Partner.objects.filter(position=0), to_attr="lead_partners"),
-            Prefetch("areas", areas if with_geometry else areas.defer("boundary")),
             Prefetch(
-                "grant__versions",
-                GrantVersion.objects.filter(state=GrantVersion.State.APPROVED),
+                "areas", areas if with_geometry else areas.defer("boundary"), to_attr="listed_areas"
             ),
             Prefetch(
-                "grant__reports",
-                accepted.defer("narrative", "risks", "milestones").prefetch_related(
-                    Prefetch("values", IndicatorValue.objects.exclude(Exists(later)))
+                "grant__versions",
+                GrantVersion.objects.filter(state=GrantVersion.State.APPROVED).defer(
+                    "partner_budget", "milestones", "special_conditions", "reason"
                 ),
-                to_attr="accepted",
+                to_attr="approved_versions",
             ),
         )
     )
     if with_geometry:
         rows = rows.prefetch_related("strategy__areas")
     today = timezone.localdate()
-    for p in rows.iterator(chunk_size=CHUNK):
-        grant = getattr(p, "grant", None)
-        versions = list(grant.versions.all()) if grant is not None else []
-        # the version in force today; a grant whose first version starts later: that one
-        version = services.in_force_among(versions, today) or min(
-            versions, key=lambda v: v.number, default=None
-        )
-        if version is not None:
-            eligible = sum((Decimal(a) for a in version.budget.values()), Decimal("0.00"))
-            erdf, rate = version.erdf, version.rate
-            start, end = version.eligible_from, version.eligible_until
-        else:  # approved, the grant not opened yet: the figures of the decision
-            eligible, erdf, rate = p.eligible, p.erdf_granted, p.erdf_rate
-            start, end = p.start_date, p.end_date
-        reports = grant.accepted if grant is not None else []
-        changes = [p.updated_at] + [v.approved_at for v in versions if v.approved_at]
-        changes += [r.reviewed_at for r in reports if r.reviewed_at]
-        objective = p.specific_objective
-        yield Operation(
-            operation_id=p.reference,
-            operation_name=p.title,
-            beneficiary=beneficiary(p),
-            purpose_and_achievements=_achievements(p, version),
-            start_date=_date(start),
-            expected_end_date=_date(end),
-            total_cost_eur=_money(p.total),
-            eligible_cost_eur=_money(eligible),
-            eu_contribution_eur=_money(erdf),
-            union_cofinancing_rate="" if rate is None else f"{rate.normalize():f}",
-            fund=p.call.programme.fund,
-            priority=objective.priority.label if objective else "",
-            specific_objective=f"{objective.code} {objective.title}" if objective else "",
-            category_of_intervention="",  # CPR Annex I, table 1: not in the data yet
-            city=p.city.name,
-            theme=p.theme.name if p.theme else "",
-            location=p.city.name if p.whole_city else "; ".join(a.name for a in p.areas.all()),
-            location_postcode="",  # not in the data yet
-            country=COUNTRY,
-            last_updated=timezone.localdate(max(changes)).isoformat(),
-            geometry=_geometry(p, with_geometry),
-            status=_status(grant, versions),
-        )
+    for chunk in batched(rows.iterator(chunk_size=CHUNK), CHUNK):
+        reports = _reports([p.grant.pk for p in chunk if getattr(p, "grant", None)])
+        for p in chunk:
+            yield _operation(p, reports, today, with_geometry)
+
+
+def _operation(p: Proposal, reports: dict[int, _Reports], today, with_geometry) -> Operation:
+    grant = getattr(p, "grant", None)
+    versions = grant.approved_versions if grant is not None else []
+    # the version in force today; a grant whose first version starts later: that one
+    version = services.in_force_among(versions, today) or min(
+        versions, key=lambda v: v.number, default=None
+    )
+    if version is not None:
+        eligible = sum((Decimal(a) for a in version.budget.values()), Decimal("0.00"))
+        erdf, rate = version.erdf, version.rate
+        start, end = version.eligible_from, version.eligible_until
+    else:  # approved, the grant not opened yet: the figures of the decision
+        eligible, erdf, rate = p.eligible, p.erdf_granted, p.erdf_rate
+        start, end = p.start_date, p.end_date
+    accepted = reports.get(grant.pk) if grant is not None else None
+    changes = [p.updated_at] + [v.approved_at for v in versions if v.approved_at]
+    changes += accepted.reviewed if accepted else []
+    objective = p.specific_objective
+    return Operation(
+        operation_id=p.reference,
+        operation_name=p.title,
+        beneficiary=beneficiary(p),
+        purpose_and_achievements=_achievements(p, version, accepted and accepted.latest),
+        start_date=_date(start),
+        expected_end_date=_date(end),
+        total_cost_eur=_money(p.total),
+        eligible_cost_eur=_money(eligible),
+        eu_contribution_eur=_money(erdf),
+        union_cofinancing_rate="" if rate is None else f"{rate.normalize():f}",
+        fund=p.call.programme.fund,
+        priority=objective.priority.label if objective else "",
+        specific_objective=f"{objective.code} {objective.title}" if objective else "",
+        category_of_intervention="",  # CPR Annex I, table 1: not in the data yet
+        city=p.city.name,
+        theme=p.theme.name if p.theme else "",
+        location=p.city.name if p.whole_city else "; ".join(a.name for a in p.listed_areas),
+        location_postcode="",  # not in the data yet
+        country=COUNTRY,
+        last_updated=timezone.localdate(max(changes)).isoformat(),
+        geometry=_geometry(p, with_geometry),
+        status=_status(grant, versions),
+    )
