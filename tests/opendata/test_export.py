@@ -2,6 +2,7 @@
 format; only approved operations, only published fields."""
 
 import csv
+import datetime
 import io
 import json
 from decimal import Decimal
@@ -9,7 +10,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.utils import translation
+from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from gti.monitoring.models import ProgressReport
@@ -129,6 +130,37 @@ def test_a_city_exports_its_own_operations_and_geojson_carries_the_areas(demo, t
     Partner.objects.filter(pk=lead.pk).update(legal_personality=False)
     row = next(o for o in operations.published() if o.operation_id == reference)
     assert row.beneficiary == ""
+
+
+def test_only_the_latest_accepted_report_is_cited_and_its_acceptance_dates_the_row(demo):
+    report = (
+        ProgressReport.objects.filter(state=ProgressReport.State.ACCEPTED)
+        .exclude(values=None)
+        .select_related("grant__proposal")
+        .first()
+    )
+    value = report.values.first()
+    later = ProgressReport.objects.create(
+        grant=report.grant,
+        period_start=report.period_end + datetime.timedelta(days=1),
+        period_end=report.period_end + datetime.timedelta(days=90),
+        state=ProgressReport.State.ACCEPTED,
+        reviewed_at=timezone.now() + datetime.timedelta(days=400),
+    )
+    later.values.create(code=value.code, value=value.value + Decimal("12.5"))
+    draft = ProgressReport.objects.create(
+        grant=report.grant,
+        period_start=later.period_end + datetime.timedelta(days=1),
+        period_end=later.period_end + datetime.timedelta(days=90),
+    )
+    draft.values.create(code=value.code, value=Decimal("999999"))
+    row = operations.one(report.grant.proposal.reference)
+    achieved = f"{(value.value + Decimal('12.5')).normalize():f}"
+    cited = f"Achieved by {later.period_end.isoformat()}: {value.code} {achieved}."
+    assert cited in row.purpose_and_achievements
+    assert f"Achieved by {report.period_end.isoformat()}" not in row.purpose_and_achievements
+    assert "999999" not in row.purpose_and_achievements
+    assert row.last_updated == timezone.localdate(later.reviewed_at).isoformat()
 
 
 def unpublished(approved_names: set[str]) -> set[str]:

@@ -291,7 +291,7 @@ def by_pk(ids: list[int], with_geometry: bool = False) -> dict[int, Operation]:
     read again: a state changed since the ids were read leaves its row out)."""
     rows = Proposal.objects.filter(pk__in=ids, state=Proposal.State.APPROVED)
     pks = dict(rows.values_list("reference", "pk"))
-    return {pks[o.operation_id]: o for o in _read(rows, with_geometry)}
+    return {pks[o.operation_id]: o for o in _read(rows, with_geometry, streamed=False)}
 
 
 def page(number, size: int = 25, **filters) -> Page:
@@ -306,7 +306,7 @@ def page(number, size: int = 25, **filters) -> Page:
 def one(operation_id: str) -> Operation | None:
     """The published operation of this reference; None when there is none (or not approved)."""
     rows = Proposal.objects.filter(state=Proposal.State.APPROVED, reference=operation_id)
-    return next(_read(rows, with_geometry=False), None)
+    return next(_read(rows, with_geometry=False, streamed=False), None)
 
 
 @dataclass(frozen=True)
@@ -382,7 +382,9 @@ UNREAD = (
 )  # fmt: skip
 
 
-def _read(rows: QuerySet, with_geometry: bool) -> Iterator[Operation]:
+def _read(rows: QuerySet, with_geometry: bool, streamed: bool = True) -> Iterator[Operation]:
+    """The operations of these approved proposals. `streamed`: read CHUNK rows at a time (a
+    server-side cursor on PostgreSQL), for the whole list; else at once, for a page or one."""
     zero = Value(Decimal("0.00"), output_field=DecimalField(max_digits=14, decimal_places=2))
     costs = BudgetLine.objects.filter(proposal=OuterRef("pk")).values("proposal")
     areas = Area.all_areas.order_by("position").defer("decision_nl", "decision_en")
@@ -415,7 +417,7 @@ def _read(rows: QuerySet, with_geometry: bool) -> Iterator[Operation]:
     if with_geometry:
         rows = rows.prefetch_related("strategy__areas")
     today = timezone.localdate()
-    for chunk in batched(rows.iterator(chunk_size=CHUNK), CHUNK):
+    for chunk in batched(rows.iterator(chunk_size=CHUNK) if streamed else rows, CHUNK):
         reports = _reports([p.grant.pk for p in chunk if getattr(p, "grant", None)])
         for p in chunk:
             yield _operation(p, reports, today, with_geometry)
