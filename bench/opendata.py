@@ -112,9 +112,11 @@ def database_floor(path: Path) -> float:
             cursor.execute(f"CREATE TEMP TABLE floor (LIKE {table} INCLUDING ALL)")
             cursor.execute("ALTER TABLE floor ALTER source SET DEFAULT 'floor', "
                            "ALTER imported_at SET DEFAULT now()")  # fmt: skip
+            texts = ", ".join(c for c in COLUMNS if not ExternalOperation._meta.get_field(c).null)
             began = time.perf_counter()
             with path.open("rb") as data, cursor.cursor.copy(
-                f"COPY floor ({columns}) FROM STDIN WITH (FORMAT csv, HEADER true)"
+                f"COPY floor ({columns}) FROM STDIN "
+                f"WITH (FORMAT csv, HEADER true, FORCE_NOT_NULL ({texts}))"  # empty: ''
             ) as copy:  # fmt: skip
                 while block := data.read(1 << 20):
                     copy.write(block)
@@ -124,7 +126,7 @@ def database_floor(path: Path) -> float:
         staged = Path(tempfile.mkdtemp(prefix="gti-bench-floor-")) / "staged.sqlite3"
         cursor.execute("ATTACH DATABASE %s AS staged", [str(staged)])
         cursor.execute(f"CREATE TABLE staged.operations ({columns})")
-        with path.open(encoding="utf-8", newline="") as data:
+        with path.open(encoding="utf-8", newline="") as data, transaction.atomic():
             rows = csv.reader(data)
             next(rows)
             marks = ", ".join(["%s"] * len(COLUMNS))
