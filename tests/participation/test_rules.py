@@ -439,6 +439,7 @@ def test_the_command_module_loads_neither_the_settings_nor_django_translation():
     loaded = set(json.loads(done.stdout.replace("'", '"')))
     assert "gti.participation.cli" in loaded
     assert not loaded & {"gti.settings", "django.utils.translation", "django.conf"}
+    assert not loaded & {"dataclasses", "inspect", "pathlib"}  # the slow ones to import
 
 
 def test_the_command_speaks_the_sites_default_language_without_the_site(settings):

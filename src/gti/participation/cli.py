@@ -2,15 +2,16 @@
 
 gti/__main__.py runs `main` before Django is loaded; the management command `pb` (`gti help`,
 `call_command`) wraps the same `add_arguments` and `run`. Nothing here may import Django's
-settings, models or translation machinery (gti.participation.texts translates): that keeps the
-command's start-up to a tenth of a second (tests/participation/test_rules.py checks).
+settings, models or translation machinery (gti.participation.texts translates), and this
+package does without the standard library's slower imports (pathlib, dataclasses): that keeps
+the command's start-up to a tenth of a second (tests/participation/test_rules.py checks).
 """
 
 import argparse
 import json
+import os
 import sys
 from fractions import Fraction
-from pathlib import Path
 
 from gti.participation import pabulib, rules
 from gti.participation.texts import gettext as _
@@ -29,14 +30,14 @@ class Refused(Exception):
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     compute = sub.add_parser("compute", help="the outcome of a rule on a .pb file")
-    compute.add_argument("file", type=Path, help="the election, a pabulib .pb file")
+    compute.add_argument("file", help="the election, a pabulib .pb file")
     compute.add_argument("--rule", choices=rules.RULES, required=True)
     compute.add_argument("--completion", choices=rules.COMPLETIONS, default="none")
     compute.add_argument(
         "--increment", default="1", help="add1: the raise of a voter's budget per run"
     )
     compute.add_argument("--format", dest="fmt", choices=["json", "text"], default="json")
-    compute.add_argument("--output", type=Path, help="the file to write (else stdout)")
+    compute.add_argument("--output", help="the file to write (else stdout)")
 
 
 def run(action: str, **options) -> str:
@@ -44,8 +45,8 @@ def run(action: str, **options) -> str:
     return {"compute": compute}[action](**options)
 
 
-def compute(file: Path, rule: str, completion: str, increment: str, fmt: str,
-            output: Path | None, **_command) -> str:  # fmt: skip
+def compute(file: str, rule: str, completion: str, increment: str, fmt: str,
+            output: str | None, **_command) -> str:  # fmt: skip
     """`_command`: the management command's own options (verbosity, …), not used."""
     if rule == "greedy" and completion != "none":
         raise Refused(_("--completion: greedy takes none"))
@@ -55,10 +56,11 @@ def compute(file: Path, rule: str, completion: str, increment: str, fmt: str,
         step = 0
     if step <= 0:
         raise Refused(_("--increment: %(value)r is not a positive number") % {"value": increment})
-    if not file.is_file():
+    if not os.path.isfile(file):
         raise Refused(_("%(file)s: no such file") % {"file": file})
-    if output is not None and not output.parent.resolve().is_dir():
-        raise Refused(_("--output: no folder %(folder)s") % {"folder": output.parent})
+    folder = os.path.dirname(output or "") or "."
+    if output is not None and not os.path.isdir(folder):
+        raise Refused(_("--output: no folder %(folder)s") % {"folder": folder})
     try:
         instance = pabulib.read(file)
     except pabulib.PabulibError as error:
@@ -72,7 +74,8 @@ def compute(file: Path, rule: str, completion: str, increment: str, fmt: str,
         text = as_text(instance, outcome)
     if output is None:
         return text
-    output.write_text(text, encoding="utf-8")
+    with open(output, "w", encoding="utf-8") as f:
+        f.write(text)
     return ""
 
 

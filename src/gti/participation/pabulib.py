@@ -10,10 +10,10 @@ naming the line and the problem; nothing is half read.
 
 import csv
 import io
+import os
+from collections import namedtuple
 from collections.abc import Iterable
-from dataclasses import dataclass
 from fractions import Fraction
-from pathlib import Path
 
 from gti.participation.texts import gettext as _
 
@@ -30,20 +30,17 @@ class PabulibError(ValueError):
         super().__init__(_("line %(line)d: %(problem)s") % {"line": line, "problem": problem})
 
 
-@dataclass(frozen=True)
-class Project:
-    id: str
-    cost: Amount
-    name: str = ""
-    category: tuple[str, ...] = ()
-    target: tuple[str, ...] = ()
+class Project(namedtuple("Project", "id cost name category target", defaults=("", (), ()))):
+    """id: str, cost: Amount, name: str, category and target: tuple[str, ...]."""
+
+    __slots__ = ()  # an immutable tuple, quicker to make than a frozen dataclass
 
 
-@dataclass(frozen=True)
-class Ballot:
-    voter_id: str
-    vote: tuple[str, ...]
-    points: tuple[int, ...] | None = None  # cumulative ballots only, aligned with `vote`
+class Ballot(namedtuple("Ballot", "voter_id vote points", defaults=(None,))):
+    """voter_id: str, vote: the project ids (tuple[str, ...]), points: tuple[int, ...] aligned
+    with `vote` (cumulative ballots only) or None."""
+
+    __slots__ = ()
 
     def utilities(self) -> dict[str, int]:
         """Points per project (a cumulative ballot), else 1 per approved project."""
@@ -52,16 +49,19 @@ class Ballot:
         return dict(zip(self.vote, self.points, strict=True))
 
 
-@dataclass
 class Instance:
-    meta: dict[str, str]
-    projects: dict[str, Project]  # by id, in file order
-    ballots: list[Ballot]
-    budget: Amount
-    vote_type: str  # approval | cumulative
-    min_length: int | None = None
-    max_length: int | None = None
-    max_sum_points: int | None = None
+    def __init__(
+        self, meta: dict[str, str], projects: dict[str, Project], ballots: list[Ballot],
+        budget: Amount, vote_type: str, min_length: int | None = None,
+        max_length: int | None = None, max_sum_points: int | None = None,
+    ):  # fmt: skip
+        self.meta = meta
+        self.projects = projects  # by id, in file order
+        self.ballots = ballots
+        self.budget = budget
+        self.vote_type = vote_type  # approval | cumulative
+        self.min_length, self.max_length = min_length, max_length
+        self.max_sum_points = max_sum_points
 
     @property
     def description(self) -> str:
@@ -121,9 +121,9 @@ def _positive_int(line: int, key: str, text: str) -> int:
     return value
 
 
-def read(source: str | Path | Iterable[str]) -> Instance:
+def read(source: str | os.PathLike | Iterable[str]) -> Instance:
     """Reads a .pb file (a path) or its text (an iterable of lines, or a str holding a newline)."""
-    if isinstance(source, Path) or (isinstance(source, str) and "\n" not in source):
+    if isinstance(source, os.PathLike) or (isinstance(source, str) and "\n" not in source):
         with open(source, encoding="utf-8-sig", newline="") as f:
             return _parse(f)
     if isinstance(source, str):

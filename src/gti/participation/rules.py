@@ -25,7 +25,6 @@ until then every step is the same with a larger endowment, each voter holding th
 """
 
 from bisect import bisect_left
-from dataclasses import dataclass, field
 from fractions import Fraction
 from heapq import heappop, heappush
 from itertools import accumulate, repeat
@@ -38,18 +37,18 @@ RULES = ("greedy", "mes")
 COMPLETIONS = ("none", "utilitarian", "add1", "add1u")
 
 
-@dataclass
 class Funding:
     """One funded project: by the equal shares of its supporters (`mes`) or from what remained
     (`greedy`). For mes, who paid what: `payments` (voter index -> amount)."""
 
-    project: str
-    phase: str  # mes | greedy
-    cost: Fraction
-    _payers: tuple = field(default=(), repr=False)
-    _paid: list = field(default_factory=list, repr=False)
-    _unit: int = field(default=1, repr=False)  # an amount is paid / _unit
-    _price: int = field(default=0, repr=False)
+    def __init__(self, project: str, phase: str, cost: Fraction, _payers: tuple = (),
+                 _paid: list | tuple = (), _unit: int = 1, _price: int = 0):  # fmt: skip
+        self.project, self.phase, self.cost = project, phase, cost  # phase: mes | greedy
+        self._payers, self._paid = _payers, _paid
+        self._unit, self._price = _unit, _price  # an amount is paid / _unit
+
+    def __repr__(self) -> str:
+        return f"Funding({self.project!r}, {self.phase!r}, {self.cost!r})"
 
     @property
     def price(self) -> Fraction | None:
@@ -61,14 +60,12 @@ class Funding:
         return {v: Fraction(a, self._unit) for v, a in zip(self._payers, self._paid, strict=True)}
 
 
-@dataclass
 class Outcome:
-    rule: str
-    completion: str
-    budget: Fraction
-    endowment: Fraction | None  # each voter's starting budget in the mes run kept
-    fundings: list[Funding]
-    voter_ids: list[str]
+    def __init__(self, rule: str, completion: str, budget: Fraction, endowment: Fraction | None,
+                 fundings: list[Funding], voter_ids: list[str]):  # fmt: skip
+        self.rule, self.completion, self.budget = rule, completion, budget
+        self.endowment = endowment  # each voter's starting budget in the mes run kept
+        self.fundings, self.voter_ids = fundings, voter_ids
 
     @property
     def selected(self) -> list[str]:
@@ -155,7 +152,6 @@ LOWER, UPPER = 1 - 2.0**-40, 1 + 2.0**-40  # bounds around a float of a price, f
 ERAS = 32  # denominators kept before every budget is brought to the last one
 
 
-@dataclass
 class _Start:
     """A run of equal shares up to the first step in which some supporter could not pay an equal
     share (or some project's supporters could not pay it). Every run with a larger endowment
@@ -163,12 +159,11 @@ class _Start:
     supporter, now richer by the same amount, can still pay; so the same prices, choices and
     payments, each voter then holding the same amount more."""
 
-    endowment: Fraction
-    denominator: int
-    heap: list
-    budgets: list[int]  # over denominator
-    funded: list[tuple]
-    spent: int
+    def __init__(self, endowment: Fraction, denominator: int, heap: list, budgets: list[int],
+                 funded: list[tuple], spent: int):  # fmt: skip
+        self.endowment, self.denominator, self.heap = endowment, denominator, heap
+        self.budgets = budgets  # over denominator
+        self.funded, self.spent = funded, spent
 
 
 def _mes(e: _Election, endowment: Fraction, start: _Start | None = None):

@@ -9,12 +9,12 @@ looked for only if something has loaded them.
 """
 
 import gettext as _gettext
+import os
 import sys
 from functools import cache
-from pathlib import Path
 
 LANGUAGE_CODE = "nl"  # settings.LANGUAGE_CODE, without importing the settings
-LOCALE = Path(__file__).resolve().parent.parent / "locale"
+LOCALE = os.path.join(os.path.dirname(os.path.dirname(os.path.realpath(__file__))), "locale")
 
 
 def gettext(message: str) -> str:
