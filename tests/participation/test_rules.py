@@ -268,6 +268,15 @@ def test_written_files_read_back_the_same():
     assert pabulib.read(pabulib.write(decimals)).projects["b"].cost == Fraction("40.25")
 
 
+def test_votes_with_spaces_empty_items_or_none_read_as_plain_ones():
+    loose = DECIMALS.replace("1;a,b", " 1 ; a , b ,").replace("2;b,c", "2;b,,c")
+    assert pabulib.read(loose).ballots == pabulib.read(DECIMALS).ballots
+    # "none" is an empty vote, even where a project has that id
+    text = DECIMALS.replace("num_projects;4", "num_projects;5").replace(
+        "d;50;Square", "d;50;Square\nnone;1;Park").replace("5;a,d", "5;none")  # fmt: skip
+    assert pabulib.read(text).ballots[-1].vote == ()
+
+
 def broken(line: int, replacement: str | None) -> str:
     lines = DECIMALS.splitlines()
     if replacement is None:

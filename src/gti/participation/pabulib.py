@@ -110,6 +110,22 @@ def _list(text: str) -> tuple[str, ...]:
     return tuple([part for part in map(str.strip, text.split(",")) if part])
 
 
+def _split(text: str) -> tuple[str, ...]:
+    return tuple(text.split(","))
+
+
+def _plain(text: str) -> bool:
+    """Whether `_list` of each `;`-separated field of the lines only splits it on `,`: no
+    whitespace but line ends, no quote, no empty field or item, no `none` (as in every file we
+    know)."""
+    text = "\n" + text.replace("\r\n", "\n") + "\n"
+    return not (
+        any(c.isspace() or c == '"' for c in set(text) - {"\n"})
+        or "none" in text.lower()
+        or any(empty in text for empty in (",,", ",;", ";,", ";;", ",\n", "\n,", ";\n", "\n;"))
+    )
+
+
 def _positive_int(line: int, key: str, text: str) -> int:
     try:
         value = int(text.strip())
@@ -258,6 +274,8 @@ def _votes(lines, before, header, projects, vote_type, limits) -> list[Ballot]:
     most_points = limits.get("max_sum_points")
     voters: set[str] = set()
     ballots: list[Ballot] = []
+    lines = list(lines)
+    items = _split if _plain("".join(lines)) else _list
     for line, row in _rows(lines, before):
         if len(row) == 1:
             first = row[0].strip().lower()
@@ -270,11 +288,11 @@ def _votes(lines, before, header, projects, vote_type, limits) -> list[Ballot]:
         if len(row) != width:
             raise PabulibError(line, _("%(found)d columns where the header has %(expected)d") % {
                 "found": len(row), "expected": width})  # fmt: skip
-        voter, vote = row[at_voter].strip(), _list(row[at_vote])
+        voter, vote = row[at_voter].strip(), items(row[at_vote])
         chosen = set(vote)
         points = None
         if at_points is not None:
-            texts = _list(row[at_points])
+            texts = items(row[at_points])
             try:
                 points = tuple(map(int, texts))
             except ValueError:
