@@ -110,6 +110,10 @@ def _list(text: str) -> tuple[str, ...]:
     return tuple([part for part in map(str.strip, text.split(",")) if part])
 
 
+# in VOTES lines: a space, a quote, an empty field or item (line ends as \n)
+NOT_PLAIN = (" ", '"', ",,", ",;", ";,", ";;", ",\n", "\n,", ";\n", "\n;")
+
+
 def _split(text: str) -> tuple[str, ...]:
     return tuple(text.split(","))
 
@@ -119,10 +123,10 @@ def _plain(text: str) -> bool:
     whitespace but line ends, no quote, no empty field or item, no `none` (as in every file we
     know)."""
     text = "\n" + text.replace("\r\n", "\n") + "\n"
-    return not (
-        any(c.isspace() or c == '"' for c in set(text) - {"\n"})
-        or "none" in text.lower()
-        or any(empty in text for empty in (",,", ",;", ";,", ";;", ",\n", "\n,", ";\n", "\n;"))
+    return (
+        text.replace("\n", "").isprintable()  # of the white space, only " " is printable
+        and not any(s in text for s in NOT_PLAIN)
+        and "none" not in text.lower()
     )
 
 
