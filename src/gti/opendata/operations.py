@@ -286,12 +286,12 @@ def credit() -> str:
     return "; ".join(s.attribution for s in Strategy.objects.current().order_by("city__code"))
 
 
-def by_pk(ids: list[int], with_geometry: bool = False) -> dict[int, Operation]:
+def by_pk(ids: list[int]) -> dict[int, Operation]:
     """The published operations of these proposals, by the proposal's id (approved ones only,
     read again: a state changed since the ids were read leaves its row out)."""
     rows = Proposal.objects.filter(pk__in=ids, state=Proposal.State.APPROVED)
     pks = dict(rows.values_list("reference", "pk"))
-    return {pks[o.operation_id]: o for o in _read(rows, with_geometry, streamed=False)}
+    return {pks[o.operation_id]: o for o in _read(rows, with_geometry=False, streamed=False)}
 
 
 def page(number, size: int = 25, **filters) -> Page:
