@@ -217,6 +217,16 @@ def test_batches_store_every_row(db, tmp_path):
     assert "3 rows" in err and "6 rows" in err and "7 rows" in err  # progress per batch
 
 
+def test_a_bad_row_after_stored_batches_still_imports_nothing(db, tmp_path):
+    rows = [row(operation_id=f"OK-{n}") for n in range(4)]
+    rows += [row(operation_id="LATE", total_cost_eur="x"), row(operation_id="OK-5")]
+    code, out, _ = run(write(tmp_path / "late.csv", rows), "--batch-size", "2")
+    assert code == 2 and out.startswith("line 6: total_cost_eur: not a number")
+    assert not ExternalOperation.objects.exists() and not events().exists()
+    code, out, _ = run(tmp_path / "late.csv", "--batch-size", "2", "--skip-bad")
+    assert code == 0 and ExternalOperation.objects.count() == 5
+
+
 def test_a_batch_size_below_one_is_refused(db, tmp_path):
     with pytest.raises(imports.ImportRefused) as refused:
         imports.import_file(write(tmp_path / "a.csv", [row()]), batch_size=0)
@@ -251,7 +261,7 @@ def test_the_platforms_own_export_imports_back_value_for_value(demo, tmp_path):
 
 
 def test_the_schema_has_the_columns_of_the_published_list_in_order():
-    """The rows are stored in the order of the schema's fields (imports._store)."""
+    """The rows are stored in the order of the schema's fields (imports._writer)."""
     assert tuple(imports.OperationRow.model_fields) == operations.COLUMNS
     assert imports.STORED[2:] == operations.COLUMNS
 

@@ -30,6 +30,7 @@ import io
 import operator
 import re
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -415,31 +416,36 @@ def _problem(line: int, error: dict) -> Problem:
     return Problem(line, str(error["loc"][0]) if error["loc"] else _("(row)"), _message(error))
 
 
-STORED = ("source", "imported_at", *COLUMNS)  # the order of the values `_store` writes
+STORED = ("source", "imported_at", *COLUMNS)  # the order of the values `_writer` writes
 
 
-def _store(first: tuple, rows: list) -> None:
-    """Write a batch of typed rows (values in the order of COLUMNS, after the `first` values of
-    STORED) to the table: one COPY on PostgreSQL, one prepared INSERT run over the batch on
-    SQLite. Not `bulk_create`: it prepares each value of each row field by field again (some
-    25 µs a row), where the batch is typed already."""
-    if not rows:
-        return
+@contextmanager
+def _writer(first: tuple):
+    """A function that writes a batch of typed rows (values in the order of COLUMNS, after the
+    `first` values of STORED) to the table: on PostgreSQL into one COPY for the whole file, which
+    the server stores while the next batch is read and typed (a COPY per batch would wait for
+    each); on SQLite one prepared INSERT run over the batch. Not `bulk_create`: it prepares each
+    value of each row field by field again (some 25 µs a row), where the batch is typed already.
+    Nothing else may use the connection until the block ends."""
     quote, meta = connection.ops.quote_name, ExternalOperation._meta
     table = quote(meta.db_table)
     columns = ", ".join(quote(meta.get_field(name).column) for name in STORED)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                if (text := _copy_text(first, rows)) is not None:
-                    copy.write(text)
-                    return
-                for row in rows:
-                    copy.write_row((*first, *row))
-        else:
-            marks = ", ".join(["%s"] * len(STORED))
-            insert = f"INSERT INTO {table} ({columns}) VALUES ({marks})"
-            cursor.executemany(insert, map(first.__add__, map(tuple, rows)))
+
+                def store(rows: list) -> None:
+                    if (text := _copy_text(first, rows)) is not None:
+                        copy.write(text)
+                        return
+                    for row in rows:
+                        copy.write_row((*first, *row))
+
+                yield store
+            return
+        marks = ", ".join(["%s"] * len(STORED))
+        insert = f"INSERT INTO {table} ({columns}) VALUES ({marks})"
+        yield lambda rows: cursor.executemany(insert, map(first.__add__, map(tuple, rows)))
 
 
 def _copy_text(first: tuple, rows: list) -> str | None:
@@ -526,14 +532,15 @@ def import_file(
                 done.replaced, _by_model = ExternalOperation.objects.filter(source=source).delete()
                 now = connection.ops.adapt_datetimefield_value(timezone.now())
                 typist, read = _Typist(header, done), 0
-                for rows, lines, refused in _batches(reader, len(header), batch_size):
-                    good = typist.good(rows, lines, refused)
-                    read += len(rows) + len(refused)
-                    if skip_bad or not done.bad_rows:  # else only look for more problems
-                        _store((source, now), good)
-                        done.rows += len(good)
-                    if progress:
-                        progress(raw.tell(), size, read)
+                with _writer((source, now)) as store:
+                    for rows, lines, refused in _batches(reader, len(header), batch_size):
+                        good = typist.good(rows, lines, refused)
+                        read += len(rows) + len(refused)
+                        if good and (skip_bad or not done.bad_rows):  # else look for problems
+                            store(good)
+                            done.rows += len(good)
+                        if progress:
+                            progress(raw.tell(), size, read)
                 if done.bad_rows and not skip_bad:
                     raise ImportRefused(done.problems, done.bad_rows)
                 if progress:
