@@ -51,17 +51,14 @@ def for_person(user, today: datetime.date | None = None) -> list[Deadline]:
 
 def _calls(user, today):
     from gti.proposals.models import Call
-    from gti.strategy.models import City
+    from gti.proposals.queries import with_cities
 
     concerned = {Role.APPLICANT, Role.SECRETARIAT, Role.MANAGING_AUTHORITY}
     if not permissions.roles(user) & concerned:
         return
     calls = Call.objects.filter(state=Call.State.PUBLISHED, closes_at__date__gte=today)
-    ids = dict(City.objects.values_list("code", "pk"))  # `Call.cities`, read once for all calls
-    for call in calls.select_related("programme"):
-        codes = call.programme.source.get("gti_cities", [])
-        city_ids = {call.city_id} if call.city_id else {ids[c] for c in codes if c in ids}
-        if not any(permissions.roles(user, city_id) & concerned for city_id in city_ids):
+    for call in with_cities(calls.select_related("programme", "city")):
+        if not any(permissions.roles(user, city.pk) & concerned for city in call.cities):
             continue
         link = ("proposals:call", {"reference": call.reference})
         title = f"{call.reference} {call.title}"
